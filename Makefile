@@ -1,0 +1,43 @@
+# workbench: one command per habit. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+BENCH_MB ?= 200
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
+
+install: $(STAMP) ## create .venv and install workbench with its dev tools (fast when done)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: install ## generate the demo corpus, ingest it and print a summary
+	$(BIN)/workbench demo
+
+test: install ## lint, then run the test suite
+	$(BIN)/ruff check workbench tests benchmarks
+	$(BIN)/python -m pytest -q
+
+lint: install ## ruff check and format check
+	$(BIN)/ruff check workbench tests benchmarks
+	$(BIN)/ruff format --check workbench tests benchmarks
+
+format: install ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix workbench tests benchmarks
+	$(BIN)/ruff format workbench tests benchmarks
+
+bench: install ## ingest benchmark on a generated $(BENCH_MB) MB corpus (BENCH_MB=... to change)
+	$(BIN)/python benchmarks/run.py --mb $(BENCH_MB)
+
+clean: ## remove generated data, reports and caches (keeps .venv)
+	rm -rf data reports benchmarks/.corpus .pytest_cache .ruff_cache
+
+.PHONY: help install demo test lint format bench clean

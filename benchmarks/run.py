@@ -1,0 +1,166 @@
+"""Ingest benchmark: cold, no-op and 1 MB-append ingest against a raw DuckDB JSON scan.
+
+    python benchmarks/run.py --mb 200 [--repeat 3]
+
+Generates (once, cached in benchmarks/.corpus/) a realistic multi-user Claude Code corpus of the
+given size with workbench.synthetic, then times each step in a fresh subprocess, so peak RSS is
+the step's own. Prints a table and writes benchmarks/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from workbench import synthetic  # noqa: E402
+
+CORPUS_VERSION = 2
+SEED = 11
+
+RAW_SCAN = """
+import duckdb, json, resource, sys, time
+t = time.perf_counter()
+con = duckdb.connect()
+glob = sys.argv[1] + "/**/*.jsonl"
+n = con.execute("SELECT count(*) FROM read_ndjson_objects(?)", [glob]).fetchone()[0]
+print(json.dumps({"seconds": time.perf_counter() - t, "lines": n,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+INGEST = """
+import json, resource, sys, time
+from workbench.load import ingest
+t = time.perf_counter()
+s = ingest([sys.argv[1]], sys.argv[2], progress=False)
+print(json.dumps({"seconds": time.perf_counter() - t, "lines": s.lines, "files_read":
+                  s.files_parsed + s.files_appended, "bad_lines": s.bad_lines,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def corpus_for(mb: int) -> Path:
+    path = HERE / ".corpus" / f"claude-{mb}mb-v{CORPUS_VERSION}"
+    stamp = path / ".complete"
+    if not stamp.exists():
+        if path.exists():
+            shutil.rmtree(path)
+        print(f"generating a {mb} MB corpus in {path} …", file=sys.stderr)
+        from datetime import datetime, timezone
+
+        stats = synthetic.generate(
+            path,
+            sessions=None,
+            target_bytes=mb * 1024 * 1024,
+            seed=SEED,
+            end=datetime(2026, 11, 1, tzinfo=timezone.utc),
+            bad_lines=False,
+        )
+        stamp.write_text(json.dumps({"files": stats.files, "bytes": stats.bytes}))
+    return path
+
+
+def step(code: str, *args: str) -> dict:
+    os.sync()  # flush earlier writes (corpus copies, databases) so they don't skew timings
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=HERE.parent,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def append_one_mb(work: Path) -> int:
+    """Append about 1 MB of complete lines to eight session files (live sessions growing)."""
+    files = sorted(p for p in work.rglob("*.jsonl") if "subagents" not in p.parts)[:8]
+    per_file = 1024 * 1024 // len(files)
+    added = 0
+    for f in files:
+        lines = f.read_bytes().splitlines(keepends=True)
+        chunk = b""
+        for line in reversed(lines):
+            if len(chunk) >= per_file:
+                break
+            chunk = line + chunk
+        with open(f, "ab") as fh:
+            fh.write(chunk)
+        added += len(chunk)
+    return added
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mb", type=int, default=200, help="corpus size in MB (default 200)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per step; the median is shown")
+    args = ap.parse_args()
+    corpus = corpus_for(args.mb)
+    size = sum(p.stat().st_size for p in corpus.rglob("*.jsonl"))
+    files = sum(1 for _ in corpus.rglob("*.jsonl"))
+    runs: dict[str, list[dict]] = {k: [] for k in ("raw", "cold", "noop", "append")}
+    with tempfile.TemporaryDirectory(prefix="wb-bench-") as tmp:
+        for _ in range(args.repeat):
+            runs["raw"].append(step(RAW_SCAN, str(corpus)))
+            work = Path(tmp) / "corpus"
+            if work.exists():
+                shutil.rmtree(work)
+            shutil.copytree(corpus, work)
+            db = Path(tmp) / "bench.duckdb"
+            for f in (db, db.with_suffix(".duckdb.wal")):
+                if f.exists():
+                    f.unlink()
+            runs["cold"].append(step(INGEST, str(work), str(db)))
+            runs["noop"].append(step(INGEST, str(work), str(db)))
+            appended = append_one_mb(work)
+            runs["append"].append(step(INGEST, str(work), str(db)))
+            runs["append"][-1]["appended_bytes"] = appended
+    med = {k: statistics.median(r["seconds"] for r in v) for k, v in runs.items()}
+    rss = {k: max(r["rss_mb"] for r in v) for k, v in runs.items()}
+    raw = med["raw"]
+    result = {
+        "corpus": {
+            "path": str(corpus),
+            "bytes": size,
+            "files": files,
+            "lines": runs["raw"][0]["lines"],
+        },
+        "repeat": args.repeat,
+        "seconds": med,
+        "ratio_to_raw_scan": {k: med[k] / raw for k in ("cold", "noop", "append")},
+        "peak_rss_mb": rss,
+        "all_runs": runs,
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(result, indent=2))
+    print(
+        f"corpus: {size / 2**20:.0f} MB, {files} files, {result['corpus']['lines']:,} lines "
+        f"(median of {args.repeat} runs)"
+    )
+    print(f"{'step':<28}{'seconds':>9}{'x raw scan':>12}{'peak RSS':>11}")
+    rows = [
+        ("raw read_ndjson_objects scan", "raw"),
+        ("cold ingest", "cold"),
+        ("no-op re-ingest", "noop"),
+        ("1 MB-append re-ingest", "append"),
+    ]
+    for label, key in rows:
+        print(f"{label:<28}{med[key]:>9.3f}{med[key] / raw:>11.1f}x{rss[key]:>8.0f} MB")
+    print("targets: cold <= 12x, no-op <= 1x the raw scan; peak RSS <= 1500 MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+-- Claude Code: rows from one parsed batch. Inputs: parsed (ingest_claude_parse.sql) and
+-- batch_files(file_id, session_id, ordinal_base). Unknown line types are skipped silently.
+
+-- Lines that cannot be used; the loader words the reason (it has the bytes for a JSON error).
+CREATE OR REPLACE TEMP TABLE parsed_bad AS
+SELECT file_id, line_no, byte_offset, bad_kind AS kind FROM parsed WHERE bad_kind IS NOT NULL;
+
+-- The message lines and their position in the session.
+CREATE OR REPLACE TEMP TABLE line_ordinals AS
+SELECT p.file_id, p.line_no, f.session_id,
+    f.ordinal_base + row_number() OVER (PARTITION BY p.file_id ORDER BY p.line_no) - 1 AS ordinal
+FROM parsed p
+JOIN batch_files f USING (file_id)
+WHERE p.is_message;
+
+INSERT INTO messages BY NAME
+SELECT o.session_id, o.ordinal,
+    p.* EXCLUDE (byte_offset, bad_kind, is_message, tool_uses, tool_results, result_agent_id,
+                 result_interrupted),
+    coalesce(len(p.tool_uses), 0) AS tool_use_count,
+    coalesce(len(p.tool_results), 0) AS tool_result_count
+FROM parsed p
+JOIN line_ordinals o USING (file_id, line_no);
+
+INSERT INTO tool_uses BY NAME
+SELECT file_id, session_id, line_no, ordinal, b.block_index, b.id AS tool_use_id, b.name,
+    b.input AS input_json, ts, is_sidechain
+FROM (
+    SELECT p.file_id, o.session_id, p.line_no, o.ordinal, p.ts, p.is_sidechain,
+        unnest(p.tool_uses) AS b
+    FROM parsed p
+    JOIN line_ordinals o USING (file_id, line_no)
+    WHERE len(p.tool_uses) > 0
+);
+
+-- A result's content is a string or a list of text/image blocks.
+INSERT INTO tool_results BY NAME
+SELECT * EXCLUDE (result_text), result_text, coalesce(strlen(result_text), 0) AS result_length
+FROM (
+    SELECT file_id, session_id, line_no, ordinal, b.block_index, b.tool_use_id,
+        CASE WHEN starts_with(b.content, '[')
+             THEN coalesce(try(array_to_string(list_transform(list_filter(
+                    from_json(b.content, '[{"type":"VARCHAR","text":"VARCHAR"}]'),
+                    x -> x.type = 'text'), x -> x.text), chr(10))), b.content)
+             ELSE b.content END AS result_text,
+        coalesce(b.is_error, false) AS is_error,
+        ts, agent_id, interrupted
+    FROM (
+        SELECT p.file_id, o.session_id, p.line_no, o.ordinal, p.ts,
+            p.result_agent_id AS agent_id, p.result_interrupted AS interrupted,
+            unnest(p.tool_results) AS b
+        FROM parsed p
+        JOIN line_ordinals o USING (file_id, line_no)
+        WHERE len(p.tool_results) > 0
+    )
+);
+
+-- Usage as each line reports it; api_responses (rebuild.sql) deduplicates across files.
+INSERT INTO usage_lines BY NAME
+SELECT * EXCLUDE (cache_creation, cache_1h, cache_5m, cache_read),
+    cache_creation AS cache_creation_tokens, cache_1h AS cache_1h_tokens,
+    cache_5m AS cache_5m_tokens, cache_read AS cache_read_tokens,
+    input_tokens + output_tokens + cache_creation + cache_read AS total_tokens
+FROM (
+    SELECT p.file_id, o.session_id, p.line_no,
+        CASE WHEN p.message_id IS NOT NULL AND p.request_id IS NOT NULL
+             THEN p.message_id || ':' || p.request_id
+             ELSE 'line:' || p.file_id || ':' || p.line_no END AS dedupe_key,
+        p.message_id, p.request_id, p.ts, p.model, p.is_sidechain,
+        coalesce(p.input_tokens, 0) AS input_tokens,
+        coalesce(p.output_tokens, 0) AS output_tokens,
+        coalesce(p.cache_creation_tokens,
+                 coalesce(p.cache_5m_tokens, 0) + coalesce(p.cache_1h_tokens, 0)) AS cache_creation,
+        least(coalesce(p.cache_1h_tokens, 0), cache_creation) AS cache_1h,
+        cache_creation - cache_1h AS cache_5m,
+        coalesce(p.cache_read_tokens, 0) AS cache_read,
+        0 AS reasoning_tokens
+    FROM parsed p
+    JOIN line_ordinals o USING (file_id, line_no)
+    WHERE p.type = 'assistant' AND p.has_usage AND coalesce(p.model, '') <> '<synthetic>'
+);

@@ -1,0 +1,98 @@
+-- Claude Code: parse one batch of lines, once. Input raw_lines(file_id, line_no, byte_offset,
+-- line, bad_reason). The loader stores the result in a temp table `parsed` for
+-- ingest_claude.sql: flat columns (not one wide struct, which is slow to materialise), so each
+-- insert there reads only the columns it needs.
+SELECT
+    file_id, line_no, byte_offset,
+    CASE
+        WHEN bad_reason IS NOT NULL THEN bad_reason
+        WHEN j IS NULL THEN 'json'
+        WHEN first_char <> '{' THEN 'not_object'
+        WHEN j.type IS NULL THEN 'object has no "type" field'
+        WHEN j.type IN ('user', 'assistant') AND j.message.content IS NULL AND content_str IS NULL
+            THEN j.type || ' line has no message.content'
+    END AS bad_kind,
+    j.type IN ('user', 'assistant', 'system') AND bad_kind IS NULL AS is_message,
+    j.type, j.subtype, j.uuid, j.parentUuid AS parent_uuid,
+    coalesce(j.message.role, j.type) AS role,
+    CASE
+        WHEN j.type = 'system' THEN j.content
+        WHEN j.message.content IS NULL THEN content_str
+        ELSE nullif(array_to_string(list_transform(
+            list_filter(j.message.content, b -> b.type = 'text'), b -> b.text), chr(10)), '')
+    END AS text,
+    nullif(array_to_string(list_transform(
+        list_filter(j.message.content, b -> b.type = 'thinking'), b -> b.thinking), chr(10)), '')
+        AS thinking,
+    try_cast(j.timestamp AS TIMESTAMPTZ) AS ts,
+    coalesce(j.isSidechain, false) AS is_sidechain,
+    coalesce(j.isMeta, false) AS is_meta,
+    coalesce(j.isCompactSummary, false) AS is_compact_summary,
+    coalesce(j.isApiErrorMessage
+        OR (j.type = 'assistant' AND j.message.model = '<synthetic>'
+            AND starts_with(j.message.content[1].text, 'API Error'))
+        OR (j.type = 'system' AND j.subtype = 'api_error'), false) AS is_api_error,
+    j.message.model AS model, j.message.id AS message_id, j.requestId AS request_id,
+    j.message.stop_reason AS stop_reason, j.level, j.cwd, j.gitBranch AS git_branch,
+    j.version AS cli_version, j.agentId AS agent_id, j.sessionId AS line_session_id,
+    j.message.usage IS NOT NULL AS has_usage,
+    j.message.usage.input_tokens AS input_tokens,
+    j.message.usage.output_tokens AS output_tokens,
+    j.message.usage.cache_creation_input_tokens AS cache_creation_tokens,
+    j.message.usage.cache_creation.ephemeral_5m_input_tokens AS cache_5m_tokens,
+    j.message.usage.cache_creation.ephemeral_1h_input_tokens AS cache_1h_tokens,
+    j.message.usage.cache_read_input_tokens AS cache_read_tokens,
+    CASE WHEN j.type = 'assistant' THEN list_filter(
+        list_transform(j.message.content, (b, i) -> {
+            'block_index': i - 1, 'type': b.type, 'id': b.id, 'name': b.name, 'input': b.input}),
+        b -> b.type = 'tool_use') END AS tool_uses,
+    CASE WHEN j.type = 'user' THEN list_filter(
+        list_transform(j.message.content, (b, i) -> {
+            'block_index': i - 1, 'type': b.type, 'tool_use_id': b.tool_use_id,
+            'content': b.content,
+            'length': strlen(b.content),
+            'is_error': b.is_error}),
+        b -> b.type = 'tool_result') END AS tool_results,
+    j.toolUseResult.agentId AS result_agent_id,
+    j.toolUseResult.interrupted AS result_interrupted
+FROM (
+    SELECT * EXCLUDE (line),
+        -- a typed prompt has a string content: read it again, only for those lines
+        CASE WHEN j.type = 'user' AND j.message.content IS NULL
+             THEN try(json_extract_string(line, '$.message.content')) END AS content_str
+    FROM (
+        SELECT file_id, line_no, byte_offset, bad_reason, line,
+            left(ltrim(left(line, 64)), 1) AS first_char,
+            CASE WHEN bad_reason IS NULL THEN try(from_json(line, '{
+                "type": "VARCHAR", "subtype": "VARCHAR", "uuid": "VARCHAR",
+                "parentUuid": "VARCHAR", "sessionId": "VARCHAR", "agentId": "VARCHAR",
+                "timestamp": "VARCHAR", "isSidechain": "BOOLEAN", "isMeta": "BOOLEAN",
+                "isCompactSummary": "BOOLEAN", "isApiErrorMessage": "BOOLEAN",
+                "cwd": "VARCHAR", "gitBranch": "VARCHAR", "version": "VARCHAR",
+                "requestId": "VARCHAR", "level": "VARCHAR", "content": "VARCHAR",
+                "toolUseResult": {"agentId": "VARCHAR", "interrupted": "BOOLEAN"},
+                "message": {
+                    "id": "VARCHAR", "role": "VARCHAR", "model": "VARCHAR",
+                    "stop_reason": "VARCHAR",
+                    "content": [{
+                        "type": "VARCHAR", "text": "VARCHAR", "thinking": "VARCHAR",
+                        "id": "VARCHAR", "name": "VARCHAR", "input": "JSON",
+                        "tool_use_id": "VARCHAR", "content": "VARCHAR", "is_error": "BOOLEAN"
+                    }],
+                    "usage": {
+                        "input_tokens": "BIGINT", "output_tokens": "BIGINT",
+                        "cache_creation_input_tokens": "BIGINT",
+                        "cache_read_input_tokens": "BIGINT",
+                        "cache_creation": {
+                            "ephemeral_5m_input_tokens": "BIGINT",
+                            "ephemeral_1h_input_tokens": "BIGINT"
+                        }
+                    }
+                }
+            }')) END AS j
+        FROM raw_lines
+        -- blank lines are skipped (CASE evaluates trim only for short lines)
+        WHERE CASE WHEN bad_reason IS NOT NULL OR strlen(line) > 256 THEN true
+                   ELSE trim(line, ' ' || chr(9) || chr(10) || chr(13)) <> '' END
+    )
+)

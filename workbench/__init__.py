@@ -1,0 +1,19 @@
+"""workbench: load AI coding-agent transcripts into DuckDB and analyse them with Ibis."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+
+def connect(db=None, *, read_only: bool = True):
+    """An Ibis DuckDB connection to the workbench database (default: ``config.default_db()``)."""
+    from workbench.analysis import connect as _connect
+
+    return _connect(db, read_only=read_only)
+
+
+def ingest(paths=None, db=None, **kwargs):
+    """Bring the database up to date with the transcripts under ``paths`` (see ``load.ingest``)."""
+    from workbench.load import ingest as _ingest
+
+    return _ingest(paths, db, **kwargs)

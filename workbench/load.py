@@ -1,0 +1,533 @@
+"""Ingest transcript files into the DuckDB file: incremental, batched, never lossy.
+
+For each discovered file the loader decides from its size, mtime and a hash of the bytes it
+last read whether to skip it, read only what was appended, or re-read it whole. New bytes are
+split into lines (``lines``), parsed by DuckDB's vectorised JSON functions
+(``queries/ingest_<agent>.sql``) and committed a batch of files per transaction, files-table
+row included, so an interrupted run leaves every file either as it was or fully updated.
+Derived tables are rebuilt at the end (``queries/rebuild.sql``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from workbench import config, lines, store
+from workbench.discover import Discovery, FileSpec, discover
+from workbench.queries import sql_text
+
+BATCH_BYTES = 96 * 1024 * 1024  # parsed together
+COMMIT_BYTES = 256 * 1024 * 1024  # committed together
+PARSERS = {"claude": "ingest_claude"}
+_TAIL_WINDOW = 4096
+
+
+@dataclass
+class FilePlan:
+    spec: FileSpec
+    mode: str  # new | full | append
+    file_id: int
+    size: int
+    mtime_us: int
+    offset: int = 0
+    first_line_no: int = 1
+    prev: dict | None = None
+
+
+@dataclass
+class IngestSummary:
+    """What one ingest run did (``workbench ingest --json`` prints this)."""
+
+    db: str
+    files: int = 0  # transcript files found
+    files_parsed: int = 0  # read whole (new, changed or re-parsed)
+    files_appended: int = 0  # read from where the last run stopped
+    files_unchanged: int = 0
+    files_vanished: int = 0  # found gone this run; their sessions stay in the database
+    files_unsupported: int = 0
+    sessions: int = 0  # sessions in the files read this run
+    lines: int = 0  # complete lines read this run
+    bad_lines: int = 0  # of which could not be used
+    bytes: int = 0
+    pending_lines: int = 0  # files ending in an incomplete line (read once complete)
+    seconds: float = 0.0
+    bad_line_samples: list[dict] = field(default_factory=list)
+    unreadable: list[dict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    totals: dict = field(default_factory=dict)  # whole database after the run
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def ingest(
+    paths: Sequence[str | os.PathLike] | None = None,
+    db: str | os.PathLike | None = None,
+    *,
+    user: str | None = None,
+    progress: bool | None = None,
+    wait_seconds: float = 0.0,
+    batch_bytes: int = BATCH_BYTES,
+    commit_bytes: int = COMMIT_BYTES,
+) -> IngestSummary:
+    """Discover transcripts under ``paths`` and bring the database at ``db`` up to date."""
+    started = time.perf_counter()
+    db_path = Path(db) if db else config.default_db()
+    found = discover(paths, user=user)
+    summary = IngestSummary(db=str(db_path), files=len(found.files), problems=found.problems)
+    con = store.open_db(db_path, wait_seconds=wait_seconds)
+    try:
+        known = _known_files(con)
+        plans, unchanged = _plan(con, found, known, summary)
+        summary.files_unchanged = unchanged
+        changed = _mark_vanished(con, found, known, summary)
+        _run_batches(con, plans, summary, batch_bytes, commit_bytes, progress)
+        if summary.files_parsed or summary.files_appended or changed or _stale(con):
+            rebuild(con)
+        _finish_summary(con, plans, summary)
+    finally:
+        con.close()
+    summary.seconds = round(time.perf_counter() - started, 3)
+    return summary
+
+
+def _known_files(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
+    cur = con.execute(
+        "SELECT file_id, path, agent, user_name, kind, session_id, size_bytes, mtime_us, "
+        "bytes_consumed, lines, bad_lines, tail_hash, parser_version, missing FROM files"
+    )
+    cols = [d[0] for d in cur.description]
+    return {row[cols.index("path")]: dict(zip(cols, row)) for row in cur.fetchall()}
+
+
+def _plan(
+    con: duckdb.DuckDBPyConnection,
+    found: Discovery,
+    known: dict[str, dict],
+    summary: IngestSummary,
+) -> tuple[list[FilePlan], int]:
+    plans: list[FilePlan] = []
+    unchanged = 0
+    for spec in found.files:
+        if spec.agent not in PARSERS:
+            summary.files_unsupported += 1
+            continue
+        try:
+            st = os.stat(spec.path)
+        except OSError as exc:
+            summary.unreadable.append({"path": spec.path, "reason": exc.strerror or str(exc)})
+            continue
+        mtime_us = st.st_mtime_ns // 1000
+        prev = known.get(spec.path)
+        if prev is None:
+            plans.append(FilePlan(spec, "new", -1, st.st_size, mtime_us))
+            continue
+        plan = FilePlan(spec, "full", prev["file_id"], st.st_size, mtime_us, prev=prev)
+        same_identity = prev["parser_version"] == config.PARSER_VERSION and (
+            prev["agent"],
+            prev["user_name"],
+            prev["kind"],
+            prev["session_id"],
+        ) == (spec.agent, spec.user, spec.kind, spec.session_id)
+        if same_identity and st.st_size == prev["size_bytes"] and mtime_us == prev["mtime_us"]:
+            unchanged += 1
+            if prev["missing"]:
+                con.execute(
+                    "UPDATE files SET missing = false, missing_since = NULL WHERE file_id = ?",
+                    [prev["file_id"]],
+                )
+                store.set_meta(con, "derived_stale", "1")  # sessions.source_missing
+            continue
+        if (
+            same_identity
+            and st.st_size >= prev["bytes_consumed"]
+            and _tail_hash(spec.path, prev["bytes_consumed"]) == prev["tail_hash"]
+        ):
+            plan.mode = "append"
+            plan.offset = prev["bytes_consumed"]
+            plan.first_line_no = prev["lines"] + 1
+        plans.append(plan)
+    new = [p for p in plans if p.mode == "new"]
+    if new:
+        ids = con.execute(
+            "SELECT nextval('file_ids') FROM range(?) ORDER BY 1", [len(new)]
+        ).fetchall()
+        for plan, (file_id,) in zip(new, ids):
+            plan.file_id = file_id
+    return plans, unchanged
+
+
+def _tail_hash(path: str, end: int) -> str | None:
+    """A fingerprint of the first and last bytes before ``end``: if it still matches, the file
+    was only appended to since it was read."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(min(end, _TAIL_WINDOW))
+            fh.seek(max(0, end - _TAIL_WINDOW))
+            tail = fh.read(min(end, _TAIL_WINDOW))
+    except OSError:
+        return None
+    return _digest(head, tail)
+
+
+def _digest(head: bytes, tail: bytes) -> str:
+    return hashlib.blake2b(head + b"\0" + tail, digest_size=16).hexdigest()
+
+
+def _fingerprint(path: str, end: int, chunk: lines.Chunk) -> str | None:
+    """``_tail_hash(path, end)`` from the bytes just read, when they cover both windows."""
+    rel = end - chunk.offset
+    if chunk.offset == 0 and rel >= 0:
+        window = min(end, _TAIL_WINDOW)
+        return _digest(chunk.data[:window], chunk.data[rel - window : rel])
+    return _tail_hash(path, end)
+
+
+def _mark_vanished(
+    con: duckdb.DuckDBPyConnection,
+    found: Discovery,
+    known: dict[str, dict],
+    summary: IngestSummary,
+) -> bool:
+    """Flag files under the scanned folders that are gone; their rows stay (the archive)."""
+    present = {s.path for s in found.files}
+    roots = [r.rstrip(os.sep) + os.sep for r in found.roots]
+    gone = [
+        row["file_id"]
+        for path, row in known.items()
+        if not row["missing"]
+        and path not in present
+        and (path in found.explicit or any(path.startswith(r) for r in roots))
+    ]
+    if gone:
+        con.execute(
+            "UPDATE files SET missing = true, missing_since = now() "
+            "WHERE list_contains(?, file_id)",
+            [gone],
+        )
+    summary.files_vanished = len(gone)
+    return bool(gone)
+
+
+def _batches(plans: list[FilePlan], batch_bytes: int) -> list[list[FilePlan]]:
+    out: list[list[FilePlan]] = []
+    current: list[FilePlan] = []
+    size = 0
+    for plan in plans:
+        todo = max(0, plan.size - plan.offset)
+        if current and size + todo > batch_bytes:
+            out.append(current)
+            current, size = [], 0
+        current.append(plan)
+        size += todo
+    if current:
+        out.append(current)
+    return out
+
+
+@dataclass
+class _Prepared:
+    plans: list[FilePlan]
+    chunks: dict[int, lines.Chunk]
+    unreadable: list[dict]
+    planned_bytes: int
+
+
+def _prepare(batch: list[FilePlan]) -> _Prepared:
+    """Read and split one batch's new bytes (runs in a helper thread, ahead of DuckDB)."""
+    chunks: dict[int, lines.Chunk] = {}
+    ready: list[FilePlan] = []
+    unreadable: list[dict] = []
+    for plan in batch:
+        try:
+            with open(plan.spec.path, "rb") as fh:
+                fh.seek(plan.offset)
+                data = fh.read()
+        except OSError as exc:
+            unreadable.append({"path": plan.spec.path, "reason": exc.strerror or str(exc)})
+            continue
+        plan.size = plan.offset + len(data)
+        chunks[plan.file_id] = lines.split(plan.file_id, data, plan.offset, plan.first_line_no)
+        ready.append(plan)
+    return _Prepared(ready, chunks, unreadable, sum(max(0, p.size - p.offset) for p in batch))
+
+
+def _run_batches(
+    con: duckdb.DuckDBPyConnection,
+    plans: list[FilePlan],
+    summary: IngestSummary,
+    batch_bytes: int,
+    commit_bytes: int,
+    progress: bool | None,
+) -> None:
+    """Parse batches of files; commit after every ``commit_bytes`` and at the end.
+
+    A batch is read and split in a helper thread while DuckDB parses the previous one. A crash
+    or Ctrl-C rolls back the uncommitted batches only: every file is either as before or fully
+    updated, its files-table row included.
+    """
+    total = sum(max(0, p.size - p.offset) for p in plans)
+    show = sys.stderr.isatty() if progress is None else progress
+    bar = None
+    if show and plans:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit="B", unit_scale=True, desc="ingest", file=sys.stderr)
+    pending: list[tuple[_Prepared, list[dict]]] = []
+    since_commit = 0
+    in_tx = False
+    batches = _batches(plans, batch_bytes)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(_prepare, batches[0]) if batches else None
+        try:
+            for i in range(len(batches)):
+                prepared = future.result()
+                future = pool.submit(_prepare, batches[i + 1]) if i + 1 < len(batches) else None
+                summary.unreadable += prepared.unreadable
+                if prepared.plans:
+                    if not in_tx:
+                        con.execute("BEGIN TRANSACTION")
+                        in_tx = True
+                    bad = _write_batch(con, prepared.plans, prepared.chunks)
+                    pending.append((prepared, bad))
+                    since_commit += prepared.planned_bytes
+                if in_tx and (since_commit >= commit_bytes or future is None):
+                    con.execute("COMMIT")
+                    in_tx = False
+                    for done, bad in pending:
+                        _count(summary, done, bad)
+                    pending, since_commit = [], 0
+                if bar is not None:
+                    bar.update(prepared.planned_bytes)
+        except BaseException:
+            if in_tx:
+                con.execute("ROLLBACK")
+            if future is not None:
+                future.cancel()
+            raise
+        finally:
+            if bar is not None:
+                bar.close()
+
+
+def _count(summary: IngestSummary, prepared: _Prepared, bad: list[dict]) -> None:
+    for plan in prepared.plans:
+        chunk = prepared.chunks[plan.file_id]
+        summary.lines += chunk.n_lines
+        summary.bytes += chunk.consumed
+        if plan.mode == "append":
+            summary.files_appended += 1
+        else:
+            summary.files_parsed += 1
+    summary.bad_lines += len(bad)
+    for row in bad:
+        if len(summary.bad_line_samples) < 20:
+            summary.bad_line_samples.append(row)
+
+
+def _write_batch(
+    con: duckdb.DuckDBPyConnection, plans: list[FilePlan], chunks: dict[int, lines.Chunk]
+) -> list[dict]:
+    """Replace/extend the rows of ``plans``' files inside the caller's transaction."""
+    full_ids = [p.file_id for p in plans if p.mode == "full"]
+    if full_ids:
+        for table in ("messages", "tool_uses", "tool_results", "usage_lines", "bad_lines"):
+            con.execute(f"DELETE FROM {table} WHERE list_contains(?, file_id)", [full_ids])
+    append_ids = [p.file_id for p in plans if p.mode == "append"]
+    bases = (
+        dict(
+            con.execute(
+                "SELECT file_id, max(ordinal) + 1 FROM messages WHERE list_contains(?, file_id) "
+                "GROUP BY file_id",
+                [append_ids],
+            ).fetchall()
+        )
+        if append_ids
+        else {}
+    )
+    bad: list[dict] = []
+    for agent, parser in PARSERS.items():
+        group = [p for p in plans if p.spec.agent == agent]
+        if group:
+            bad += _parse_group(con, group, chunks, bases, parser)
+    _upsert_files(con, plans, chunks, bad)
+    store.set_meta(con, "derived_stale", "1")
+    return bad
+
+
+def _parse_group(
+    con: duckdb.DuckDBPyConnection,
+    plans: list[FilePlan],
+    chunks: dict[int, lines.Chunk],
+    bases: dict[int, int],
+    parser: str,
+) -> list[dict]:
+    raw = pa.Table.from_batches([chunks[p.file_id].to_arrow() for p in plans], schema=lines.SCHEMA)
+    batch_files = pa.table(
+        {
+            "file_id": pa.array([p.file_id for p in plans], pa.int32()),
+            "session_id": [p.spec.session_id for p in plans],
+            "ordinal_base": pa.array([bases.get(p.file_id, 0) for p in plans], pa.int64()),
+        }
+    )
+    con.register("raw_lines", raw)
+    con.register("batch_files", batch_files)
+    try:
+        # parse once into a temp table (flat columns), then write every table from it
+        con.execute("CREATE OR REPLACE TEMP TABLE parsed AS " + sql_text(parser + "_parse"))
+        con.unregister("raw_lines")
+        del raw
+        con.execute(sql_text(parser))
+        verdicts = con.execute(
+            "SELECT file_id, line_no, byte_offset, kind FROM parsed_bad ORDER BY file_id, line_no"
+        ).fetchall()
+    finally:
+        for name in ("raw_lines", "batch_files"):
+            con.unregister(name)
+        con.execute("DROP TABLE IF EXISTS parsed")
+    paths = {p.file_id: p.spec.path for p in plans}
+    bad = []
+    for file_id, line_no, byte_offset, kind in verdicts:
+        line = chunks[file_id].line_bytes(line_no)
+        bad.append(
+            {
+                "file_id": file_id,
+                "path": paths[file_id],
+                "line_no": line_no,
+                "byte_offset": byte_offset,
+                "reason": lines.describe_bad(kind, line),
+                "excerpt": lines.excerpt(line),
+            }
+        )
+    if bad:
+        rows = pa.Table.from_pylist(
+            [
+                {k: r[k] for k in ("file_id", "line_no", "byte_offset", "reason", "excerpt")}
+                for r in bad
+            ]
+        )
+        con.register("new_bad_lines", rows)
+        con.execute("INSERT INTO bad_lines BY NAME SELECT * FROM new_bad_lines")
+        con.unregister("new_bad_lines")
+    return bad
+
+
+def _upsert_files(
+    con: duckdb.DuckDBPyConnection,
+    plans: list[FilePlan],
+    chunks: dict[int, lines.Chunk],
+    bad: list[dict],
+) -> None:
+    bad_per_file: dict[int, int] = {}
+    for row in bad:
+        bad_per_file[row["file_id"]] = bad_per_file.get(row["file_id"], 0) + 1
+    rows = []
+    for plan in plans:
+        chunk = chunks[plan.file_id]
+        prev = plan.prev or {}
+        appended = plan.mode == "append"
+        consumed = plan.offset + chunk.consumed
+        spec = plan.spec
+        rows.append(
+            {
+                "file_id": plan.file_id,
+                "path": spec.path,
+                "agent": spec.agent,
+                "user_name": spec.user,
+                "kind": spec.kind,
+                "session_id": spec.session_id,
+                "parent_session_id": spec.parent_session_id,
+                "agent_id": spec.agent_id,
+                "project_dir": spec.project_dir,
+                "meta_agent_type": spec.meta_agent_type,
+                "meta_description": spec.meta_description,
+                "size_bytes": plan.size,
+                "mtime_us": plan.mtime_us,
+                "bytes_consumed": consumed,
+                "lines": (prev.get("lines", 0) if appended else 0) + chunk.n_lines,
+                "bad_lines": (prev.get("bad_lines", 0) if appended else 0)
+                + bad_per_file.get(plan.file_id, 0),
+                "pending_bytes": chunk.pending,
+                "tail_hash": _fingerprint(spec.path, consumed, chunk) if consumed else None,
+                "parser_version": config.PARSER_VERSION,
+            }
+        )
+    table = pa.Table.from_pylist(rows)
+    con.register("batch_file_rows", table)
+    try:
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE batch_first_seen AS
+            SELECT file_id, first_ingested_at FROM files
+            WHERE file_id IN (SELECT file_id FROM batch_file_rows);
+            DELETE FROM files WHERE file_id IN (SELECT file_id FROM batch_file_rows);
+            INSERT INTO files BY NAME
+            SELECT b.*, now() AS ingested_at,
+                coalesce(k.first_ingested_at, now()) AS first_ingested_at,
+                false AS missing, NULL::TIMESTAMPTZ AS missing_since
+            FROM batch_file_rows b LEFT JOIN batch_first_seen k USING (file_id);
+            """
+        )
+    finally:
+        con.unregister("batch_file_rows")
+
+
+def _stale(con: duckdb.DuckDBPyConnection) -> bool:
+    return store.get_meta(con, "derived_stale") == "1"
+
+
+def rebuild(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute the derived tables (deduplicated API responses, sessions) in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(sql_text("rebuild"))
+        store.set_meta(con, "derived_stale", "0")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _finish_summary(
+    con: duckdb.DuckDBPyConnection, plans: list[FilePlan], summary: IngestSummary
+) -> None:
+    ids = [p.file_id for p in plans]
+    if ids:
+        summary.sessions = con.execute(
+            "SELECT count(*) FROM sessions WHERE list_contains(?, file_id)", [ids]
+        ).fetchone()[0]
+        summary.pending_lines = con.execute(
+            "SELECT count(*) FROM files WHERE pending_bytes > 0 AND list_contains(?, file_id)",
+            [ids],
+        ).fetchone()[0]
+    row = con.execute(
+        """
+        SELECT (SELECT count(*) FROM files), (SELECT count(*) FROM sessions),
+               (SELECT count(*) FROM messages), (SELECT count(*) FROM bad_lines),
+               (SELECT count(*) FROM api_responses),
+               (SELECT coalesce(sum(total_tokens), 0) FROM api_responses),
+               (SELECT count(*) FROM tool_results WHERE is_error),
+               (SELECT count(*) FROM files WHERE missing)
+        """
+    ).fetchone()
+    keys = [
+        "files",
+        "sessions",
+        "messages",
+        "bad_lines",
+        "api_responses",
+        "tokens",
+        "tool_errors",
+        "files_missing",
+    ]
+    summary.totals = dict(zip(keys, row))

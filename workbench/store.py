@@ -1,0 +1,98 @@
+"""Open the DuckDB file: create or check its schema, and wait for another writer's lock."""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from workbench import config
+from workbench.queries import sql_text
+
+
+class WorkbenchError(Exception):
+    """An error with a message meant for the user (no traceback needed)."""
+
+
+class DatabaseBusy(WorkbenchError):
+    """Another process holds the database's write lock."""
+
+
+class DatabaseMissing(WorkbenchError):
+    """The database file does not exist."""
+
+
+def open_db(
+    path: str | Path, *, read_only: bool = False, wait_seconds: float = 0.0
+) -> duckdb.DuckDBPyConnection:
+    """Connect to the database at ``path`` (created read-write if absent), schema ready.
+
+    When another process is writing, retry for ``wait_seconds`` and then raise
+    :class:`DatabaseBusy` with the holder's PID when DuckDB reports it.
+    """
+    path = Path(path).expanduser()
+    if read_only and not path.exists():
+        raise DatabaseMissing(f"no database at {path}: run `workbench ingest` first (or pass --db)")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait_seconds
+    told = False
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            message = str(exc)
+            if "lock" not in message.lower():
+                raise WorkbenchError(f"cannot open {path}: {message}") from exc
+            pid = re.search(r"PID (\d+)", message)
+            holder = f"process {pid.group(1)}" if pid else "another process"
+            if time.monotonic() >= deadline:
+                raise DatabaseBusy(
+                    f"{path} is in use by {holder} (another ingest?); "
+                    f"try again when it finishes, or pass --wait SECONDS"
+                ) from exc
+            if not told:
+                print(f"waiting for {holder} to release {path} …", file=sys.stderr)
+                told = True
+            time.sleep(0.5)
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET preserve_insertion_order = false")
+    if not read_only:
+        migrate(con)
+    else:
+        check_version(con, path)
+    return con
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Create missing tables; refuse a database written by a newer schema."""
+    con.execute(sql_text("schema"))
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    if row is None:
+        con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(config.SCHEMA_VERSION)])
+    elif int(row[0]) > config.SCHEMA_VERSION:
+        raise WorkbenchError(
+            f"this database was written by a newer workbench (schema {row[0]}); upgrade workbench"
+        )
+
+
+def check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.CatalogException as exc:
+        raise WorkbenchError(f"{path} is not a workbench database") from exc
+    if row is None or int(row[0]) > config.SCHEMA_VERSION:
+        raise WorkbenchError(f"{path}: unsupported workbench schema version {row and row[0]}")
+
+
+def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
