@@ -279,13 +279,15 @@ class _Generator:
             minute=rng.randint(0, 59),
             second=rng.randint(0, 59),
         )
-        if start > self.end - timedelta(hours=6):
+        long_pause = index % 97 == 13  # a session left open over a long weekend
+        # keep the whole session before `end` (turns can span hours, a long pause days)
+        latest = self.end - (timedelta(days=6) if long_pause else timedelta(hours=14))
+        while start > latest:
             start -= timedelta(days=1)
         w = _Writer(self, sid, cwd, user, model, start, branch=rng.choice(["main", "dev", "fix"]))
         w.version = rng.choice(["2.1.42", "2.1.88", "2.0.28", "2.1.114"])
         w.meta_lines()
         turns = rng.randint(2, 9)
-        long_pause = index % 97 == 13  # a session left open over a long weekend
         for turn in range(turns):
             if turn and long_pause and turn == turns // 2:
                 w.t += timedelta(days=4, hours=rng.randint(0, 5))
@@ -313,6 +315,9 @@ class _Generator:
             w.compaction()
         if index % 23 == 9 and turn == 1:
             w.api_error()
+        if turn == 0 and (index % 53 == 17 or index % 7 == 2):
+            # a subagent; now and then one whose file is missing (Claude Code lost it)
+            self.subagent_call(w, index, missing=index % 53 == 17)
         n_calls = rng.randint(1, 7)
         for k in range(n_calls):
             kind = rng.random()

@@ -1,0 +1,96 @@
+"""The command line: JSON output, human output, and one-line errors with exit codes."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import DATA
+
+from workbench.cli import main
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_ingest_json_then_tokens_json(capsys, tmp_path):
+    db = str(tmp_path / "wb.duckdb")
+    code, out, _ = run(
+        capsys,
+        "ingest",
+        str(DATA / "claude" / "projects"),
+        "--db",
+        db,
+        "--user",
+        "ana",
+        "--json",
+        "--no-progress",
+    )
+    assert code == 0
+    summary = json.loads(out)
+    assert {k: summary[k] for k in ("files", "sessions", "lines", "bad_lines")} == {
+        "files": 5,
+        "sessions": 4,
+        "lines": 31,
+        "bad_lines": 0,
+    }
+    code, out, _ = run(capsys, "tokens", "daily", "--db", db, "--json", "--timezone", "UTC")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == {"daily", "totals"}
+    assert set(data["daily"][0]) == {
+        "date",
+        "inputTokens",
+        "outputTokens",
+        "cacheCreationTokens",
+        "cacheReadTokens",
+        "totalTokens",
+        "modelsUsed",
+        "modelBreakdowns",
+    }
+    assert data["totals"]["totalTokens"] == 44478
+
+
+def test_human_output(capsys, tmp_path):
+    db = str(tmp_path / "wb.duckdb")
+    code, out, _ = run(
+        capsys, "ingest", str(DATA / "claude" / "projects"), "--db", db, "--no-progress"
+    )
+    assert code == 0
+    assert out.startswith("Scanned 5 transcript files")
+    assert "Read 31 lines" in out and "into 4 sessions; 0 bad lines" in out
+    code, out, _ = run(capsys, "tokens", "daily", "--db", db, "--timezone", "UTC")
+    assert code == 0
+    assert out.splitlines()[0].split() == [
+        "Date",
+        "Input",
+        "Output",
+        "Cache",
+        "write",
+        "Cache",
+        "read",
+        "Total",
+        "Models",
+    ]
+    assert "2026-03-02" in out and "44,478" in out
+    code, out, _ = run(capsys, "status", "--db", db, "--json")
+    assert json.loads(out)["sessions"] == 4
+
+
+def test_errors_are_one_line_with_exit_codes(capsys, tmp_path):
+    code, out, err = run(capsys, "tokens", "daily", "--db", str(tmp_path / "none.duckdb"))
+    assert (code, out) == (1, "")
+    assert (
+        err.strip() == f"workbench: no database at {tmp_path / 'none.duckdb'}: run "
+        "`workbench ingest` first (or pass --db)"
+    )
+    db = str(tmp_path / "wb.duckdb")
+    run(capsys, "ingest", str(DATA / "claude" / "projects"), "--db", db, "--no-progress")
+    code, _, err = run(capsys, "tokens", "daily", "--db", db, "--since", "last tuesday")
+    assert code == 2 and err.count("\n") == 1 and "cannot read 'last tuesday'" in err
+    code, _, err = run(capsys, "tokens", "daily", "--db", db, "--timezone", "Nowhere/City")
+    assert code == 2 and "unknown time zone" in err
+    code, _, err = run(capsys, "tokens", "weekly", "--db", db)
+    assert code == 2 and "invalid choice" in err
