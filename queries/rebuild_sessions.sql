@@ -1,51 +1,140 @@
--- Derived tables, recomputed after an ingest that changed anything.
-
--- Token accounting: one row per API response. Claude Code writes a line per content block of a
--- streamed response, each repeating usage (early ones with partial output_tokens), and subagent
--- or resumed files can repeat a parent's responses. Keep, across all files, the copy with the
--- largest token total, the non-sidechain copy on a tie.
-DELETE FROM api_responses;
-INSERT INTO api_responses
-SELECT * FROM usage_lines
-QUALIFY row_number() OVER (
-    PARTITION BY dedupe_key
-    ORDER BY total_tokens DESC, is_sidechain, output_tokens DESC, ts NULLS LAST, file_id, line_no
-) = 1;
-
+-- Sessions: one row per transcript file with messages, with the signals every report shows.
+-- getvariable('active_gap') is the gap (seconds) that starts a new activity block.
 DELETE FROM sessions;
 INSERT INTO sessions BY NAME
 WITH
+kinds AS (
+    SELECT file_id, ordinal, ts, type, subtype, text, cwd, git_branch, cli_version,
+        line_session_id, agent_id, is_compact_summary,
+        CASE
+            WHEN is_api_error THEN 'api_error'
+            WHEN type = 'assistant' THEN 'assistant'
+            WHEN type = 'user' AND starts_with(ltrim(coalesce(text, '')),
+                                              '[Request interrupted by user') THEN 'interrupt'
+            WHEN type = 'user' AND tool_result_count > 0 THEN 'tool_result'
+            -- a slash command (/exit, /clear, /review, ...): typed, but not a turn to answer
+            WHEN type = 'user' AND NOT is_meta
+                 AND regexp_matches(coalesce(text, ''), '^\s*<command-name>') THEN 'command'
+            WHEN type = 'user' AND NOT is_meta AND NOT is_compact_summary
+                 AND NOT starts_with(coalesce(text, ''), '<local-command') THEN 'prompt'
+        END AS kind
+    FROM messages
+),
 msg AS (
     SELECT
         file_id,
         min(ts) AS started_at,
         max(ts) AS ended_at,
         count(*) AS messages,
-        count(*) FILTER (type = 'user' AND NOT is_meta AND tool_result_count = 0
-                         AND NOT is_compact_summary
-                         AND NOT starts_with(coalesce(text, ''), '<local-command-stdout>'))
-            AS user_messages,
+        count(*) FILTER (kind IN ('prompt', 'command')) AS user_messages,
         count(*) FILTER (type = 'assistant') AS assistant_messages,
         count(*) FILTER (type = 'system') AS system_messages,
+        count(*) FILTER (kind = 'command' OR (kind = 'prompt' AND regexp_matches(
+            coalesce(text, ''), '^\s*/[A-Za-z]'))) AS slash_commands,
+        greatest(count(*) FILTER (subtype = 'compact_boundary'),
+                 count(*) FILTER (is_compact_summary)) AS compactions,
+        count(*) FILTER (kind = 'interrupt') AS interruptions,
+        count(*) FILTER (kind = 'api_error') AS api_errors,
+        -- how the conversation ended; trailing slash commands (/exit) do not count
+        arg_max(kind, ordinal) FILTER (kind IS NOT NULL AND kind <> 'command') AS ended_with,
         arg_min(cwd, ordinal) FILTER (cwd IS NOT NULL) AS cwd,
         arg_min(git_branch, ordinal) FILTER (git_branch IS NOT NULL AND git_branch <> '')
             AS git_branch,
         arg_max(cli_version, ordinal) FILTER (cli_version IS NOT NULL) AS cli_version,
         arg_min(left(text, 500), ordinal) FILTER (
-            type = 'user' AND NOT is_meta AND tool_result_count = 0 AND NOT is_compact_summary
-            AND text IS NOT NULL AND NOT starts_with(text, '<local-command')
-            AND NOT starts_with(text, 'Caveat:')) AS first_prompt,
+            kind = 'prompt' AND text IS NOT NULL AND NOT starts_with(text, 'Caveat:'))
+            AS first_prompt,
         mode(line_session_id) AS line_session_id,
         mode(agent_id) AS line_agent_id,
         list(DISTINCT cwd) FILTER (cwd IS NOT NULL) AS cwds
-    FROM messages
+    FROM kinds
     GROUP BY file_id
 ),
-calls AS (
-    SELECT file_id, count(*) AS tool_calls FROM tool_uses GROUP BY file_id
+gaps AS (
+    SELECT file_id,
+        epoch(ts - lag(ts) OVER (PARTITION BY file_id ORDER BY ts)) AS gap
+    FROM messages
+    WHERE ts IS NOT NULL
 ),
-errs AS (
-    SELECT file_id, count(*) FILTER (is_error) AS tool_errors FROM tool_results GROUP BY file_id
+activity AS (
+    SELECT file_id,
+        coalesce(sum(gap) FILTER (gap <= getvariable('active_gap')), 0) AS active_seconds,
+        1 + count(*) FILTER (gap > getvariable('active_gap')) AS activity_blocks
+    FROM gaps
+    GROUP BY file_id
+),
+seq AS (
+    SELECT u.file_id, u.name, u.input_json, u.ordinal,
+        e.ordinal IS NOT NULL AS failed,
+        row_number() OVER w AS pos,
+        lead(u.name, 1) OVER w AS next1,
+        lead(u.name, 2) OVER w AS next2
+    FROM tool_uses u
+    LEFT JOIN tool_errors e
+        ON e.file_id = u.file_id AND e.ordinal = u.ordinal AND e.block_index = u.block_index
+    WINDOW w AS (PARTITION BY u.file_id ORDER BY u.ordinal, u.block_index)
+),
+streaks AS (
+    SELECT file_id, count(*) AS n, max(pos) AS last_pos
+    FROM (SELECT file_id, pos,
+                 pos - row_number() OVER (PARTITION BY file_id ORDER BY pos) AS grp
+          FROM seq WHERE failed)
+    GROUP BY file_id, grp
+),
+calls AS (
+    SELECT file_id,
+        count(*) AS tool_calls,
+        count(*) FILTER (failed) AS tool_errors,
+        count(*) FILTER (failed AND (next1 = name OR next2 = name)) AS error_retries,
+        count(*) FILTER (name = 'Skill') AS skill_calls,
+        count(DISTINCT coalesce(json_extract_string(input_json, '$.skill'),
+                                json_extract_string(input_json, '$.command')))
+            FILTER (name = 'Skill') AS distinct_skills,
+        count(*) FILTER (name IN ('Task', 'Agent')) AS subagent_calls,
+        count(*) FILTER (starts_with(name, 'mcp__')) AS mcp_calls,
+        count(DISTINCT name) AS distinct_tools,
+        max(pos) AS last_pos
+    FROM seq
+    GROUP BY file_id
+),
+streak_stats AS (
+    SELECT c.file_id, coalesce(max(s.n), 0) AS max_failure_streak,
+        coalesce(max(s.n) FILTER (s.last_pos = c.last_pos), 0) AS final_failure_streak
+    FROM calls c LEFT JOIN streaks s USING (file_id)
+    GROUP BY c.file_id
+),
+-- edit churn: one file edited >= 3 times within 10 messages; clusters of edits to a file
+-- closer than 10 messages count once
+edits AS (
+    SELECT file_id, ordinal, coalesce(json_extract_string(input_json, '$.file_path'),
+                                      json_extract_string(input_json, '$.notebook_path'),
+                                      json_extract_string(input_json, '$.path')) AS path
+    FROM tool_uses
+    WHERE name IN ('Edit', 'MultiEdit', 'Write', 'NotebookEdit', 'write_file', 'replace')
+    UNION ALL
+    SELECT file_id, ordinal, unnest(regexp_extract_all(
+        input_json, '\*\*\* (?:Update|Add) File: ([^\n\\"]+)', 1)) AS path
+    FROM tool_uses
+    WHERE name = 'apply_patch'
+),
+edit_marks AS (
+    SELECT file_id, path, ordinal,
+        lead(ordinal, 2) OVER w - ordinal <= 10 AS starts_window,
+        CASE WHEN ordinal - lag(ordinal) OVER w <= 10 THEN 0 ELSE 1 END AS new_cluster
+    FROM edits
+    WHERE path IS NOT NULL
+    WINDOW w AS (PARTITION BY file_id, path ORDER BY ordinal)
+),
+churn AS (
+    SELECT file_id, count(DISTINCT (path, cluster)) FILTER (starts_window) AS edit_churn
+    FROM (SELECT *, sum(new_cluster) OVER (PARTITION BY file_id, path ORDER BY ordinal)
+                    AS cluster FROM edit_marks)
+    GROUP BY file_id
+),
+loops AS (
+    SELECT s.file_id, count(*) AS retry_loops
+    FROM retry_loops l JOIN files s USING (session_id)
+    GROUP BY s.file_id
 ),
 model_use AS (
     SELECT file_id, model, count(*) AS n, sum(output_tokens) AS out
@@ -57,12 +146,13 @@ tok AS (
         sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
         sum(cache_creation_tokens) AS cache_creation_tokens,
         sum(cache_5m_tokens) AS cache_5m_tokens, sum(cache_1h_tokens) AS cache_1h_tokens,
-        sum(cache_read_tokens) AS cache_read_tokens, sum(total_tokens) AS total_tokens
+        sum(cache_read_tokens) AS cache_read_tokens, sum(reasoning_tokens) AS reasoning_tokens,
+        sum(total_tokens) AS total_tokens
     FROM api_responses GROUP BY file_id
 ),
 models AS (
-    SELECT file_id, arg_max(model, (n, out)) AS primary_model, list(model ORDER BY n DESC, model)
-        AS models
+    SELECT file_id, arg_max(model, (n, out)) AS primary_model,
+        list(model ORDER BY n DESC, model) AS models
     FROM model_use GROUP BY file_id
 ),
 -- subagent type/description as written by the parent's Task/Agent call
@@ -90,11 +180,63 @@ base AS (
              THEN coalesce(f.parent_session_id, m.line_session_id) END AS parent_session_id,
         coalesce(f.agent_id, m.line_agent_id) AS agent_id,
         f.path AS source_path, f.missing AS source_missing,
-        m.started_at, m.ended_at, m.messages, m.user_messages, m.assistant_messages,
-        m.system_messages, m.first_prompt,
+        m.started_at, m.ended_at,
+        epoch(m.ended_at - m.started_at) AS wall_seconds,
+        coalesce(a.active_seconds, 0) AS active_seconds,
+        coalesce(a.activity_blocks, 0) AS activity_blocks,
+        m.messages, m.user_messages, m.assistant_messages, m.system_messages,
+        m.slash_commands, m.compactions, m.interruptions, m.api_errors, m.ended_with,
+        m.first_prompt,
+        coalesce(c.tool_calls, 0) AS tool_calls,
+        coalesce(c.tool_errors, 0) AS tool_errors,
+        coalesce(c.error_retries, 0) AS error_retries,
+        coalesce(c.skill_calls, 0) AS skill_calls,
+        coalesce(c.distinct_skills, 0) AS distinct_skills,
+        coalesce(c.subagent_calls, 0) AS subagent_calls,
+        coalesce(c.mcp_calls, 0) AS mcp_calls,
+        coalesce(c.distinct_tools, 0) AS distinct_tools,
+        coalesce(ss.max_failure_streak, 0) AS max_failure_streak,
+        coalesce(ss.final_failure_streak, 0) AS final_failure_streak,
+        coalesce(ch.edit_churn, 0) AS edit_churn,
+        coalesce(l.retry_loops, 0) AS retry_loops,
         f.meta_agent_type, f.meta_description, f.size_bytes
     FROM files f
     JOIN msg m USING (file_id)
+    LEFT JOIN activity a USING (file_id)
+    LEFT JOIN calls c USING (file_id)
+    LEFT JOIN streak_stats ss USING (file_id)
+    LEFT JOIN churn ch USING (file_id)
+    LEFT JOIN loops l USING (file_id)
+),
+judged AS (
+    SELECT *,
+        CASE
+            WHEN ended_with IS NULL THEN 'unknown'
+            WHEN final_failure_streak >= 3 OR ended_with = 'api_error' THEN 'errored'
+            WHEN ended_with IN ('prompt', 'interrupt', 'tool_result') THEN 'abandoned'
+            ELSE 'completed'
+        END AS outcome
+    FROM base
+),
+scored AS (
+    SELECT *,
+        list_filter([
+            {'rule': 'errored', 'count': (outcome = 'errored')::BIGINT,
+             'points': CASE WHEN outcome = 'errored' THEN 30 ELSE 0 END},
+            {'rule': 'abandoned', 'count': (outcome = 'abandoned')::BIGINT,
+             'points': CASE WHEN outcome = 'abandoned' THEN 15 ELSE 0 END},
+            {'rule': 'tool_failures', 'count': tool_errors,
+             'points': least(30, 3 * tool_errors)::INTEGER},
+            {'rule': 'retries', 'count': error_retries,
+             'points': least(25, 5 * error_retries)::INTEGER},
+            {'rule': 'edit_churn', 'count': edit_churn,
+             'points': least(20, 4 * edit_churn)::INTEGER},
+            {'rule': 'failure_streak', 'count': max_failure_streak,
+             'points': CASE WHEN max_failure_streak >= 3 THEN 10 ELSE 0 END},
+            {'rule': 'compactions', 'count': compactions,
+             'points': least(15, 5 * greatest(compactions - 1, 0))::INTEGER}
+        ], p -> p.points > 0)::STRUCT(rule VARCHAR, count BIGINT, points INTEGER)[] AS penalties
+    FROM judged
 )
 SELECT
     b.* EXCLUDE (meta_agent_type, meta_description, size_bytes),
@@ -102,8 +244,15 @@ SELECT
     CASE WHEN b.is_subagent THEN coalesce(b.meta_agent_type, s.agent_type) END AS agent_type,
     CASE WHEN b.is_subagent THEN coalesce(b.meta_description, s.description) END
         AS agent_description,
-    coalesce(c.tool_calls, 0) AS tool_calls,
-    coalesce(e.tool_errors, 0) AS tool_errors,
+    greatest(0, 100 - coalesce(list_sum(list_transform(b.penalties, p -> p.points)), 0))::INTEGER
+        AS health_score,
+    CASE
+        WHEN health_score >= 90 THEN 'A'
+        WHEN health_score >= 75 THEN 'B'
+        WHEN health_score >= 60 THEN 'C'
+        WHEN health_score >= 40 THEN 'D'
+        ELSE 'F'
+    END AS health_grade,
     md.primary_model, coalesce(md.models, []) AS models,
     coalesce(t.api_responses, 0) AS api_responses,
     coalesce(t.input_tokens, 0) AS input_tokens,
@@ -112,11 +261,10 @@ SELECT
     coalesce(t.cache_5m_tokens, 0) AS cache_5m_tokens,
     coalesce(t.cache_1h_tokens, 0) AS cache_1h_tokens,
     coalesce(t.cache_read_tokens, 0) AS cache_read_tokens,
+    coalesce(t.reasoning_tokens, 0) AS reasoning_tokens,
     coalesce(t.total_tokens, 0) AS total_tokens
-FROM base b
+FROM scored b
 LEFT JOIN spawns s ON s.agent_id = b.agent_id
-LEFT JOIN calls c USING (file_id)
-LEFT JOIN errs e USING (file_id)
 LEFT JOIN models md USING (file_id)
 LEFT JOIN tok t USING (file_id)
 -- two files claiming one session id (a copied transcript): keep the present, larger one

@@ -138,8 +138,37 @@ CREATE TABLE IF NOT EXISTS bad_lines (
     excerpt     VARCHAR
 );
 
--- Derived at the end of each ingest that changed anything (see rebuild_*.sql).
+-- Derived at the end of each ingest that changed anything (see rebuild_*.sql); a newer schema
+-- version drops and rebuilds them (store.migrate), so they never need an ALTER.
 CREATE TABLE IF NOT EXISTS api_responses AS SELECT * FROM usage_lines WITH NO DATA;
+
+-- One row per failed tool call (is_error, or an exit code N != 0 in the output) with its
+-- friction category from the rule table in workbench/friction.py.
+CREATE TABLE IF NOT EXISTS tool_errors (
+    session_id   VARCHAR NOT NULL,
+    file_id      INTEGER NOT NULL,
+    tool_use_id  VARCHAR,
+    tool_name    VARCHAR,
+    ordinal      BIGINT NOT NULL,
+    block_index  INTEGER NOT NULL,
+    ts           TIMESTAMPTZ,
+    evidence     VARCHAR NOT NULL,           -- is_error | exit_code
+    category     VARCHAR NOT NULL,
+    rule         INTEGER,                    -- priority of the matching rule (NULL: other)
+    excerpt      VARCHAR                     -- the start of the error text
+);
+
+-- Runs of >= 3 consecutive calls of one tool with identical input.
+CREATE TABLE IF NOT EXISTS retry_loops (
+    session_id    VARCHAR NOT NULL,
+    tool_name     VARCHAR,
+    input_excerpt VARCHAR,
+    length        INTEGER NOT NULL,
+    failures      INTEGER NOT NULL,
+    first_ordinal BIGINT NOT NULL,
+    last_ordinal  BIGINT NOT NULL,
+    started_at    TIMESTAMPTZ
+);
 
 CREATE TABLE IF NOT EXISTS sessions (
     session_id          VARCHAR NOT NULL,    -- unique (one transcript file per session)
@@ -158,14 +187,36 @@ CREATE TABLE IF NOT EXISTS sessions (
     agent_description   VARCHAR,
     source_path         VARCHAR NOT NULL,
     source_missing      BOOLEAN NOT NULL,
-    started_at          TIMESTAMPTZ,
+    started_at          TIMESTAMPTZ,         -- the transcript's own timestamps, never mtime
     ended_at            TIMESTAMPTZ,
+    wall_seconds        DOUBLE,
+    active_seconds      DOUBLE,              -- busy time: gaps over 10 minutes not counted
+    activity_blocks     INTEGER,
     messages            BIGINT NOT NULL,
     user_messages       BIGINT NOT NULL,     -- prompts typed by a person
     assistant_messages  BIGINT NOT NULL,
     system_messages     BIGINT NOT NULL,
     tool_calls          BIGINT NOT NULL,
     tool_errors         BIGINT NOT NULL,
+    skill_calls         BIGINT NOT NULL,     -- Skill tool
+    distinct_skills     BIGINT NOT NULL,
+    subagent_calls      BIGINT NOT NULL,     -- Task / Agent dispatches
+    mcp_calls           BIGINT NOT NULL,     -- mcp__* tools
+    distinct_tools      BIGINT NOT NULL,
+    slash_commands      BIGINT NOT NULL,
+    compactions         BIGINT NOT NULL,
+    interruptions       BIGINT NOT NULL,
+    api_errors          BIGINT NOT NULL,
+    error_retries       BIGINT NOT NULL,     -- a failed call, then the same tool within 2 calls
+    retry_loops         BIGINT NOT NULL,     -- >= 3 identical consecutive calls
+    edit_churn          BIGINT NOT NULL,     -- a file edited >= 3 times within 10 messages
+    max_failure_streak  BIGINT NOT NULL,
+    final_failure_streak BIGINT NOT NULL,
+    ended_with          VARCHAR,             -- prompt | interrupt | tool_result | assistant | api_error
+    outcome             VARCHAR NOT NULL,    -- completed | abandoned | errored | unknown
+    health_score        INTEGER NOT NULL,
+    health_grade        VARCHAR NOT NULL,
+    penalties           STRUCT(rule VARCHAR, count BIGINT, points INTEGER)[],
     first_prompt        VARCHAR,
     primary_model       VARCHAR,
     models              VARCHAR[],
@@ -176,6 +227,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     cache_5m_tokens     BIGINT NOT NULL,
     cache_1h_tokens     BIGINT NOT NULL,
     cache_read_tokens   BIGINT NOT NULL,
+    reasoning_tokens    BIGINT NOT NULL,
     total_tokens        BIGINT NOT NULL
 );
 

@@ -22,13 +22,13 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from workbench import config, lines, store
+from workbench import config, friction, lines, store
 from workbench.discover import Discovery, FileSpec, discover
 from workbench.queries import sql_text
 
 BATCH_BYTES = 96 * 1024 * 1024  # parsed together
 COMMIT_BYTES = 256 * 1024 * 1024  # committed together
-PARSERS = {"claude": "ingest_claude"}
+PARSERS = {"claude": "ingest_claude", "codex": "ingest_codex", "gemini": "ingest_gemini"}
 _TAIL_WINDOW = 4096
 
 
@@ -486,11 +486,19 @@ def _stale(con: duckdb.DuckDBPyConnection) -> bool:
     return store.get_meta(con, "derived_stale") == "1"
 
 
+REBUILD_STEPS = ("rebuild_responses", "rebuild_tool_errors", "rebuild_retry_loops",
+                 "rebuild_sessions")
+
+
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:
-    """Recompute the derived tables (deduplicated API responses, sessions) in one transaction."""
+    """Recompute the derived tables (deduplicated API responses, categorised tool errors, retry
+    loops, sessions with their signals) in one transaction."""
+    friction.install(con)
+    con.execute(f"SET VARIABLE active_gap = {float(config.ACTIVE_GAP_SECONDS)}")
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(sql_text("rebuild"))
+        for step in REBUILD_STEPS:
+            con.execute(sql_text(step))
         store.set_meta(con, "derived_stale", "0")
         con.execute("COMMIT")
     except BaseException:

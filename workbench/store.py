@@ -68,16 +68,35 @@ def open_db(
     return con
 
 
+#: Tables recomputed from the others at every ingest; an older schema version drops them.
+DERIVED_TABLES = ("api_responses", "tool_errors", "retry_loops", "sessions")
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
-    """Create missing tables; refuse a database written by a newer schema."""
-    con.execute(sql_text("schema"))
-    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    if row is None:
-        con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(config.SCHEMA_VERSION)])
-    elif int(row[0]) > config.SCHEMA_VERSION:
+    """Create missing tables; upgrade an older schema; refuse a newer one.
+
+    Derived tables are dropped and rebuilt by the next ingest (``derived_stale``); tables read
+    from transcripts are only ever extended, since their files may be gone.
+    """
+    has_meta = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'meta' AND NOT temporary"
+    ).fetchone()[0]
+    version = None
+    if has_meta:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        version = int(row[0]) if row else None
+    if version is not None and version > config.SCHEMA_VERSION:
         raise WorkbenchError(
-            f"this database was written by a newer workbench (schema {row[0]}); upgrade workbench"
+            f"this database was written by a newer workbench (schema {version}); upgrade workbench"
         )
+    if version is not None and version < config.SCHEMA_VERSION:
+        for table in DERIVED_TABLES:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('derived_stale', '1')")
+    con.execute(sql_text("schema"))
+    con.execute(
+        "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(config.SCHEMA_VERSION)]
+    )
 
 
 def check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -87,6 +106,11 @@ def check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         raise WorkbenchError(f"{path} is not a workbench database") from exc
     if row is None or int(row[0]) > config.SCHEMA_VERSION:
         raise WorkbenchError(f"{path}: unsupported workbench schema version {row and row[0]}")
+    if int(row[0]) < config.SCHEMA_VERSION:
+        raise WorkbenchError(
+            f"{path} was written by an older workbench (schema {row[0]}); "
+            f"run `workbench ingest --db {path}` once to upgrade it"
+        )
 
 
 def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:

@@ -1,0 +1,32 @@
+-- Failed tool calls with their friction category. A call failed when its result says
+-- is_error, or (where an agent writes no flag) its output starts with a non-zero exit code.
+-- friction_rules (priority, category, pattern) is registered by workbench.friction.install; the
+-- first matching rule wins, no match is 'other'. The rules read the head and tail of the text
+-- (friction.probe mirrors this).
+DELETE FROM tool_errors;
+INSERT INTO tool_errors BY NAME
+WITH failed AS (
+    SELECT
+        c.session_id, c.file_id, c.tool_use_id, c.name AS tool_name, c.ordinal, c.block_index,
+        coalesce(c.result_ts, c.ts) AS ts,
+        CASE WHEN c.is_error THEN 'is_error' ELSE 'exit_code' END AS evidence,
+        CASE WHEN length(coalesce(c.result_text, '')) <= 4000 THEN coalesce(c.result_text, '')
+             ELSE left(c.result_text, 3000) || chr(10) || right(c.result_text, 1000)
+        END AS probe,
+        row_number() OVER () AS k
+    FROM tool_calls c
+    WHERE c.is_error
+       OR regexp_matches(left(coalesce(c.result_text, ''), 200),
+                         '(?i)^\s*(exit code:? ?[1-9][0-9]*|process exited with code [1-9])')
+),
+matched AS (
+    SELECT f.k, min(r.priority) AS rule
+    FROM failed f
+    JOIN friction_rules r ON regexp_matches(f.probe, r.pattern)
+    GROUP BY f.k
+)
+SELECT f.* EXCLUDE (probe, k), coalesce(r.category, 'other') AS category, m.rule,
+    left(f.probe, 300) AS excerpt
+FROM failed f
+LEFT JOIN matched m USING (k)
+LEFT JOIN friction_rules r ON r.priority = m.rule;

@@ -1,0 +1,146 @@
+"""Per-session signals: time, counters, retries, churn, outcome and health, hand-computed."""
+
+from __future__ import annotations
+
+import pytest
+from builders import Transcript
+from conftest import one, rows
+
+from workbench import store
+from workbench.load import ingest
+
+IDS = {
+    k: f"{n:08d}-0000-4000-8000-000000000000"
+    for n, k in enumerate(
+        ["loop", "errored", "api", "abandoned", "compact", "features", "gaps"], start=1
+    )
+}
+
+
+def build(folder):
+    t = Transcript(IDS["loop"]).prompt("fix the build")
+    for _ in range(3):  # a retry loop: the same failing command three times
+        t.tool(
+            "Bash", {"command": "npm run build"}, "Exit code 1\nnpm ERR! Missing script", error=True
+        )
+    for n in range(3):  # edit churn: app.py edited three times within 10 messages
+        t.tool("Edit", {"file_path": "/app/app.py", "old_string": f"v{n}", "new_string": "x"})
+    t.say("done").write(folder)
+
+    t = Transcript(IDS["errored"]).prompt("read the config")
+    t.tool("Read", {"file_path": "/a"}, "File does not exist.", error=True)
+    t.tool("Read", {"file_path": "/b"}, "File does not exist.", error=True)
+    t.tool(
+        "Bash", {"command": "cat c"}, "Exit code 1\ncat: c: No such file or directory", error=True
+    )
+    t.write(folder)
+
+    t = Transcript(IDS["api"]).prompt("hi").say("hello").prompt("more").api_error()
+    t.write(folder)
+
+    Transcript(IDS["abandoned"]).prompt("hi").say("hello").prompt("and now?").write(folder)
+
+    t = Transcript(IDS["compact"]).prompt("long task")
+    for _ in range(3):
+        t.say("working").compaction()
+    t.say("finished").write(folder)
+
+    t = Transcript(IDS["features"])
+    t.prompt("<command-name>/review</command-name>\n<command-message>review</command-message>")
+    t.tool("Skill", {"skill": "pdf"}).tool("Skill", {"skill": "xlsx"})
+    t.tool("mcp__github__create_issue", {"title": "bug"})
+    t.tool("Task", {"description": "look", "prompt": "look", "subagent_type": "Explore"})
+    t.interrupt().write(folder)
+
+    t = Transcript(IDS["gaps"]).prompt("start").say("ok").wait(4 * 86400)
+    t.prompt("back again").say("ok").write(folder)
+
+
+@pytest.fixture(scope="module")
+def con(tmp_path_factory):
+    root = tmp_path_factory.mktemp("signals")
+    build(root / "projects" / "-home-ana-src-shop")
+    db = root / "wb.duckdb"
+    ingest([root / "projects"], db, user="ana", progress=False)
+    c = store.open_db(db, read_only=True)
+    yield c
+    c.close()
+
+
+def session(con, key, cols):
+    return one(con, f"SELECT {cols} FROM sessions WHERE session_id = ?", [IDS[key]])
+
+
+def test_retry_loop_churn_and_streaks(con):
+    assert session(
+        con,
+        "loop",
+        "tool_calls, tool_errors, error_retries, retry_loops, "
+        "edit_churn, max_failure_streak, final_failure_streak, outcome",
+    ) == (6, 3, 2, 1, 1, 3, 0, "completed")
+    assert rows(con, "SELECT tool_name, input_excerpt, length, failures FROM retry_loops") == [
+        ("Bash", '{"command":"npm run build"}', 3, 3)
+    ]
+
+
+def test_health_score_and_penalties(con):
+    score, grade, penalties = session(con, "loop", "health_score, health_grade, penalties")
+    assert penalties == [
+        {"rule": "tool_failures", "count": 3, "points": 9},
+        {"rule": "retries", "count": 2, "points": 10},
+        {"rule": "edit_churn", "count": 1, "points": 4},
+        {"rule": "failure_streak", "count": 3, "points": 10},
+    ]
+    assert (score, grade) == (67, "C")
+
+
+@pytest.mark.parametrize(
+    ("key", "ended_with", "outcome", "score", "grade"),
+    [
+        # three failures at the end: errored 30 + failures 9 + retries 5 + streak 10
+        ("errored", "tool_result", "errored", 46, "D"),
+        ("api", "api_error", "errored", 70, "C"),
+        ("abandoned", "prompt", "abandoned", 85, "B"),
+        ("compact", "assistant", "completed", 90, "A"),  # 3 compactions: (3 - 1) x 5
+        ("features", "interrupt", "abandoned", 85, "B"),
+        ("gaps", "assistant", "completed", 100, "A"),
+    ],
+)
+def test_outcomes(con, key, ended_with, outcome, score, grade):
+    assert session(con, key, "ended_with, outcome, health_score, health_grade") == (
+        ended_with,
+        outcome,
+        score,
+        grade,
+    )
+
+
+def test_counters(con):
+    assert session(
+        con,
+        "features",
+        "user_messages, slash_commands, skill_calls, "
+        "distinct_skills, mcp_calls, subagent_calls, distinct_tools, interruptions",
+    ) == (1, 1, 2, 2, 1, 1, 3, 1)
+    assert session(con, "api", "api_errors, user_messages") == (2, 2)
+    assert session(con, "compact", "compactions") == (3,)
+
+
+def test_active_time_skips_long_pauses(con):
+    # events every 10 s: 2 in the first block, a 4-day pause, 2 in the second
+    wall, active, blocks = session(con, "gaps", "wall_seconds, active_seconds, activity_blocks")
+    assert (active, blocks) == (20.0, 2)
+    assert wall == 4 * 86400 + 30
+
+
+def test_a_closing_slash_command_is_not_an_abandoned_turn(tmp_path):
+    t = Transcript("99999999-0000-4000-8000-000000000000").prompt("hi").say("hello")
+    t.meta("<local-command-caveat>Caveat: local commands below.</local-command-caveat>")
+    t.prompt("<command-name>/exit</command-name>\n<command-message>exit</command-message>")
+    t.write(tmp_path / "p" / "-x")
+    db = tmp_path / "wb.duckdb"
+    ingest([tmp_path / "p"], db, progress=False)
+    c = store.open_db(db, read_only=True)
+    got = one(c, "SELECT ended_with, outcome, user_messages, slash_commands FROM sessions")
+    c.close()
+    assert got == ("assistant", "completed", 2, 1)
