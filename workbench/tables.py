@@ -16,7 +16,8 @@ from workbench.store import DatabaseBusy, DatabaseMissing, WorkbenchError
 
 
 def connect(db: str | os.PathLike | None = None, *, read_only: bool = True):
-    """An Ibis DuckDB connection to the workbench database (default ``config.default_db()``)."""
+    """An Ibis DuckDB connection to the workbench database (default ``config.default_db()``),
+    with the price table installed as the temp table ``model_prices`` (see ``pricing``)."""
     path = Path(db).expanduser() if db else config.default_db()
     if not path.exists():
         raise DatabaseMissing(f"no database at {path}: run `workbench ingest` first (or pass --db)")
@@ -30,6 +31,9 @@ def connect(db: str | os.PathLike | None = None, *, read_only: bool = True):
             ) from exc
         raise WorkbenchError(f"cannot open {path}: {exc}") from exc
     con.raw_sql("SET TimeZone = 'UTC'")
+    from workbench import pricing
+
+    pricing.install(con)  # temp table model_prices (works on read-only connections too)
     return con
 
 
