@@ -47,10 +47,29 @@ def test_ingest_json_then_tokens_json(capsys, tmp_path):
         "cacheCreationTokens",
         "cacheReadTokens",
         "totalTokens",
+        "totalCost",
         "modelsUsed",
         "modelBreakdowns",
     }
+    assert set(data["daily"][0]["modelBreakdowns"][0]) == {
+        "modelName",
+        "inputTokens",
+        "outputTokens",
+        "cacheCreationTokens",
+        "cacheReadTokens",
+        "cost",
+    }
     assert data["totals"]["totalTokens"] == 44478
+    assert round(data["totals"]["totalCost"], 6) == 0.030505
+    assert data["totals"]["unpricedModels"] == []
+    code, out, _ = run(capsys, "tokens", "blocks", "--db", db, "--json")
+    assert code == 0
+    blocks = [b for b in json.loads(out)["blocks"] if not b["isGap"]]
+    assert [(b["startTime"], b["entries"], b["user"]) for b in blocks] == [
+        ("2026-03-02T08:00:00.000Z", 8, "ana"),
+        ("2026-03-05T23:00:00.000Z", 1, "ana"),
+        ("2026-03-09T10:00:00.000Z", 1, "ana"),
+    ]
 
 
 def test_human_output(capsys, tmp_path):
@@ -72,9 +91,13 @@ def test_human_output(capsys, tmp_path):
         "Cache",
         "read",
         "Total",
+        "Cost",
         "Models",
     ]
-    assert "2026-03-02" in out and "44,478" in out
+    assert "2026-03-02" in out and "44,478" in out and "$0.03" in out
+    code, out, _ = run(capsys, "tokens", "daily", "--db", db, "--timezone", "UTC", "--breakdown")
+    assert code == 0
+    assert "  └ claude-haiku-4-5-20251001" in out  # a row per model under the day
     code, out, _ = run(capsys, "status", "--db", db, "--json")
     assert json.loads(out)["sessions"] == 4
 

@@ -32,14 +32,33 @@ def test_daily_report_in_utc(ibis_con):
         "claude-sonnet-4-5-20250929",
     ]
     assert sum(b["outputTokens"] for b in first["modelBreakdowns"]) == 407
-    assert data["totals"] == {
+    totals = dict(data["totals"])
+    assert totals.pop("totalCost") == pytest.approx(0.030505)
+    assert totals == {
         "inputTokens": 51,
         "outputTokens": 527,
         "cacheCreationTokens": 2100,
         "cacheReadTokens": 41800,
         "totalTokens": 44478,
+        "unpricedModels": [],
     }
-    assert "totalCost" not in first  # cost fields arrive with pricing
+
+
+def test_daily_cost_by_hand(ibis_con):
+    # USD per million: sonnet-4-5 3/15/3.75 (5m)/6 (1h)/0.3 (read); haiku-4-5 1/5/1.25/2/0.1;
+    # opus-4-6 5/25/6.25/10/0.5
+    daily = tokens.report(ibis_con, "daily", tz="UTC")["daily"]
+    first = daily[0]
+    # sonnet: 22*3 + 330*15 + 900*3.75 + 400*6 (msg_A's 1h write) + 29800*0.3 = 19731
+    # haiku: 14*1 + 77*5 + 300*1.25 + 5500*0.1 = 1324; sorted by cost, highest first
+    assert [(b["modelName"], b["cost"]) for b in first["modelBreakdowns"]] == [
+        ("claude-sonnet-4-5-20250929", pytest.approx(0.019731)),
+        ("claude-haiku-4-5-20251001", pytest.approx(0.001324)),
+    ]
+    assert first["modelsUsed"] == ["claude-sonnet-4-5-20250929", "claude-haiku-4-5-20251001"]
+    assert first["totalCost"] == pytest.approx(0.021055)
+    # opus-4-6: 7*5 + 90*25 + 500*6.25 + 3000*0.5 = 6910; 8*5 + 30*25 + 3500*0.5 = 2540
+    assert [d["totalCost"] for d in daily[1:]] == [pytest.approx(0.00691), pytest.approx(0.00254)]
 
 
 def test_days_follow_the_time_zone(ibis_con):
@@ -59,6 +78,8 @@ def test_monthly_and_session_reports(ibis_con):
     assert by_id[S1]["firstActivity"] == "2026-03-02T08:59:52.000Z"
     assert by_id[S1]["lastActivity"] == "2026-03-02T09:30:00.000Z"
     assert by_id[S2]["user"] == "ana" and by_id[S2]["projectPath"] == "/home/ana/src/shop"
+    assert by_id[S2]["totalCost"] == pytest.approx(0.00691 + 0.00254)
+    assert monthly["totals"]["totalCost"] == pytest.approx(0.030505)
 
 
 def test_filters(ibis_con):
