@@ -144,3 +144,65 @@ def test_a_closing_slash_command_is_not_an_abandoned_turn(tmp_path):
     got = one(c, "SELECT ended_with, outcome, user_messages, slash_commands FROM sessions")
     c.close()
     assert got == ("assistant", "completed", 2, 1)
+
+
+# ---- the Ibis layer over the same fixture ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ibis_con(tmp_path_factory):
+    from workbench import tables
+
+    root = tmp_path_factory.mktemp("signals_ibis")
+    build(root / "projects" / "-home-ana-src-shop")
+    db = root / "wb.duckdb"
+    ingest([root / "projects"], db, user="ana", progress=False)
+    return tables.connect(db)
+
+
+def test_kpis(ibis_con):
+    from workbench import signals
+
+    assert signals.kpis(ibis_con) == {
+        "sessions": 7,
+        "users": 1,
+        "sessions_with_errors": 2,
+        "tool_calls": 13,
+        "tool_errors": 6,
+        "tool_error_rate": round(6 / 13, 4),
+        "sessions_with_errors_share": round(2 / 7, 4),
+    }
+    assert signals.kpis(ibis_con, users=["nobody"])["sessions"] == 0
+
+
+def test_get_by_prefix(ibis_con):
+    from workbench import signals
+
+    row = signals.get(ibis_con, IDS["loop"][:8])
+    assert row["session_id"] == IDS["loop"] and row["health_score"] == 67
+    assert [p["rule"] for p in row["penalties"]] == [
+        "tool_failures",
+        "retries",
+        "edit_churn",
+        "failure_streak",
+    ]
+    with pytest.raises(signals.AmbiguousSession, match="matches 7 sessions"):
+        signals.get(ibis_con, "0000")
+    with pytest.raises(signals.SessionNotFound, match="no session matches 'zzz'"):
+        signals.get(ibis_con, "zzz")
+
+
+def test_active_time_for_any_gap(ibis_con):
+    from workbench import signals
+
+    got = {
+        r["session_id"]: r
+        for r in signals.active_time(ibis_con, gap_seconds=5 * 86400).to_pyarrow().to_pylist()
+    }
+    assert got[IDS["gaps"]]["active_seconds"] == 4 * 86400 + 30  # the pause now counts
+    assert got[IDS["gaps"]]["activity_blocks"] == 1
+    short = {
+        r["session_id"]: r["active_seconds"]
+        for r in signals.active_time(ibis_con, 600).to_pyarrow().to_pylist()
+    }
+    assert short[IDS["gaps"]] == 20

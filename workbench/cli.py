@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
-from workbench.commands import COMMANDS
+from workbench.commands import all_commands
 from workbench.commands.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Parser, dedent
 from workbench.periods import UsageError
 from workbench.store import WorkbenchError
@@ -34,7 +35,7 @@ The database defaults to $WORKBENCH_DB, else ~/.local/share/workbench/workbench.
     )
     parser.add_argument("--version", action="version", version="workbench 0.1.0")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for name in COMMANDS:
+    for name in all_commands():
         importlib.import_module(f"workbench.commands.{name}").register(sub)
     return parser
 
@@ -64,6 +65,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - one line, not a traceback (WORKBENCH_DEBUG=1 shows it)
+        if os.environ.get("WORKBENCH_DEBUG"):
+            raise
+        print(
+            f"workbench: unexpected error: {type(exc).__name__}: {exc}\n"
+            "(set WORKBENCH_DEBUG=1 to see the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

@@ -72,7 +72,7 @@ RULES: tuple[Rule, ...] = (
         "command_not_found",
         r"(?i)command not found|not recognized as an internal or external command|"
         r"executable file not found|exit code:? 127\b|binary not found|no such command|"
-        r"unknown command",
+        r"unknown command|missing script",
         "the program is not installed or not on PATH",
     ),
     Rule(

@@ -30,6 +30,28 @@ def compact(n: float | int | None) -> str:
     return f"{n:.0f}"
 
 
+def percent(x: float | None) -> str:
+    """``0.1234`` -> ``12.3%``; ``None`` -> ``-``."""
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def duration(seconds: float | None) -> str:
+    """``3725`` -> ``1h 2m``; ``42`` -> ``42s``."""
+    if seconds is None:
+        return "-"
+    s = int(round(seconds))
+    days, s = divmod(s, 86400)
+    hours, s = divmod(s, 3600)
+    minutes, s = divmod(s, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    if minutes:
+        return f"{minutes}m {s}s"
+    return f"{s}s"
+
+
 def table(
     headers: Sequence[str],
     rows: Sequence[Sequence[Any]],

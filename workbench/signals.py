@@ -1,0 +1,142 @@
+"""Session signals as lazy Ibis tables: filters, KPIs, a session by id, active time by any gap.
+
+The numbers themselves are computed once at ingest (``queries/rebuild_*.sql``); this module
+selects and aggregates them. Every function takes the same filters: ``since``/``until``
+(aware datetimes, on the session's start), ``users``, ``projects``, ``agents``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import ibis
+from ibis import _
+
+from workbench import tables
+from workbench.periods import UsageError
+from workbench.store import WorkbenchError
+
+
+class SessionNotFound(WorkbenchError):
+    """No session has this id (or id prefix)."""
+
+
+class AmbiguousSession(UsageError):
+    """An id prefix matches several sessions (a usage error: give more of the id)."""
+
+    def __init__(self, prefix: str, candidates: list[str]):
+        self.candidates = candidates
+        shown = "\n  ".join(candidates[:20])
+        more = f"\n  … {len(candidates) - 20} more" if len(candidates) > 20 else ""
+        super().__init__(f"{prefix!r} matches {len(candidates)} sessions:\n  {shown}{more}")
+
+
+def sessions(
+    con,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    users: Iterable[str] = (),
+    projects: Iterable[str] = (),
+    agents: Iterable[str] = (),
+    include_subagents: bool = True,
+) -> ibis.Table:
+    """Sessions (with ``root_session_id``) that started in the window and match the filters."""
+    s = tables.sessions(con)
+    s = s.mutate(
+        root_session_id=ibis.ifelse(
+            s.is_subagent & s.parent_session_id.notnull(), s.parent_session_id, s.session_id
+        )
+    )
+    s = tables.between(s, "started_at", since, until)
+    s = tables.where_in(s, "user_name", users)
+    s = tables.where_in(s, "project", projects)
+    s = tables.where_in(s, "agent", agents)
+    if not include_subagents:
+        s = s.filter(~s.is_subagent)
+    return s
+
+
+def active_time(con, gap_seconds: float = 600) -> ibis.Table:
+    """Per session: busy seconds and activity blocks when a gap over ``gap_seconds`` splits
+    blocks (the stored ``sessions.active_seconds`` uses the default 600)."""
+    m = con.table("messages").filter(_.ts.notnull())
+    w = ibis.window(group_by="session_id", order_by="ts")
+    gaps = m.mutate(gap=(m.ts.epoch_seconds() - m.ts.lag().over(w).epoch_seconds()))
+    return gaps.group_by("session_id").agg(
+        active_seconds=gaps.gap.sum(where=gaps.gap <= gap_seconds).fill_null(0),
+        activity_blocks=1 + gaps.gap.count(where=gaps.gap > gap_seconds),
+    )
+
+
+def resolve_id(con, text: str) -> str:
+    """The one session id equal to ``text`` or starting with it."""
+    s = tables.sessions(con)
+    exact = s.filter(s.session_id == text).select("session_id").limit(1).to_pyarrow()
+    if exact.num_rows:
+        return text
+    hits = (
+        s.filter(s.session_id.startswith(text))
+        .select("session_id")
+        .order_by("session_id")
+        .limit(501)
+        .to_pyarrow()
+        .column(0)
+        .to_pylist()
+    )
+    if not hits:
+        raise SessionNotFound(f"no session matches {text!r}")
+    if len(hits) > 1:
+        raise AmbiguousSession(text, hits)
+    return hits[0]
+
+
+def get(con, session_id: str) -> dict:
+    """Every field of one session (id or unambiguous prefix) as plain Python values."""
+    sid = resolve_id(con, session_id)
+    row = sessions(con).filter(_.session_id == sid).limit(1).to_pyarrow().to_pylist()[0]
+    row["subagents"] = (
+        tables.sessions(con)
+        .filter(_.parent_session_id == sid)
+        .select("session_id")
+        .order_by("session_id")
+        .to_pyarrow()
+        .column(0)
+        .to_pylist()
+    )
+    return row
+
+
+def kpis(con, **filters) -> dict:
+    """Team KPIs: sessions (top-level), users, sessions with errors, tool calls and errors.
+
+    Subagent transcripts count toward their session's tool calls and errors, not as sessions.
+    """
+    s = sessions(con, **filters)
+    per_root = s.group_by("root_session_id").agg(
+        user=_.user_name.arbitrary(),
+        top=(~_.is_subagent).any(),
+        calls=_.tool_calls.sum(),
+        errors=_.tool_errors.sum(),
+    )
+    per_root = per_root.filter(per_root.top)
+    row = (
+        per_root.agg(
+            sessions=_.count(),
+            users=_.user.nunique(),
+            sessions_with_errors=_.count(where=_.errors > 0),
+            tool_calls=_.calls.sum(),
+            tool_errors=_.errors.sum(),
+        )
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
+    out = {k: int(v or 0) for k, v in row.items()}
+    out["tool_error_rate"] = (
+        round(out["tool_errors"] / out["tool_calls"], 4) if out["tool_calls"] else None
+    )
+    out["sessions_with_errors_share"] = (
+        round(out["sessions_with_errors"] / out["sessions"], 4) if out["sessions"] else None
+    )
+    return out
