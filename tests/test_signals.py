@@ -206,3 +206,16 @@ def test_active_time_for_any_gap(ibis_con):
         for r in signals.active_time(ibis_con, 600).to_pyarrow().to_pylist()
     }
     assert short[IDS["gaps"]] == 20
+
+
+def test_session_cost_from_the_price_table(ingested):
+    from conftest import S1
+
+    from workbench import signals, tables
+
+    row = signals.get(tables.connect(ingested), S1)
+    # sonnet 4.5 per million: input 3, output 15, 5m write 3.75, 1h write 6, read 0.30;
+    # S1's own responses: input 22, output 330, 5m writes 900, 1h writes 400, reads 29,800
+    expected = (22 * 3 + 330 * 15 + 900 * 3.75 + 400 * 6 + 29_800 * 0.3) / 1e6
+    assert row["cost_usd"] == pytest.approx(expected, rel=1e-9)
+    assert (row["unpriced_responses"], row["unpriced_models"]) == (0, [])

@@ -13,7 +13,7 @@ from datetime import datetime
 import ibis
 from ibis import _
 
-from workbench import tables
+from workbench import pricing, tables
 from workbench.periods import UsageError
 from workbench.store import WorkbenchError
 
@@ -42,8 +42,17 @@ def sessions(
     agents: Iterable[str] = (),
     include_subagents: bool = True,
 ) -> ibis.Table:
-    """Sessions (with ``root_session_id``) that started in the window and match the filters."""
+    """Sessions that started in the window and match the filters, with ``root_session_id``
+    (a subagent's parent) and cost: ``cost_usd`` (priced responses; NULL when none is priced),
+    ``unpriced_responses`` and ``unpriced_models``."""
     s = tables.sessions(con)
+    costs = pricing.session_costs(con)
+    s = s.left_join(costs, "session_id").select(
+        s,
+        cost_usd=costs.cost_usd,
+        unpriced_responses=costs.unpriced_responses.fill_null(0),
+        unpriced_models=costs.unpriced_models,
+    )
     s = s.mutate(
         root_session_id=ibis.ifelse(
             s.is_subagent & s.parent_session_id.notnull(), s.parent_session_id, s.session_id

@@ -30,6 +30,11 @@ def compact(n: float | int | None) -> str:
     return f"{n:.0f}"
 
 
+def money(x: float | None) -> str:
+    """``12.3456`` -> ``$12.35``; ``None`` (no price) -> ``unpriced``."""
+    return "unpriced" if x is None else f"${x:,.2f}" if x >= 0.01 else f"${x:.4f}"
+
+
 def percent(x: float | None) -> str:
     """``0.1234`` -> ``12.3%``; ``None`` -> ``-``."""
     return "-" if x is None else f"{100 * x:.1f}%"

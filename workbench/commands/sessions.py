@@ -79,6 +79,13 @@ def describe_session(r: dict) -> str:
         f"{textout.number(r['output_tokens'])}, cache write "
         f"{textout.number(r['cache_creation_tokens'])}, cache read "
         f"{textout.number(r['cache_read_tokens'])}",
+        f"  cost {textout.money(r['cost_usd'])}"
+        + (
+            f" (+ {r['unpriced_responses']} responses of unpriced models: "
+            f"{', '.join(r['unpriced_models'])})"
+            if r["unpriced_responses"]
+            else ""
+        ),
         f"  outcome {r['outcome']} (ended with {r['ended_with']}); health {r['health_score']} "
         f"({r['health_grade']})",
     ]
