@@ -326,3 +326,20 @@ def test_team_cost_within_one_percent_of_ccusage(tmp_path):
     users = {s["user"] for s in tokens.report(tables.connect(db), "session", tz="UTC")["sessions"]}
     assert users == set(TEAM)
     shutil.rmtree(root)
+
+
+CODEX_GEMINI = [SHARED_FIXTURES / "codex" / "sessions", SHARED_FIXTURES / "gemini" / "tmp"]
+#: `ccusage codex daily` / `ccusage gemini daily` --offline --json --timezone UTC (20.0.24)
+CCUSAGE_OTHER = {"gpt-5.1-codex-max": 0.011729, "gemini-2.5-flash": 0.01016261}
+
+
+@pytest.mark.skipif(not CODEX_GEMINI[0].is_dir(), reason="../shared/fixtures not present")
+def test_codex_and_gemini_fixture_costs_end_to_end(tmp_path):
+    db = tmp_path / "other.duckdb"
+    ingest(CODEX_GEMINI, db, user="fixtures", progress=False)
+    data = tokens.report(tables.connect(db), "daily", tz="UTC")
+    got = {b["modelName"]: b["cost"] for d in data["daily"] for b in d["modelBreakdowns"]}
+    if not got:
+        pytest.skip("this checkout does not ingest Codex or Gemini transcripts yet")
+    assert got == pytest.approx(CCUSAGE_OTHER, rel=0.01)
+    assert data["totals"]["unpricedModels"] == []
