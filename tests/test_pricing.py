@@ -119,6 +119,65 @@ def test_table_names_its_source_and_date():
     assert all(m["input"] >= 0 and m["output"] >= 0 for m in table["models"].values())
 
 
+def test_build_table_from_litellm_releases():
+    newer = {
+        "claude-x-1": {
+            "litellm_provider": "anthropic",
+            "mode": "chat",
+            "input_cost_per_token": 3e-06,
+            "output_cost_per_token": 1.5e-05,
+            "cache_creation_input_token_cost": 3.75e-06,
+            "cache_creation_input_token_cost_above_1hr": 6e-06,
+            "cache_read_input_token_cost": 3e-07,
+            "input_cost_per_token_above_200k_tokens": 6e-06,
+            "output_cost_per_token_above_200k_tokens": 2.25e-05,
+        },
+        "gemini/gemini-x": {
+            "litellm_provider": "gemini",
+            "mode": "chat",
+            "input_cost_per_token": 3e-07,
+            "output_cost_per_token": 2.5e-06,
+        },
+        "ft:gpt-x": {"litellm_provider": "openai", "mode": "chat", "input_cost_per_token": 1e-6},
+        "bedrock/claude-x-1": {
+            "litellm_provider": "bedrock",
+            "mode": "chat",
+            "input_cost_per_token": 9e-06,
+            "output_cost_per_token": 9e-06,
+        },
+    }
+    older = {
+        "claude-x-1": {  # superseded by the newer release
+            "litellm_provider": "anthropic",
+            "mode": "chat",
+            "input_cost_per_token": 1e-06,
+            "output_cost_per_token": 1e-06,
+        },
+        "claude-old-0": {  # dropped by the newer release: kept from the older one
+            "litellm_provider": "anthropic",
+            "mode": "chat",
+            "input_cost_per_token": 8e-07,
+            "output_cost_per_token": 4e-06,
+        },
+    }
+    table = pricing.build_table([("2.0", newer), ("1.0", older)], "2026-01-01")
+    assert table["source"]["retrieved"] == "2026-01-01"
+    assert table["models"] == {
+        "claude-old-0": {"provider": "anthropic", "release": "1.0", "input": 0.8, "output": 4.0},
+        "claude-x-1": {
+            "provider": "anthropic",
+            "release": "2.0",
+            "input": 3.0,
+            "output": 15.0,
+            "cache_write_5m": 3.75,
+            "cache_write_1h": 6.0,
+            "cache_read": 0.3,
+            "long_context": {"above_tokens": 200_000, "input": 6.0, "output": 22.5},
+        },
+        "gemini-x": {"provider": "google", "release": "2.0", "input": 0.3, "output": 2.5},
+    }
+
+
 def test_matching_exact_then_normalised_then_prefix():
     assert pricing.match("claude-opus-4-7") == ("claude-opus-4-7", "exact")
     assert pricing.match("claude-sonnet-4.5") == ("claude-sonnet-4-5", "normalized")
@@ -325,6 +384,12 @@ def test_team_cost_within_one_percent_of_ccusage(tmp_path):
     assert data["totals"]["unpricedModels"] == CCUSAGE_TEAM_UNPRICED
     users = {s["user"] for s in tokens.report(tables.connect(db), "session", tz="UTC")["sessions"]}
     assert users == set(TEAM)
+    blocks = tokens.blocks(tables.connect(db))["blocks"]
+    # per user: the 6 blocks ccusage finds in the fixtures plus the excerpt's; carol has 3
+    assert sorted((b["user"], b["startTime"]) for b in blocks if not b["isGap"])[:1] == [
+        ("alice", "2025-06-10T12:00:00.000Z")
+    ]
+    assert [sum(not b["isGap"] and b["user"] == u for b in blocks) for u in TEAM] == [7, 7, 3]
     shutil.rmtree(root)
 
 
