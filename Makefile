@@ -34,10 +34,23 @@ format: install ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix workbench tests benchmarks
 	$(BIN)/ruff format workbench tests benchmarks
 
+reports: install data/demo.duckdb ## every report notebook on the demo data, into reports/ (+ index.html)
+	$(BIN)/workbench report --all --db data/demo.duckdb --out reports
+
+data/demo.duckdb:
+	$(MAKE) demo
+
+lab: install ## start JupyterLab on notebooks/
+	$(BIN)/workbench lab
+
+strip: install ## strip outputs from notebooks before committing (nbstripout)
+	find notebooks tests/data/notebooks -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' \
+		-print0 | xargs -0 -r $(BIN)/nbstripout
+
 bench: install ## ingest benchmark on a generated $(BENCH_MB) MB corpus (BENCH_MB=... to change)
 	$(BIN)/python benchmarks/run.py --mb $(BENCH_MB)
 
 clean: ## remove generated data, reports and caches (keeps .venv)
 	rm -rf data reports benchmarks/.corpus .pytest_cache .ruff_cache
 
-.PHONY: help install demo test lint format bench clean
+.PHONY: help install demo reports lab strip test lint format bench clean

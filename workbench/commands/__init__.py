@@ -6,7 +6,7 @@ Every module here except ``common`` is a command family; ``COMMANDS`` only fixes
 
 import pkgutil
 
-COMMANDS = ("ingest", "tokens", "sessions", "friction", "status", "demo")
+COMMANDS = ("ingest", "tokens", "sessions", "friction", "report", "lab", "status", "demo")
 
 
 def all_commands() -> list[str]:
