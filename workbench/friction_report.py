@@ -19,7 +19,7 @@ from workbench.friction import CATEGORIES
 
 def errors(con, **filters) -> ibis.Table:
     """Failed tool calls of the selected sessions, with user, project and session start."""
-    s = signals.sessions(con, **filters).select(
+    s = signals.sessions(con, with_cost=False, **filters).select(
         "session_id", "user_name", "project", "agent", "started_at", "root_session_id"
     )
     return con.table("tool_errors").join(s, "session_id")
@@ -27,7 +27,9 @@ def errors(con, **filters) -> ibis.Table:
 
 def calls(con, **filters) -> ibis.Table:
     """Tool calls of the selected sessions (one row per call)."""
-    s = signals.sessions(con, **filters).select("session_id", "user_name", "project", "started_at")
+    s = signals.sessions(con, with_cost=False, **filters).select(
+        "session_id", "user_name", "project", "started_at"
+    )
     return con.table("tool_uses").select("session_id", "name", "ordinal").join(s, "session_id")
 
 
@@ -83,7 +85,7 @@ def tools(con, **filters) -> list[dict]:
 
 def rates_by(con, key: str, **filters) -> list[dict]:
     """Per user or project: sessions, tool calls, errors, error rate, sessions with errors."""
-    s = signals.sessions(con, **filters)
+    s = signals.sessions(con, with_cost=False, **filters)
     g = (
         s.group_by(key)
         .agg(
@@ -102,7 +104,9 @@ def rates_by(con, key: str, **filters) -> list[dict]:
 
 def loops(con, *, limit: int = 50, redact: bool = True, **filters) -> list[dict]:
     """Retry loops (>= 3 identical consecutive calls) in the selected sessions, longest first."""
-    s = signals.sessions(con, **filters).select("session_id", "user_name", "project")
+    s = signals.sessions(con, with_cost=False, **filters).select(
+        "session_id", "user_name", "project"
+    )
     r = con.table("retry_loops").join(s, "session_id")
     rows = (
         r.order_by([ibis.desc("length"), ibis.desc("failures"), "session_id"])
@@ -129,7 +133,7 @@ def compare(con, at: datetime, **filters) -> dict:
         )
         n_calls = calls(con, **filters, **window).count().to_pyarrow().as_py()
         n_sessions = (
-            signals.sessions(con, **filters, include_subagents=False, **window)
+            signals.sessions(con, **filters, include_subagents=False, with_cost=False, **window)
             .count()
             .to_pyarrow()
             .as_py()

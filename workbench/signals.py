@@ -41,18 +41,20 @@ def sessions(
     projects: Iterable[str] = (),
     agents: Iterable[str] = (),
     include_subagents: bool = True,
+    with_cost: bool = True,
 ) -> ibis.Table:
     """Sessions that started in the window and match the filters, with ``root_session_id``
     (a subagent's parent) and cost: ``cost_usd`` (priced responses; NULL when none is priced),
-    ``unpriced_responses`` and ``unpriced_models``."""
+    ``unpriced_responses`` and ``unpriced_models`` (``with_cost=False`` skips the prices)."""
     s = tables.sessions(con)
-    costs = pricing.session_costs(con)
-    s = s.left_join(costs, "session_id").select(
-        s,
-        cost_usd=costs.cost_usd,
-        unpriced_responses=costs.unpriced_responses.fill_null(0),
-        unpriced_models=costs.unpriced_models,
-    )
+    if with_cost:
+        costs = pricing.session_costs(con)
+        s = s.left_join(costs, "session_id").select(
+            s,
+            cost_usd=costs.cost_usd,
+            unpriced_responses=costs.unpriced_responses.fill_null(0),
+            unpriced_models=costs.unpriced_models,
+        )
     s = s.mutate(
         root_session_id=ibis.ifelse(
             s.is_subagent & s.parent_session_id.notnull(), s.parent_session_id, s.session_id
@@ -122,7 +124,7 @@ def kpis(con, **filters) -> dict:
 
     Subagent transcripts count toward their session's tool calls and errors, not as sessions.
     """
-    s = sessions(con, **filters)
+    s = sessions(con, with_cost=False, **filters)
     per_root = s.group_by("root_session_id").agg(
         user=_.user_name.arbitrary(),
         top=(~_.is_subagent).any(),
@@ -149,3 +151,78 @@ def kpis(con, **filters) -> dict:
         round(out["sessions_with_errors"] / out["sessions"], 4) if out["sessions"] else None
     )
     return out
+
+
+#: ``--sort`` names and the columns they order by.
+SORT_COLUMNS = {
+    "started_at": "started_at",
+    "active_seconds": "active_seconds",
+    "tool_calls": "tool_calls",
+    "tool_errors": "tool_errors",
+    "cost": "cost_usd",
+    "user": "user_name",
+    "model": "primary_model",
+}
+MAX_LIMIT = 500
+
+
+def parse_sort(spec: str) -> tuple[str, bool]:
+    """``"cost:desc"`` -> ``("cost_usd", True)``; a bad column or direction is a usage error."""
+    col, _sep, direction = spec.partition(":")
+    direction = direction or "desc"
+    if col not in SORT_COLUMNS or direction not in ("asc", "desc"):
+        raise UsageError(
+            f"cannot sort by {spec!r}: use COLUMN[:asc|desc] with COLUMN one of "
+            + ", ".join(SORT_COLUMNS)
+        )
+    return SORT_COLUMNS[col], direction == "desc"
+
+
+def listing(
+    con,
+    *,
+    models: Iterable[str] = (),
+    errors_only: bool = False,
+    min_tool_failures: int = 0,
+    outcomes: Iterable[str] = (),
+    grades: Iterable[str] = (),
+    q: str | None = None,
+    include_subagents: bool = False,
+    sort: str = "started_at:desc",
+    limit: int = 50,
+    offset: int = 0,
+    **filters,
+) -> dict:
+    """A page of sessions: ``{"rows": [...], "total": N, "next_offset": K | None}``."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise UsageError(f"--limit must be between 1 and {MAX_LIMIT}")
+    if offset < 0:
+        raise UsageError("--offset must be 0 or more")
+    column, descending = parse_sort(sort)
+    s = sessions(con, include_subagents=include_subagents, **filters)
+    s = tables.where_in(s, "primary_model", models)
+    s = tables.where_in(s, "outcome", outcomes)
+    s = tables.where_in(s, "health_grade", [g.upper() for g in grades])
+    if errors_only:
+        s = s.filter(s.tool_errors >= 1)
+    if min_tool_failures:
+        s = s.filter(s.tool_errors >= min_tool_failures)
+    if q:
+        needle = q.lower()
+        s = s.filter(
+            s.session_id.lower().contains(needle)
+            | s.source_path.lower().contains(needle)
+            | s.first_prompt.lower().contains(needle).fill_null(False)
+        )
+    total = s.count().to_pyarrow().as_py()
+    key = s[column].desc(nulls_first=False) if descending else s[column].asc(nulls_first=False)
+    ties = [ibis.desc("started_at")] if column != "started_at" else []
+    page = (
+        s.order_by([key, *ties, "session_id"])
+        .limit(limit, offset=offset)
+        .drop("penalties", "models")
+        .to_pyarrow()
+        .to_pylist()
+    )
+    nxt = offset + len(page)
+    return {"rows": page, "total": total, "next_offset": nxt if nxt < total else None}

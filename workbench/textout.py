@@ -30,6 +30,15 @@ def compact(n: float | int | None) -> str:
     return f"{n:.0f}"
 
 
+def local(ts: datetime | None, tz: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An aware timestamp as wall-clock time in ``tz``."""
+    if ts is None:
+        return "-"
+    from zoneinfo import ZoneInfo
+
+    return ts.astimezone(ZoneInfo(tz)).strftime(fmt)
+
+
 def money(x: float | None) -> str:
     """``12.3456`` -> ``$12.35``; ``None`` (no price) -> ``unpriced``."""
     return "unpriced" if x is None else f"${x:,.2f}" if x >= 0.01 else f"${x:.4f}"

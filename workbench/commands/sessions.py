@@ -1,22 +1,29 @@
-"""`workbench sessions`: one session's signals, and team KPIs."""
+"""`workbench sessions`: list, get, show, messages, tool-calls, export, kpis."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from workbench import textout
-from workbench.commands.common import EXIT_OK, db_arg, dedent, filter_args, filters
+from workbench.commands.common import EXIT_ERROR, EXIT_OK, db_arg, dedent, filter_args, filters
+from workbench.periods import UsageError
 
 
 def register(sub) -> None:
     p = sub.add_parser(
         "sessions",
-        help="sessions: get one, team KPIs",
-        description="Look at sessions and their signals (time, counters, outcome, health).",
+        help="list, inspect, read and export sessions; team KPIs",
+        description="Sessions and their signals (time, counters, tokens, cost, outcome, health).",
         epilog=dedent("""
 examples:
+  workbench sessions list --since 7d --errors --sort cost:desc
   workbench sessions get 7f2abd2d            # an id or an unambiguous prefix
-  workbench sessions get 7f2abd2d --json
+  workbench sessions show 7f2abd2d --errors  # only the failed calls, with their inputs
+  workbench sessions messages 7f2abd2d --from 40 --limit 20 --json
+  workbench sessions tool-calls 7f2abd2d --json
+  workbench sessions export 7f2abd2d > session.jsonl        # the raw file, byte for byte
+  workbench sessions export 7f2abd2d --format html --depth all > session.html
   workbench sessions kpis --since 7d --user alice --json
 """),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -24,6 +31,44 @@ examples:
     ssub = p.add_subparsers(
         dest="sessions_command", metavar="SUBCOMMAND", required=True, parser_class=type(p)
     )
+    ls = ssub.add_parser(
+        "list",
+        help="sessions, newest first, filtered and paged",
+        description="A page of sessions (rows with errors start with '!'). Subagent "
+        "transcripts are left out unless --include-subagents.",
+    )
+    db_arg(ls)
+    filter_args(ls)
+    ls.add_argument("--model", action="append", default=[], help="primary model (repeatable)")
+    ls.add_argument("--errors", action="store_true", help="only sessions with a tool error")
+    ls.add_argument(
+        "--min-tool-failures",
+        type=int,
+        default=0,
+        metavar="N",
+        help="only sessions with at least N tool errors",
+    )
+    ls.add_argument(
+        "--outcome",
+        type=_csv,
+        default=[],
+        help="completed, abandoned, errored, unknown (comma list)",
+    )
+    ls.add_argument("--health-grade", type=_csv, default=[], help="A-F (comma list)")
+    ls.add_argument("--q", help="text in the id, the file name or the first prompt")
+    ls.add_argument("--include-subagents", action="store_true", help="list subagents too")
+    ls.add_argument(
+        "--sort",
+        default="started_at:desc",
+        metavar="COL[:asc|desc]",
+        help="started_at, active_seconds, tool_calls, tool_errors, cost, user, "
+        "model (default started_at:desc)",
+    )
+    ls.add_argument("--limit", type=int, default=50, help="rows per page (default 50, max 500)")
+    ls.add_argument("--offset", type=int, default=0, help="rows to skip (for the next page)")
+    ls.add_argument("--json", action="store_true", help="print JSON")
+    ls.set_defaults(func=cmd_list)
+
     g = ssub.add_parser(
         "get",
         help="one session with every signal",
@@ -34,6 +79,79 @@ examples:
     db_arg(g)
     g.add_argument("--json", action="store_true", help="print JSON")
     g.set_defaults(func=cmd_get)
+
+    sh = ssub.add_parser(
+        "show",
+        help="the transcript in order",
+        description="User and assistant text, TOOL_USE with its JSON input, "
+        "TOOL_RESULT with [ERROR category] marks.",
+    )
+    sh.add_argument("session_id", metavar="ID", help="session id or an unambiguous prefix")
+    db_arg(sh)
+    sh.add_argument("--errors", action="store_true", help="only failed calls and their inputs")
+    sh.add_argument("--full", action="store_true", help="do not shorten long results")
+    sh.add_argument(
+        "--depth",
+        type=_depth,
+        default=0,
+        metavar="0|1|all",
+        help="subagent levels to show inline (default 0)",
+    )
+    sh.set_defaults(func=cmd_show)
+
+    ms = ssub.add_parser(
+        "messages",
+        help="a window of messages (JSON like agentsview's API)",
+        description="Messages with ordinal, role, content, thinking_text, "
+        "timestamp, is_system, has_tool_use.",
+    )
+    ms.add_argument("session_id", metavar="ID", help="session id or an unambiguous prefix")
+    db_arg(ms)
+    ms.add_argument(
+        "--from",
+        dest="start",
+        type=int,
+        default=None,
+        metavar="N",
+        help="first ordinal (default: the start, or the end with --direction desc)",
+    )
+    ms.add_argument("--limit", type=int, default=100, help="messages (default 100)")
+    ms.add_argument("--direction", choices=["asc", "desc"], default="asc")
+    ms.add_argument("--json", action="store_true", help="print JSON")
+    ms.set_defaults(func=cmd_messages)
+
+    tc = ssub.add_parser(
+        "tool-calls",
+        help="the session's tool calls, flattened",
+        description="Tool calls with ordinal, tool_use_id, tool_name, "
+        "category, input_json, is_error, result_length.",
+    )
+    tc.add_argument("session_id", metavar="ID", help="session id or an unambiguous prefix")
+    db_arg(tc)
+    tc.add_argument("--json", action="store_true", help="print JSON")
+    tc.set_defaults(func=cmd_tool_calls)
+
+    ex = ssub.add_parser(
+        "export",
+        help="the raw transcript file, or Markdown/HTML",
+        description="Without --format: the source file byte for byte (exit 1 "
+        "if it is gone from disk). --format md|html renders the transcript from "
+        "the database, escaped and with secrets redacted.",
+    )
+    ex.add_argument("session_id", metavar="ID", help="session id or an unambiguous prefix")
+    db_arg(ex)
+    ex.add_argument("--format", choices=["raw", "md", "html"], default="raw")
+    ex.add_argument(
+        "--depth",
+        type=_depth,
+        default=0,
+        metavar="0|1|all",
+        help="subagent levels to include inline (default 0)",
+    )
+    ex.add_argument(
+        "--no-redact", dest="redact", action="store_false", help="keep secrets in md/html output"
+    )
+    ex.set_defaults(func=cmd_export)
 
     k = ssub.add_parser(
         "kpis",
@@ -127,4 +245,189 @@ def cmd_kpis(args: argparse.Namespace) -> int:
             right=range(6),
         )
     )
+    return EXIT_OK
+
+
+def _csv(text: str) -> list[str]:
+    return [x.strip() for x in text.split(",") if x.strip()]
+
+
+def _depth(text: str) -> int | None:
+    if text == "all":
+        return None
+    if text.isdigit():
+        return int(text)
+    raise argparse.ArgumentTypeError("use 0, 1, 2, ... or all")
+
+
+def _short_model(model: str | None) -> str:
+    if not model:
+        return "-"
+    m = model.removeprefix("claude-")
+    parts = m.split("-")
+    if parts and len(parts[-1]) == 8 and parts[-1].isdigit():
+        m = "-".join(parts[:-1])
+    return m
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from workbench import signals, tables
+
+    kwargs = filters(args)
+    tz = kwargs.pop("tz")
+    data = signals.listing(
+        tables.connect(args.db),
+        models=args.model,
+        errors_only=args.errors,
+        min_tool_failures=args.min_tool_failures,
+        outcomes=args.outcome,
+        grades=args.health_grade,
+        q=args.q,
+        include_subagents=args.include_subagents,
+        sort=args.sort,
+        limit=args.limit,
+        offset=args.offset,
+        **kwargs,
+    )
+    if args.json:
+        textout.print_json(data)
+        return EXIT_OK
+    body = [
+        [
+            ("!" if r["tool_errors"] else " ") + r["session_id"][:8],
+            textout.local(r["started_at"], tz),
+            r["user_name"],
+            r["project"] or "-",
+            textout.duration(r["active_seconds"]),
+            r["tool_calls"],
+            r["tool_errors"],
+            textout.money(r["cost_usd"]) if r["cost_usd"] is not None else "-",
+            _short_model(r["primary_model"]),
+            r["health_grade"],
+        ]
+        for r in data["rows"]
+    ]
+    print(
+        textout.table(
+            [
+                "  id",
+                "when",
+                "user",
+                "project",
+                "active",
+                "tools",
+                "errors",
+                "cost",
+                "model",
+                "grade",
+            ],
+            body,
+            right=(4, 5, 6, 7),
+            max_width=120,
+        )
+    )
+    if data["rows"]:
+        a, b = args.offset + 1, args.offset + len(data["rows"])
+        line = f"Showing {a}–{b} of {data['total']:,}."
+        if data["next_offset"] is not None:
+            line += f" Next page: --offset {data['next_offset']}"
+        print(line)
+    else:
+        print(f"No sessions match (of {data['total']:,}).")
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from workbench import render, tables, transcript
+
+    t = transcript.load(tables.connect(args.db), args.session_id, depth=args.depth)
+    print(render.text(t, errors_only=args.errors, full=args.full))
+    return EXIT_OK
+
+
+def cmd_messages(args: argparse.Namespace) -> int:
+    from workbench import tables, transcript
+
+    if args.limit < 1:
+        raise UsageError("--limit must be at least 1")
+    data = transcript.message_window(
+        tables.connect(args.db),
+        args.session_id,
+        start=args.start,
+        limit=args.limit,
+        direction=args.direction,
+    )
+    if args.json:
+        textout.print_json(data)
+        return EXIT_OK
+    for m in data["messages"]:
+        flag = " (system)" if m["is_system"] else ""
+        print(
+            f"#{m['ordinal']} {m['role']}{flag} {m['timestamp']}: "
+            f"{' '.join(m['content'].split())[:200]}"
+        )
+    if data["next_from"] is not None:
+        print(f"More: --from {data['next_from']} --direction {data['direction']}")
+    return EXIT_OK
+
+
+def cmd_tool_calls(args: argparse.Namespace) -> int:
+    from workbench import tables, transcript
+
+    data = transcript.tool_call_list(tables.connect(args.db), args.session_id)
+    if args.json:
+        textout.print_json(data)
+        return EXIT_OK
+    print(
+        textout.table(
+            ["#", "tool", "error", "result", "input"],
+            [
+                [
+                    c["ordinal"],
+                    c["tool_name"],
+                    c["category"] or "",
+                    c["result_length"],
+                    " ".join((c["input_json"] or "").split())[:70],
+                ]
+                for c in data["tool_calls"]
+            ],
+            right=(0, 3),
+            max_width=120,
+        )
+    )
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from workbench import render, signals, tables, transcript
+
+    con = tables.connect(args.db)
+    if args.format == "raw":
+        row = signals.get(con, args.session_id)
+        path = Path(row["source_path"])
+        if not path.is_file():
+            print(
+                f"workbench: source file not found: {path} (the database keeps the session; "
+                "use --format md or html)",
+                file=sys.stderr,
+            )
+            return EXIT_ERROR
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                sys.stdout.buffer.write(chunk)
+        sys.stdout.buffer.flush()
+        return EXIT_OK
+    t = transcript.load(con, args.session_id, depth=args.depth)
+    if args.format == "md":
+        print(render.markdown(t, redact=args.redact))
+    else:
+        sid = t.session["session_id"]
+        print(
+            '<!doctype html><html><head><meta charset="utf-8">'
+            f"<title>Session {sid}</title></head><body>"
+        )
+        print(render.html(t, redact=args.redact, max_chars=None))
+        print("</body></html>")
     return EXIT_OK
