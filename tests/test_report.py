@@ -184,6 +184,18 @@ def test_remote_assets() -> None:
     assert len(found) == 6, found
 
 
+def test_remote_assets_sees_altairs_cdn_loader() -> None:
+    import altair as alt
+
+    chart = alt.Chart({"values": [{"x": 1}]}).mark_point().encode(x="x:Q")
+    with alt.renderers.enable("default"):
+        online = chart._repr_mimebundle_()
+    online = online[0] if isinstance(online, tuple) else online
+    found = report.remote_assets(online["text/html"])
+    assert found and all("cdn.jsdelivr.net" in f for f in found)
+    assert report.remote_assets(charts.library_html() + charts.chart_html({})) == []
+
+
 def test_chart_library_survives_redaction() -> None:
     js = charts.library_js()
     assert "window.vegaEmbed" in js and redact(js) == js
@@ -208,14 +220,23 @@ def test_report_all_writes_every_report_and_an_index(
     captured = capsys.readouterr()
     assert code == 1  # failing.ipynb fails; the others are still written
     assert "failing.ipynb failed in cell 4" in captured.err
-    assert sorted(p.name for p in out.iterdir()) == ["index.html", "report_demo.html"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "index.html",
+        "no_setup.html",
+        "report_demo.html",
+    ]
     index = (out / "index.html").read_text(encoding="utf-8")
     assert '<a href="report_demo.html">Test report</a>' in index
+    assert '<a href="no_setup.html">Chart without setup</a>' in index
     assert "since 7d (" in index and "until now" in index
     assert 'class="generated">20' in index
     assert "newest session activity 20" in index and "4 sessions" in index
     assert "ZeroDivisionError" in index
     assert report.remote_assets(index) == []
+    # no_setup.ipynb never calls charts.setup(); its chart still draws offline
+    loaded = load(out / "no_setup.html")
+    [chart] = loaded.charts()
+    assert chart.drawn and chart.marks > 0 and loaded.page_requests == []
 
 
 def test_freshness_tolerates_missing_and_empty_databases(report_db: Path, tmp_path: Path) -> None:

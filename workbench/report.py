@@ -168,16 +168,23 @@ class ProjectKernelManager(AsyncKernelManager):
         return self._kernel_spec
 
 
+#: Run before a report's first cell (hidden): charts render offline even if the notebook
+#: forgot ``charts.setup()``.
+SETUP_CODE = "from workbench import charts as _workbench_charts\n_workbench_charts.setup()"
+
+
 def execute(path: Path, parameters: Mapping[str, Any], *, timeout: float | None = None):
-    """Run the notebook with papermill (parameters injected) and return the executed
-    notebook; a failing cell raises :class:`ReportError` naming it."""
+    """Run the notebook with papermill (parameters injected, :data:`SETUP_CODE` first) and
+    return the executed notebook; a failing cell raises :class:`ReportError` naming it."""
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(SETUP_CODE, metadata={"tags": ["remove-cell"]}))
     try:
         return papermill.execute_notebook(
-            str(path),
+            nb,
             None,
             parameters=dict(parameters),
             kernel_name=KERNEL,
@@ -187,8 +194,8 @@ def execute(path: Path, parameters: Mapping[str, Any], *, timeout: float | None 
             kernel_manager_class=ProjectKernelManager,
         )
     except PapermillExecutionError as exc:
-        original = nbformat.read(path, as_version=4)
-        number = next((i + 1 for i, c in enumerate(original.cells) if c.source == exc.source), None)
+        # numbered as in the notebook file, where the setup cell (index 0) is not
+        number = next((i for i, c in enumerate(nb.cells) if i and c.source == exc.source), None)
         first = next((ln.strip() for ln in exc.source.splitlines() if ln.strip()), "")
         where = f"cell {number}" if number else f"cell In [{exc.exec_count}]"
         if len(first) > 60:
@@ -215,7 +222,8 @@ _TEMPLATE = r"""
   .jp-Cell { padding-left: 0; padding-right: 0; }
   .wb-chart { margin: 0.5rem 0 1rem; }
   .wb-text { white-space: pre-wrap; word-break: break-word; }
-  .wb-footer { margin-top: 2.5rem; color: #666; font-size: 0.85em; }
+  .wb-footer { margin-top: 2.5rem; color: #666; font-size: 0.85em;
+               font-family: var(--jp-ui-font-family, system-ui, sans-serif); }
 </style>
 {% endblock extra_css %}
 {% block body_footer %}
@@ -303,9 +311,11 @@ class _AssetScanner(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.found: list[str] = []
         self._in_style = False
+        self._in_script = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._in_style = tag == "style"
+        self._in_script = tag == "script" and charts.LIBRARY_ATTR not in dict(attrs)
         for name, value in attrs:
             if not value:
                 continue
@@ -315,12 +325,14 @@ class _AssetScanner(HTMLParser):
                 self._css(value)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "style":
-            self._in_style = False
+        if tag in ("style", "script"):
+            self._in_style = self._in_script = False
 
     def handle_data(self, data: str) -> None:
         if self._in_style:
             self._css(data)
+        if self._in_script:  # loaders that add <script src=CDN> at run time
+            self.found += [f"script loads {m.group(0)}" for m in _CDN.finditer(data)]
 
     def _css(self, css: str) -> None:
         imports = r"""@import\s+(?:url\()?\s*['"]?([^'")\s;]+)[^;]*;?"""
@@ -330,6 +342,13 @@ class _AssetScanner(HTMLParser):
         for m in re.finditer(r"""url\(\s*['"]?([^'")\s]+)""", re.sub(imports, "", css)):
             if _external(m.group(1)):
                 self.found.append(f"url({m.group(1)})")
+
+
+#: Script CDNs that inline loaders (Altair's default renderer, RequireJS configs) fetch from.
+_CDN = re.compile(
+    r"https?://(?:cdn\.jsdelivr\.net|unpkg\.com|cdnjs\.cloudflare\.com|cdn\.plot\.ly"
+    r"|code\.jquery\.com|ajax\.googleapis\.com|fonts\.googleapis\.com)/[^\s\"'`)]*"
+)
 
 
 def _external(url: str) -> bool:
@@ -342,7 +361,8 @@ def _external(url: str) -> bool:
 
 def remote_assets(page: str) -> list[str]:
     """What ``page`` would fetch from outside itself (the network or other files): scripts,
-    stylesheets, images, frames, fonts and CSS imports. Links (``<a href>``) do not count."""
+    stylesheets, images, frames, fonts, CSS imports, and inline scripts that load from a
+    known CDN (the chart library is exempt). Links (``<a href>``) do not count."""
     scanner = _AssetScanner()
     scanner.feed(page)
     scanner.close()
