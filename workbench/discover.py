@@ -2,8 +2,9 @@
 
 A path may be one file, a Claude ``projects`` folder (or one project folder in it), a ``~/.claude``
 folder, a Codex or Gemini home, or a team root whose first-level folders are users
-(``<root>/<user>/**``). Nothing here opens a transcript except to sniff a file whose path does
-not tell its agent.
+(``<root>/<user>/**``). Nothing here opens a transcript except to read its first few KB: to sniff
+a file whose path does not tell its agent, and for Gemini CLI chats, whose file names hold only
+the first 8 characters of the session id (the head holds ``sessionId`` and ``projectHash``).
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ _SKIP_FILES = {"history.jsonl"}
 _AGENT_FILE = re.compile(r"^agent-(?P<id>[A-Za-z0-9_-]+)\.jsonl$")
 _CODEX_FILE = re.compile(r"^rollout-.*\.jsonl$")
 _GEMINI_FILE = re.compile(r"^session-.*\.jsonl?$")
+_HEAD_BYTES = 4096  # enough for a Gemini chat's first keys or a JSONL metadata line
+_JSON_STR = r'"{}"\s*:\s*"((?:[^"\\]|\\.){{1,200}})"'
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,8 @@ class FileSpec:
     project_dir: str | None = None
     meta_agent_type: str | None = None
     meta_description: str | None = None
+    document: bool = False  # one JSON document (Gemini .json chats), not JSON lines
+    appendable: bool = True  # False: re-read in full whenever it changes (never appended)
 
 
 @dataclass
@@ -119,18 +124,35 @@ def _scan_dir(root: Path, user: str | None, problems: list[str]) -> Iterable[Fil
 
 def _is_agent_home(path: Path) -> bool:
     """A folder that belongs to one person: an agent's home or its transcript folder."""
-    if path.name in {".claude", ".codex", ".gemini", "projects"}:
+    if path.name in {".claude", ".codex", ".gemini", "projects", "chats"}:
         return True
+    if (path / "chats").is_dir():
+        return True  # one Gemini project folder: tmp/<project>/chats/
     if (path / "projects").is_dir() and not _has_transcripts(path):
         return True  # a Claude config folder (~/.claude, $CLAUDE_CONFIG_DIR)
+    if (path / "archived_sessions").is_dir() or _is_codex_sessions(path / "sessions"):
+        return True  # a Codex home ($CODEX_HOME)
+    if _is_gemini_tmp(path / "tmp"):
+        return True  # a Gemini home
+    return _is_codex_sessions(path) or _is_gemini_tmp(path)
+
+
+def _dirs(path: Path) -> list[os.DirEntry]:
     try:
-        children = [e for e in os.scandir(path) if e.is_dir()]
+        return [e for e in os.scandir(path) if e.is_dir()]
     except OSError:
-        return False
-    if children and all(re.fullmatch(r"\d{4}", e.name) for e in children):
-        return True  # Codex sessions/ or archived_sessions/: YYYY/MM/DD/rollout-*.jsonl
-    # Gemini tmp/: <projectHash>/chats/session-*.json
-    return bool(children) and any(os.path.isdir(os.path.join(e.path, "chats")) for e in children)
+        return []
+
+
+def _is_codex_sessions(path: Path) -> bool:
+    """Codex ``sessions/`` or ``archived_sessions/``: ``YYYY/MM/DD/rollout-*.jsonl``."""
+    children = _dirs(path)
+    return bool(children) and all(re.fullmatch(r"\d{4}", e.name) for e in children)
+
+
+def _is_gemini_tmp(path: Path) -> bool:
+    """Gemini ``tmp/``: ``<project>/chats/session-*.json(l)``."""
+    return any(os.path.isdir(os.path.join(e.path, "chats")) for e in _dirs(path))
 
 
 def _subdirs(path: Path, problems: list[str]) -> list[Path]:
@@ -144,7 +166,9 @@ def _subdirs(path: Path, problems: list[str]) -> list[Path]:
 def _has_transcripts(path: Path) -> bool:
     try:
         return any(
-            e.is_file() and e.name.endswith(".jsonl") and e.name not in _SKIP_FILES
+            e.is_file()
+            and (e.name.endswith(".jsonl") or _GEMINI_FILE.match(e.name))
+            and e.name not in _SKIP_FILES
             for e in os.scandir(path)
         )
     except OSError:
@@ -170,16 +194,21 @@ def classify(path: Path, user: str) -> FileSpec | None:
     name = path.name
     abspath = os.path.abspath(path)
     if _CODEX_FILE.match(name):
-        return FileSpec(abspath, "codex", user, session_id=_codex_id(name))
-    if _GEMINI_FILE.match(name) and "chats" in path.parts[-3:]:
-        return FileSpec(abspath, "gemini", user, session_id=path.stem)
+        return _codex(abspath, user)
+    parts = path.parts
+    if _GEMINI_FILE.match(name) and "chats" in parts[-3:]:
+        return _gemini(path, user)
+    if name.endswith(".jsonl") and len(parts) >= 3 and parts[-3] == "chats":
+        return _gemini(path, user)  # newer Gemini CLI: chats/<parentSessionId>/<sessionId>.jsonl
+    if name.endswith(".json") and not name.endswith(".meta.json"):
+        return _gemini(path, user) if _sniff(path) == "gemini" else None
     if not name.endswith(".jsonl"):
         return None
     agent = _sniff(path)
     if agent == "codex":
-        return FileSpec(abspath, "codex", user, session_id=_codex_id(name))
+        return _codex(abspath, user, _json_str(_head(path), "id"))
     if agent == "gemini":
-        return FileSpec(abspath, "gemini", user, session_id=path.stem)
+        return _gemini(path, user)
     m = _AGENT_FILE.match(name)
     if m and path.parent.name == "subagents":
         # Claude Code 2.1: <project>/<sessionId>/subagents/agent-<id>.jsonl (+ .meta.json)
@@ -210,28 +239,84 @@ def classify(path: Path, user: str) -> FileSpec | None:
     return FileSpec(abspath, "claude", user, session_id=path.stem, project_dir=path.parent.name)
 
 
-def _codex_id(name: str) -> str:
+def _codex(abspath: str, user: str, meta_id: str | None = None) -> FileSpec:
+    """A Codex CLI rollout; its session id is the UUID that ends ``rollout-*.jsonl`` (the
+    ``session_meta`` id). A line's model and session come from the ``turn_context`` and
+    ``session_meta`` lines before it, so a changed rollout is re-read in full, never appended."""
+    session_id = _codex_id(os.path.basename(abspath), meta_id)
+    return FileSpec(abspath, "codex", user, session_id=session_id, appendable=False)
+
+
+def _gemini(path: Path, user: str) -> FileSpec:
+    """A Gemini CLI chat: ``chats/session-*.json`` (one JSON document, before April 2026),
+    ``chats/session-*.jsonl`` (records: the latest per message id wins, ``$set``,
+    ``$rewindTo``) or a subagent's ``chats/<parentSessionId>/<sessionId>.jsonl``. The session id
+    and project hash come from the head (else the file name and the ``tmp/<project>`` folder);
+    the file is re-read in full whenever it changes."""
+    head = _head(path)
+    subagent = len(path.parts) >= 3 and path.parts[-3] == "chats"
+    chats = path.parent.parent if subagent else path.parent
+    return FileSpec(
+        os.path.abspath(path),
+        "gemini",
+        user,
+        session_id=_json_str(head, "sessionId") or path.stem,
+        kind="subagent" if subagent else "session",
+        parent_session_id=path.parent.name if subagent else None,
+        agent_id=(_json_str(head, "sessionId") or path.stem) if subagent else None,
+        project_dir=_json_str(head, "projectHash")
+        or (chats.parent.name if chats.name == "chats" else None),
+        document=path.name.endswith(".json"),
+        appendable=False,
+    )
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(_HEAD_BYTES)
+    except OSError:
+        return b""
+
+
+def _json_str(head: bytes, key: str) -> str | None:
+    """The string value of ``key`` near the start of a JSON text (first match), if any."""
+    m = re.search(_JSON_STR.format(key).encode(), head)
+    if not m:
+        return None
+    try:
+        value = json.loads(b'"' + m.group(1) + b'"')
+    except ValueError:
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def _codex_id(name: str, meta_id: str | None = None) -> str:
     # rollout-2025-12-09T19-55-16-<uuid>.jsonl: the session id is the trailing UUID
     m = re.search(r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$", name)
-    return m.group(1) if m else Path(name).stem
+    return m.group(1) if m else meta_id or Path(name).stem
 
 
 def _sniff(path: Path) -> str:
-    """Tell Codex from Claude JSONL by the first line when the path does not say."""
+    """Tell Codex, Gemini and Claude apart by the start of the file when the path does not say
+    (``"none"``: a ``.json`` file that is not a Gemini chat)."""
     parts = path.parts[-5:]
-    if ".codex" in parts:
+    document = path.name.endswith(".json")
+    if not document and ".codex" in parts:
         return "codex"
-    if "projects" in parts or ".claude" in parts:
+    if not document and ("projects" in parts or ".claude" in parts):
         return "claude"
     try:
         with open(path, "rb") as fh:
-            head = fh.readline(65536)
+            head = fh.read(_HEAD_BYTES) if document else fh.readline(65536)
     except OSError:
-        return "claude"
+        return "none" if document else "claude"
+    if b'"projectHash"' in head and b'"sessionId"' in head:
+        return "gemini"
+    if document:
+        return "none"
     if b'"session_meta"' in head and b'"payload"' in head:
         return "codex"
-    if b'"projectHash"' in head and b'"sessionId"' in head and b'"kind"' in head:
-        return "gemini"
     return "claude"
 
 

@@ -120,6 +120,24 @@ def split(file_id: int, data: bytes, offset: int, first_line_no: int) -> Chunk:
     )
 
 
+def whole(file_id: int, data: bytes) -> Chunk:
+    """All of ``data`` as one row (line 1): a file that is one JSON document, not JSON lines.
+
+    Such a file is rewritten, not appended to, so it is always read in full and never split
+    on newlines; an empty file gives no row."""
+    n = 1 if data.strip() else 0
+    return Chunk(
+        file_id=file_id,
+        offset=0,
+        first_line_no=1,
+        data=data,
+        starts=np.zeros(n, dtype=np.int64),
+        ends=np.full(n, len(data), dtype=np.int64),
+        consumed=len(data),
+        pending=0,
+    )
+
+
 def _is_complete_json(tail: bytes) -> bool:
     try:
         json.loads(tail)
@@ -136,7 +154,10 @@ def describe_bad(kind: str, line: bytes) -> str:
         except UnicodeDecodeError:
             return "not valid UTF-8"
         except json.JSONDecodeError as exc:
-            return f"not valid JSON: {exc.msg} (column {exc.colno})"
+            where = f"column {exc.colno}"
+            if exc.lineno > 1:  # a whole document (a Gemini .json chat)
+                where = f"line {exc.lineno} {where}"
+            return f"not valid JSON: {exc.msg} ({where})"
         return f"not a JSON object (got {_json_kind(value)})"
     if kind == "not_object":
         try:

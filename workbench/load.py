@@ -150,6 +150,7 @@ def _plan(
             continue
         if (
             same_identity
+            and spec.appendable
             and st.st_size >= prev["bytes_consumed"]
             and _tail_hash(spec.path, prev["bytes_consumed"]) == prev["tail_hash"]
         ):
@@ -257,7 +258,10 @@ def _prepare(batch: list[FilePlan]) -> _Prepared:
             unreadable.append({"path": plan.spec.path, "reason": exc.strerror or str(exc)})
             continue
         plan.size = plan.offset + len(data)
-        chunks[plan.file_id] = lines.split(plan.file_id, data, plan.offset, plan.first_line_no)
+        if plan.spec.document:
+            chunks[plan.file_id] = lines.whole(plan.file_id, data)
+        else:
+            chunks[plan.file_id] = lines.split(plan.file_id, data, plan.offset, plan.first_line_no)
         ready.append(plan)
     return _Prepared(ready, chunks, unreadable, sum(max(0, p.size - p.offset) for p in batch))
 
@@ -486,8 +490,12 @@ def _stale(con: duckdb.DuckDBPyConnection) -> bool:
     return store.get_meta(con, "derived_stale") == "1"
 
 
-REBUILD_STEPS = ("rebuild_responses", "rebuild_tool_errors", "rebuild_retry_loops",
-                 "rebuild_sessions")
+REBUILD_STEPS = (
+    "rebuild_responses",
+    "rebuild_tool_errors",
+    "rebuild_retry_loops",
+    "rebuild_sessions",
+)
 
 
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:
