@@ -329,14 +329,15 @@ def test_bad_codex_lines_are_recorded_and_the_rest_loads(tmp_path):
 
 
 def test_any_mix_of_agents_in_one_folder(tmp_path, capsys):
-    # every format in one flat folder, under names that say nothing: told apart by content
+    # every format in one flat folder, under names that say nothing (a JSON document must be
+    # named session-*.json, as Gemini names it): told apart by content
     mix = tmp_path / "mix"
     mix.mkdir()
     claude = DATA / "claude" / "projects" / "-home-ana-src-shop"
     shutil.copy(claude / "22222222-2222-4222-8222-222222222222.jsonl", mix / "a.jsonl")
     shutil.copy(FILE_A, mix / "b.jsonl")
     gemini = DATA / "gemini" / "tmp" / "549df1e2" / "chats"
-    shutil.copy(gemini / "session-2026-01-06T10-00-aaaa1111.json", mix / "c.json")
+    shutil.copy(gemini / "session-2026-01-06T10-00-aaaa1111.json", mix / "session-c.json")
     shutil.copy(gemini / "session-2026-01-07T09-00-bbbb2222.jsonl", mix / "d.jsonl")
     (mix / "notes.json").write_text('{"not": "a transcript"}')
     db = str(tmp_path / "wb.duckdb")

@@ -200,8 +200,14 @@ def classify(path: Path, user: str) -> FileSpec | None:
         return _gemini(path, user)
     if name.endswith(".jsonl") and len(parts) >= 3 and parts[-3] == "chats":
         return _gemini(path, user)  # newer Gemini CLI: chats/<parentSessionId>/<sessionId>.jsonl
-    if name.endswith(".json") and not name.endswith(".meta.json"):
-        return _gemini(path, user) if _sniff(path) == "gemini" else None
+    if name.endswith(".json"):
+        # only Gemini chats are JSON documents; other .json files (settings, credentials) are
+        # never opened
+        return (
+            _gemini(path, user)
+            if name.startswith("session-") and _sniff(path) == "gemini"
+            else None
+        )
     if not name.endswith(".jsonl"):
         return None
     agent = _sniff(path)
