@@ -19,12 +19,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-demo: install ## generate the demo corpus, ingest it and print a summary
+demo: install ## generate the demo corpus, ingest it, print a summary, render every report
 	$(BIN)/workbench demo
+	$(BIN)/workbench report --all --db data/demo.duckdb --out reports
 
-test: install ## lint, then run the test suite
+test: install ## lint, the test suite, then every notebook with its defaults (nbval)
 	$(BIN)/ruff check workbench tests benchmarks
 	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax notebooks/
 
 lint: install ## ruff check and format check
 	$(BIN)/ruff check workbench tests benchmarks

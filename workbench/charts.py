@@ -160,3 +160,309 @@ def _js(value: Any) -> str:
     """JSON that is safe inside a ``<script>`` element (no ``<``, ``>`` or ``&`` characters)."""
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+# -- the notebooks' charts ------------------------------------------------------------------
+# Each takes a notebook Context (workbench.notebook) and returns an Altair chart; the data are
+# small aggregates from workbench.trends, embedded in the chart.
+
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def _frame(expr):
+    """Execute a lazy Ibis table; dates become ISO strings (Altair reads them as temporal)."""
+    df = expr.to_pandas()
+    for col in ("day",):
+        if col in df.columns:
+            df[col] = df[col].astype(str)
+    return df
+
+
+def empty(title: str) -> alt.Chart:
+    """A placeholder that says there is nothing to draw (keeps a report's layout)."""
+    import pandas as pd
+
+    return (
+        alt.Chart(pd.DataFrame({"message": [f"{title}: no data for these filters"]}))
+        .mark_text(align="left", fontSize=13, color="#6b7280")
+        .encode(text="message:N")
+        .properties(title=title, height=40)
+    )
+
+
+def activity_per_day(ctx) -> alt.Chart:
+    """Sessions started and active hours per day."""
+    from workbench import trends
+
+    df = _frame(trends.activity_per_day(ctx.con, ctx.tz, **ctx.filters))
+    if df.empty:
+        return empty("Sessions and active hours per day")
+    base = alt.Chart(df).encode(x=alt.X("day:T", title=None))
+    sessions = (
+        base.mark_bar(color="#4c78a8")
+        .encode(
+            y=alt.Y("sessions:Q", title="sessions"),
+            tooltip=["day:T", "sessions:Q", "active_hours:Q"],
+        )
+        .properties(title="Sessions started per day", height=180)
+    )
+    hours = (
+        base.mark_line(point=True, color="#f58518")
+        .encode(
+            y=alt.Y("active_hours:Q", title="active hours"), tooltip=["day:T", "active_hours:Q"]
+        )
+        .properties(title="Active hours per day", height=180)
+    )
+    return alt.vconcat(sessions, hours)
+
+
+def activity_heatmap(ctx) -> alt.Chart:
+    """Prompts and replies by weekday and hour of day (local time)."""
+    from workbench import trends
+
+    df = _frame(trends.heatmap(ctx.con, ctx.tz, **ctx.filters))
+    if df.empty:
+        return empty("Activity by weekday and hour")
+    df["weekday"] = [WEEKDAYS[int(d)] for d in df["weekday"]]
+    return (
+        alt.Chart(df)
+        .mark_rect()
+        .encode(
+            x=alt.X("hour:O", title=f"hour ({ctx.tz})"),
+            y=alt.Y("weekday:O", sort=WEEKDAYS, title=None),
+            color=alt.Color("messages:Q", scale=alt.Scale(scheme="blues"), title="messages"),
+            tooltip=["weekday:O", "hour:O", "messages:Q"],
+        )
+        .properties(title="Activity by weekday and hour", height=200)
+    )
+
+
+def top(ctx, key: str, measure: str = "sessions", n: int = 10, title: str | None = None):
+    """The ``n`` largest ``key`` values (user_name, project, agent, primary_model) by
+    ``measure`` (sessions, active_hours, tool_calls, tool_errors, tokens, cost_usd)."""
+    from workbench import trends
+
+    df = _frame(trends.by_key(ctx.con, key, **ctx.filters))
+    title = title or f"{measure.replace('_', ' ')} by {key.replace('_name', '')}"
+    if df.empty:
+        return empty(title)
+    df = df.sort_values(measure, ascending=False).head(n)
+    return (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{measure}:Q", title=measure.replace("_", " ")),
+            y=alt.Y(f"{key}:N", sort="-x", title=None),
+            tooltip=[
+                f"{key}:N",
+                "sessions:Q",
+                "active_hours:Q",
+                "tool_calls:Q",
+                "tool_errors:Q",
+                "tokens:Q",
+                alt.Tooltip("cost_usd:Q", format="$,.2f"),
+            ],
+        )
+        .properties(title=title, height=alt.Step(22))
+    )
+
+
+def models(ctx) -> alt.Chart:
+    """Tokens per model; unpriced models in their own colour."""
+    from workbench import trends
+
+    df = _frame(trends.models(ctx.con, ctx.tz, **ctx.filters))
+    if df.empty:
+        return empty("Models used")
+    df["price"] = ["priced" if p else "unpriced" for p in df["priced"]]
+    return (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X("tokens:Q", title="tokens"),
+            y=alt.Y("model:N", sort="-x", title=None),
+            color=alt.Color(
+                "price:N",
+                scale=alt.Scale(domain=["priced", "unpriced"], range=["#4c78a8", "#e45756"]),
+                title=None,
+            ),
+            tooltip=[
+                "model:N",
+                "responses:Q",
+                "tokens:Q",
+                alt.Tooltip("cost_usd:Q", format="$,.2f"),
+            ],
+        )
+        .properties(title="Models used (tokens)", height=alt.Step(22))
+    )
+
+
+def tokens_per_day(ctx) -> alt.Chart:
+    """Daily tokens stacked by type: input, output, cache write, cache read."""
+    from workbench import trends
+
+    df = _frame(trends.tokens_per_day(ctx.con, ctx.tz, **ctx.filters))
+    if df.empty:
+        return empty("Tokens per day")
+    return (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X("day:T", title=None),
+            y=alt.Y("tokens:Q", title="tokens"),
+            color=alt.Color(
+                "type:N", sort=["input", "output", "cache_write", "cache_read"], title="type"
+            ),
+            tooltip=["day:T", "type:N", alt.Tooltip("tokens:Q", format=",")],
+        )
+        .properties(title="Tokens per day by type")
+    )
+
+
+def cost_per_day(ctx) -> alt.Chart:
+    """Daily cost stacked by model (priced models only)."""
+    from workbench import trends
+
+    df = _frame(trends.cost_per_day(ctx.con, ctx.tz, **ctx.filters))
+    if df.empty:
+        return empty("Cost per day")
+    return (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X("day:T", title=None),
+            y=alt.Y("cost_usd:Q", title="USD"),
+            color=alt.Color("model:N", title="model"),
+            tooltip=["day:T", "model:N", alt.Tooltip("cost_usd:Q", format="$,.2f")],
+        )
+        .properties(title="Cost per day by model")
+    )
+
+
+def cache_ratio(ctx) -> alt.Chart:
+    """Share of prompt tokens read from cache, per day."""
+    from workbench import trends
+
+    df = _frame(trends.cache_ratio_per_day(ctx.con, ctx.tz, **ctx.filters))
+    if df.empty:
+        return empty("Cache hit ratio")
+    return (
+        alt.Chart(df)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("day:T", title=None),
+            y=alt.Y(
+                "cache_hit_ratio:Q",
+                title="cache reads / prompt tokens",
+                axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            tooltip=["day:T", alt.Tooltip("cache_hit_ratio:Q", format=".1%")],
+        )
+        .properties(title="Cache hit ratio per day", height=200)
+    )
+
+
+def errors_per_day(ctx) -> alt.Chart:
+    """Tool errors per day stacked by friction category."""
+    from workbench import trends
+
+    df = _frame(trends.errors_per_day(ctx.con, ctx.tz, **ctx.filters))
+    if df.empty:
+        return empty("Tool errors per day")
+    return (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X("day:T", title=None),
+            y=alt.Y("errors:Q", title="tool errors"),
+            color=alt.Color("category:N", title="category", scale=alt.Scale(scheme="tableau20")),
+            tooltip=["day:T", "category:N", "errors:Q"],
+        )
+        .properties(title="Tool errors per day by category")
+    )
+
+
+def failing_tools(ctx, n: int = 12) -> alt.Chart:
+    """The tools with the most errors, with their error rate."""
+    import pandas as pd
+
+    from workbench import friction_report
+
+    df = pd.DataFrame(friction_report.tools(ctx.con, **ctx.filters))
+    if df.empty or df["errors"].sum() == 0:
+        return empty("Failing tools")
+    df = df[df["errors"] > 0].head(n)
+    return (
+        alt.Chart(df)
+        .mark_bar(color="#e45756")
+        .encode(
+            x=alt.X("errors:Q", title="errors"),
+            y=alt.Y("tool_name:N", sort="-x", title=None),
+            tooltip=["tool_name:N", "calls:Q", "errors:Q", alt.Tooltip("rate:Q", format=".1%")],
+        )
+        .properties(title="Failing tools (errors; rate in the tooltip)", height=alt.Step(22))
+    )
+
+
+def friction_rates(ctx, key: str = "user_name") -> alt.Chart:
+    """Tool error rate per user (``user_name``) or per ``project``."""
+    import pandas as pd
+
+    from workbench import friction_report
+
+    label = "user" if key == "user_name" else key
+    df = pd.DataFrame(friction_report.rates_by(ctx.con, key, **ctx.filters))
+    if df.empty:
+        return empty(f"Error rate per {label}")
+    return (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X("rate:Q", title="tool errors / tool calls", axis=alt.Axis(format="%")),
+            y=alt.Y(f"{key}:N", sort="-x", title=None),
+            tooltip=[
+                f"{key}:N",
+                "sessions:Q",
+                "tool_calls:Q",
+                "tool_errors:Q",
+                alt.Tooltip("rate:Q", format=".1%"),
+                "sessions_with_errors:Q",
+            ],
+        )
+        .properties(title=f"Tool error rate per {label}", height=alt.Step(22))
+    )
+
+
+def compare(ctx, at: str) -> alt.Chart:
+    """Errors per 100 tool calls by category, before vs after ``at`` (YYYY-MM-DD)."""
+    import pandas as pd
+
+    from workbench import friction_report
+    from workbench.periods import parse_when
+
+    if not at:
+        return empty("Before / after")
+    c = friction_report.compare(ctx.con, parse_when(at, ctx.tz), **ctx.filters)
+    rows = [
+        {"category": r["category"], "side": side, "per_100_calls": r[f"{side}_per_100_calls"]}
+        for r in c["categories"]
+        for side in ("before", "after")
+    ]
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return empty("Before / after")
+    return (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X("per_100_calls:Q", title="errors per 100 tool calls"),
+            y=alt.Y("side:N", sort=["before", "after"], title=None),
+            color=alt.Color("side:N", sort=["before", "after"], title=None),
+            row=alt.Row(
+                "category:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")
+            ),
+            tooltip=["category:N", "side:N", "per_100_calls:Q"],
+        )
+        .properties(title=f"Before vs after {at}", height=30)
+    )

@@ -169,8 +169,12 @@ class ProjectKernelManager(AsyncKernelManager):
 
 
 #: Run before a report's first cell (hidden): charts render offline even if the notebook
-#: forgot ``charts.setup()``.
-SETUP_CODE = "from workbench import charts as _workbench_charts\n_workbench_charts.setup()"
+#: forgot ``charts.setup()``, and widgets know there is no one to click them
+#: (``browser.headless()`` renders a static table instead).
+SETUP_CODE = (
+    "import os as _os\n_os.environ['WORKBENCH_HEADLESS'] = '1'\n"
+    "from workbench import charts as _workbench_charts\n_workbench_charts.setup()"
+)
 
 
 def execute(path: Path, parameters: Mapping[str, Any], *, timeout: float | None = None):
