@@ -334,3 +334,35 @@ def test_every_folder_of_one_persons_homes(monkeypatch):
     for folder in (GEMINI, GEMINI / "tmp", project, project / "chats"):
         found = discover([folder])
         assert (len(found.files), {f.user for f in found.files}) == (3, {"osuser"})
+
+
+def test_set_messages_update_and_rewind_to_an_unknown_id(tmp_path):
+    chats = tmp_path / "tmp" / "cafe0001" / "chats"
+    chats.mkdir(parents=True)
+    ts = "2026-01-09T08:00:0{}Z"
+    records = [
+        {"sessionId": "eeee5555", "projectHash": "cafe0001"},
+        {"id": "a", "timestamp": ts.format(0), "type": "user", "content": "first"},
+        {"id": "b", "timestamp": ts.format(1), "type": "gemini", "content": "long answer"},
+        {"$rewindTo": "nowhere"},  # unknown: every message so far is dropped
+        {"id": "c", "timestamp": ts.format(2), "type": "user", "content": "second"},
+        {"id": "d", "timestamp": ts.format(3), "type": "gemini", "content": "full output"},
+        # history rewritten (masking): d updated, a summary turn added, c left out of the list
+        {"$set": {"messages": [
+            {"id": "d", "timestamp": ts.format(3), "type": "gemini", "content": "[masked]"},
+            {"id": "s", "timestamp": ts.format(4), "type": "user", "content": "<state_snapshot>"},
+        ]}},
+    ]  # fmt: skip
+    path = chats / "session-2026-01-09T08-00-eeee5555.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    db = tmp_path / "wb.duckdb"
+    assert ingest([tmp_path / "tmp"], db, user="ana", progress=False).bad_lines == 0
+    con = store.open_db(db, read_only=True)
+    assert rows(
+        con, "SELECT ordinal, uuid, text, is_compact_summary FROM messages ORDER BY ordinal"
+    ) == [
+        (0, "c", "second", False),
+        (1, "d", "[masked]", False),
+        (2, "s", "<state_snapshot>", True),
+    ]
+    con.close()
