@@ -49,6 +49,20 @@ print(json.dumps({"seconds": time.perf_counter() - t, "lines": s.lines, "files_r
 """
 
 
+SEARCH = """
+import json, resource, sys, time
+from workbench import search, tables
+con = tables.connect(sys.argv[1])
+times = []
+for text in ("ModuleNotFoundError", "migration", "zzqqxx-not-there"):
+    t = time.perf_counter()
+    n = search.search(con, text, limit=20)["total"]
+    times.append(time.perf_counter() - t)
+print(json.dumps({"seconds": max(times), "hits": n,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
 def corpus_for(mb: int) -> Path:
     path = HERE / ".corpus" / f"claude-{mb}mb-v{CORPUS_VERSION}"
     stamp = path / ".complete"
@@ -108,7 +122,7 @@ def main() -> None:
     corpus = corpus_for(args.mb)
     size = sum(p.stat().st_size for p in corpus.rglob("*.jsonl"))
     files = sum(1 for _ in corpus.rglob("*.jsonl"))
-    runs: dict[str, list[dict]] = {k: [] for k in ("raw", "cold", "noop", "append")}
+    runs: dict[str, list[dict]] = {k: [] for k in ("raw", "cold", "noop", "append", "search")}
     with tempfile.TemporaryDirectory(prefix="wb-bench-") as tmp:
         for _ in range(args.repeat):
             runs["raw"].append(step(RAW_SCAN, str(corpus)))
@@ -125,6 +139,7 @@ def main() -> None:
             appended = append_one_mb(work)
             runs["append"].append(step(INGEST, str(work), str(db)))
             runs["append"][-1]["appended_bytes"] = appended
+            runs["search"].append(step(SEARCH, str(db)))
     med = {k: statistics.median(r["seconds"] for r in v) for k, v in runs.items()}
     rss = {k: max(r["rss_mb"] for r in v) for k, v in runs.items()}
     raw = med["raw"]
@@ -137,7 +152,7 @@ def main() -> None:
         },
         "repeat": args.repeat,
         "seconds": med,
-        "ratio_to_raw_scan": {k: med[k] / raw for k in ("cold", "noop", "append")},
+        "ratio_to_raw_scan": {k: med[k] / raw for k in ("cold", "noop", "append", "search")},
         "peak_rss_mb": rss,
         "all_runs": runs,
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
@@ -156,6 +171,7 @@ def main() -> None:
         ("cold ingest", "cold"),
         ("no-op re-ingest", "noop"),
         ("1 MB-append re-ingest", "append"),
+        ("search (slowest of 3)", "search"),
     ]
     for label, key in rows:
         print(f"{label:<28}{med[key]:>9.3f}{med[key] / raw:>11.1f}x{rss[key]:>8.0f} MB")
