@@ -11,37 +11,33 @@ SELECT file_id, line_no, byte_offset, bad_kind AS kind FROM parsed WHERE bad_kin
 -- Only the lines that give rows are kept.
 CREATE OR REPLACE TEMP TABLE codex_lines AS
 WITH ctx AS (
-    -- narrow first: only the keys go through the joins
-    SELECT p.file_id, p.line_no,
-        coalesce(m.meta_id, f.session_id) AS scope_id,
-        t.model AS cur_model,
-        CASE WHEN t.line_no > m.line_no OR m.line_no IS NULL THEN t.cwd ELSE m.cwd END AS cur_cwd,
-        m.cli_version AS cur_version,
-        m.git_branch AS cur_branch,
+    -- narrow first: only these columns go through the window and the join
+    SELECT file_id, line_no, keep,
+        coalesce(last_value(meta_id IGNORE NULLS) OVER w, f.session_id) AS scope_id,
+        last_value(model IGNORE NULLS) OVER w AS cur_model,
+        last_value(cwd IGNORE NULLS) OVER w AS cur_cwd,
+        last_value(cli_version IGNORE NULLS) OVER w AS cur_version,
+        last_value(git_branch IGNORE NULLS) OVER w AS cur_branch,
         f.session_id, f.ordinal_base
     FROM (
-        SELECT file_id, line_no FROM parsed
+        SELECT file_id, line_no, meta_id, model, cwd, cli_version, git_branch,
+            (kind = 'response_item' AND item_type IN ('message', 'reasoning', 'function_call',
+                'custom_tool_call', 'local_shell_call', 'web_search_call', 'function_call_output',
+                'custom_tool_call_output'))
+            OR (kind = 'event_msg' AND item_type IN ('error', 'turn_aborted', 'token_count'))
+            OR kind = 'compacted' AS keep
+        FROM parsed
         WHERE bad_kind IS NULL
-          AND ((kind = 'response_item' AND item_type IN ('message', 'reasoning',
-                  'function_call', 'custom_tool_call', 'local_shell_call', 'web_search_call',
-                  'function_call_output', 'custom_tool_call_output'))
-               OR (kind = 'event_msg' AND item_type IN ('error', 'turn_aborted', 'token_count'))
-               OR kind = 'compacted')
-    ) p
+    )
     JOIN batch_files f USING (file_id)
-    ASOF LEFT JOIN (
-        SELECT file_id, line_no, meta_id, cwd, cli_version, git_branch FROM parsed
-        WHERE kind = 'session_meta' AND bad_kind IS NULL
-    ) m ON p.file_id = m.file_id AND p.line_no >= m.line_no
-    ASOF LEFT JOIN (
-        SELECT file_id, line_no, model, cwd FROM parsed
-        WHERE kind = 'turn_context' AND bad_kind IS NULL
-    ) t ON p.file_id = t.file_id AND p.line_no >= t.line_no
+    WINDOW w AS (PARTITION BY file_id ORDER BY line_no
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 )
 SELECT p.* EXCLUDE (byte_offset, bad_kind, meta_id, cwd, cli_version, git_branch, model), c.*
-    EXCLUDE (file_id, line_no)
+    EXCLUDE (file_id, line_no, keep)
 FROM parsed p
-JOIN ctx c USING (file_id, line_no);
+JOIN ctx c USING (file_id, line_no)
+WHERE c.keep;
 
 -- One message row per conversation item: a message (user, developer, assistant), reasoning
 -- (assistant, as thinking), a tool call (assistant) or its output (user, as a tool result),
