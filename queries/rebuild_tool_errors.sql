@@ -1,8 +1,9 @@
 -- Failed tool calls with their friction category. A call failed when its result says
 -- is_error, or (where an agent writes no flag) its output starts with a non-zero exit code.
--- friction_rules (priority, category, pattern) is registered by workbench.friction.install; the
--- first matching rule wins, no match is 'other'. The rules read the head and tail of the text
--- (friction.probe mirrors this).
+-- The category is the first matching rule of the table in workbench/friction.py, which the
+-- loader writes in place of the rule_case placeholder as CASE WHEN regexp_matches(probe, p) THEN
+-- <priority> ... END (constant patterns: each regex is compiled once). No match is 'other'.
+-- The rules read the head and tail of the text (friction.probe mirrors this).
 DELETE FROM tool_errors;
 INSERT INTO tool_errors BY NAME
 WITH failed AS (
@@ -12,21 +13,16 @@ WITH failed AS (
         CASE WHEN c.is_error THEN 'is_error' ELSE 'exit_code' END AS evidence,
         CASE WHEN length(coalesce(c.result_text, '')) <= 4000 THEN coalesce(c.result_text, '')
              ELSE left(c.result_text, 3000) || chr(10) || right(c.result_text, 1000)
-        END AS probe,
-        row_number() OVER () AS k
+        END AS probe
     FROM tool_calls c
     WHERE c.is_error
        OR regexp_matches(left(coalesce(c.result_text, ''), 200),
                          '(?i)^\s*(exit code:? ?[1-9][0-9]*|process exited with code [1-9])')
 ),
-matched AS (
-    SELECT f.k, min(r.priority) AS rule
-    FROM failed f
-    JOIN friction_rules r ON regexp_matches(f.probe, r.pattern)
-    GROUP BY f.k
+ruled AS (
+    SELECT *, {rule_case} AS rule FROM failed
 )
-SELECT f.* EXCLUDE (probe, k), coalesce(r.category, 'other') AS category, m.rule,
-    left(f.probe, 300) AS excerpt
-FROM failed f
-LEFT JOIN matched m USING (k)
-LEFT JOIN friction_rules r ON r.priority = m.rule;
+SELECT r.* EXCLUDE (probe), coalesce(f.category, 'other') AS category,
+    left(r.probe, 300) AS excerpt
+FROM ruled r
+LEFT JOIN friction_rules f ON f.priority = r.rule;

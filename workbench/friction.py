@@ -170,3 +170,14 @@ def rules_table() -> pa.Table:
 def install(con) -> None:
     """Register the rule table as ``friction_rules`` on a DuckDB connection."""
     con.register("friction_rules", rules_table())
+
+
+def rule_case(column: str = "probe") -> str:
+    """SQL giving the priority of the first rule whose pattern matches ``column`` (NULL: none),
+    with each pattern a constant so DuckDB compiles it once."""
+    arms = "\n".join(
+        f"        WHEN regexp_matches({column}, '{r.pattern.replace(chr(39), chr(39) * 2)}') "
+        f"THEN {i}"
+        for i, r in enumerate(RULES, start=1)
+    )
+    return f"CASE\n{arms}\n    END"

@@ -506,7 +506,7 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("BEGIN TRANSACTION")
     try:
         for step in REBUILD_STEPS:
-            con.execute(sql_text(step))
+            con.execute(sql_text(step).replace("{rule_case}", friction.rule_case()))
         store.set_meta(con, "derived_stale", "0")
         con.execute("COMMIT")
     except BaseException:
