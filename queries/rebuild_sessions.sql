@@ -11,6 +11,7 @@ kinds AS (
             WHEN type = 'assistant' THEN 'assistant'
             WHEN type = 'user' AND starts_with(ltrim(coalesce(text, '')),
                                               '[Request interrupted by user') THEN 'interrupt'
+            WHEN type = 'system' AND subtype = 'turn_aborted' THEN 'interrupt'  -- Codex
             WHEN type = 'user' AND tool_result_count > 0 THEN 'tool_result'
             -- a slash command (/exit, /clear, /review, ...): typed, but not a turn to answer
             WHEN type = 'user' AND NOT is_meta
@@ -33,7 +34,7 @@ msg AS (
             coalesce(text, ''), '^\s*/[A-Za-z]'))) AS slash_commands,
         greatest(count(*) FILTER (subtype = 'compact_boundary'),
                  count(*) FILTER (is_compact_summary)) AS compactions,
-        count(*) FILTER (kind = 'interrupt') AS interruptions,
+        count(*) FILTER (kind = 'interrupt') AS interrupt_messages,
         count(*) FILTER (kind = 'api_error') AS api_errors,
         -- how the conversation ended; trailing slash commands (/exit) do not count
         arg_max(kind, ordinal) FILTER (kind IS NOT NULL AND kind <> 'command') AS ended_with,
@@ -131,6 +132,13 @@ churn AS (
                     AS cluster FROM edit_marks)
     GROUP BY file_id
 ),
+-- a tool call the person cancelled (Gemini writes no interruption message)
+cancelled AS (
+    SELECT file_id, count(*) AS n
+    FROM tool_results
+    WHERE starts_with(coalesce(result_text, ''), '[Operation Cancelled]')
+    GROUP BY file_id
+),
 loops AS (
     SELECT s.file_id, count(*) AS retry_loops
     FROM retry_loops l JOIN files s USING (session_id)
@@ -185,7 +193,8 @@ base AS (
         coalesce(a.active_seconds, 0) AS active_seconds,
         coalesce(a.activity_blocks, 0) AS activity_blocks,
         m.messages, m.user_messages, m.assistant_messages, m.system_messages,
-        m.slash_commands, m.compactions, m.interruptions, m.api_errors, m.ended_with,
+        m.slash_commands, m.compactions, m.api_errors, m.ended_with,
+        m.interrupt_messages + coalesce(cx.n, 0) AS interruptions,
         m.first_prompt,
         coalesce(c.tool_calls, 0) AS tool_calls,
         coalesce(c.tool_errors, 0) AS tool_errors,
@@ -207,6 +216,7 @@ base AS (
     LEFT JOIN streak_stats ss USING (file_id)
     LEFT JOIN churn ch USING (file_id)
     LEFT JOIN loops l USING (file_id)
+    LEFT JOIN cancelled cx USING (file_id)
 ),
 judged AS (
     SELECT *,

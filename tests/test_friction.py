@@ -10,6 +10,7 @@ from workbench.load import ingest
 
 EXAMPLES = [
     ("interrupted", "[Request interrupted by user for tool use]"),
+    ("interrupted", "[Operation Cancelled] Reason: User cancelled tool execution."),  # Gemini
     (
         "user_rejected",
         "The user doesn't want to proceed with this tool use. The tool use was "
@@ -71,7 +72,7 @@ EXAMPLES = [
         "    at renderList (src/components/List.tsx:14:22)",
     ),
     ("runtime_error", "FAILED tests/test_cart.py::test_total - assert 3 == 4\n1 failed, 9 passed"),
-    ("command_not_found", "Exit code 1\nnpm ERR! Missing script: \"build\""),
+    ("command_not_found", 'Exit code 1\nnpm ERR! Missing script: "build"'),
     ("other", "Exit code 2\nmake: *** [Makefile:14: lint] Error 2"),
 ]
 

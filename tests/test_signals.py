@@ -219,3 +219,22 @@ def test_session_cost_from_the_price_table(ingested):
     expected = (22 * 3 + 330 * 15 + 900 * 3.75 + 400 * 6 + 29_800 * 0.3) / 1e6
     assert row["cost_usd"] == pytest.approx(expected, rel=1e-9)
     assert (row["unpriced_responses"], row["unpriced_models"]) == (0, [])
+
+
+def test_codex_aborted_turns_and_gemini_cancellations_are_interruptions(tmp_path):
+    t = Transcript("88888888-0000-4000-8000-000000000000").prompt("run it")
+    t.tool(
+        "run_shell_command",
+        {"command": "make"},
+        "[Operation Cancelled] Reason: User cancelled tool execution.",
+        error=True,
+    )
+    t._base("system", subtype="turn_aborted", content="turn aborted: interrupted")
+    t.write(tmp_path / "p" / "-x")
+    db = tmp_path / "wb.duckdb"
+    ingest([tmp_path / "p"], db, progress=False)
+    c = store.open_db(db, read_only=True)
+    got = one(c, "SELECT interruptions, ended_with, outcome FROM sessions")
+    category = one(c, "SELECT category FROM tool_errors")[0]
+    c.close()
+    assert got == (2, "interrupt", "abandoned") and category == "interrupted"

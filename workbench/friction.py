@@ -27,7 +27,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "interrupted",
         r"(?i)^\s*\[Request interrupted by user|interrupted by (the )?user|^\s*Interrupted\b|"
-        r"turn_aborted|aborted by user",
+        r"turn_aborted|aborted by user|\[Operation Cancelled\]|(user|you) cancell?ed|"
+        r"cancell?ed by (the )?user",
         "the person stopped the call",
     ),
     Rule(
