@@ -9,6 +9,7 @@ the first 8 characters of the session id (the head holds ``sessionId`` and ``pro
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -59,10 +60,17 @@ class FileSpec:
     parent_session_id: str | None = None
     agent_id: str | None = None
     project_dir: str | None = None
-    meta_agent_type: str | None = None
-    meta_description: str | None = None
+    meta_path: str | None = None  # agent-<id>.meta.json (Claude Code 2.1), read when needed
     document: bool = False  # one JSON document (Gemini .json chats), not JSON lines
     appendable: bool = True  # False: re-read in full whenever it changes (never appended)
+
+    @property
+    def meta_agent_type(self) -> str | None:
+        return _meta(self.meta_path).get("agentType") if self.meta_path else None
+
+    @property
+    def meta_description(self) -> str | None:
+        return _meta(self.meta_path).get("description") if self.meta_path else None
 
 
 @dataclass
@@ -218,7 +226,6 @@ def classify(path: Path, user: str) -> FileSpec | None:
     m = _AGENT_FILE.match(name)
     if m and path.parent.name == "subagents":
         # Claude Code 2.1: <project>/<sessionId>/subagents/agent-<id>.jsonl (+ .meta.json)
-        meta = _read_meta(path.with_name(path.stem + ".meta.json"))
         return FileSpec(
             abspath,
             "claude",
@@ -228,8 +235,7 @@ def classify(path: Path, user: str) -> FileSpec | None:
             parent_session_id=path.parent.parent.name,
             agent_id=m["id"],
             project_dir=path.parent.parent.parent.name,
-            meta_agent_type=meta.get("agentType"),
-            meta_description=meta.get("description"),
+            meta_path=str(path.with_name(path.stem + ".meta.json")),
         )
     if m:
         # Claude Code 2.0: agent-<id>.jsonl beside the sessions; the parent is in the lines
@@ -326,9 +332,12 @@ def _sniff(path: Path) -> str:
     return "claude"
 
 
-def _read_meta(path: Path) -> dict:
+@functools.lru_cache(maxsize=4096)
+def _meta(path: str) -> dict:
+    """A subagent's ``.meta.json`` (``{}`` when missing or broken); read only for files that
+    are parsed, so an unchanged corpus costs a directory listing."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
         return data if isinstance(data, dict) else {}
     except (OSError, ValueError):
         return {}

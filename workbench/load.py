@@ -143,8 +143,8 @@ def _plan(
             unchanged += 1
             if prev["missing"]:
                 con.execute(
-                    "UPDATE files SET missing = false, missing_since = NULL WHERE file_id = ?",
-                    [prev["file_id"]],
+                    "UPDATE files SET missing = false, missing_since = NULL "
+                    f"WHERE file_id = {int(prev['file_id'])}"
                 )
                 store.set_meta(con, "derived_stale", "1")  # sessions.source_missing
             continue
@@ -161,7 +161,7 @@ def _plan(
     new = [p for p in plans if p.mode == "new"]
     if new:
         ids = con.execute(
-            "SELECT nextval('file_ids') FROM range(?) ORDER BY 1", [len(new)]
+            f"SELECT nextval('file_ids') FROM range({len(new)}) ORDER BY 1"
         ).fetchall()
         for plan, (file_id,) in zip(new, ids):
             plan.file_id = file_id
@@ -213,8 +213,7 @@ def _mark_vanished(
     if gone:
         con.execute(
             "UPDATE files SET missing = true, missing_since = now() "
-            "WHERE list_contains(?, file_id)",
-            [gone],
+            f"WHERE list_contains({store.int_list(gone)}, file_id)",
         )
     summary.files_vanished = len(gone)
     return bool(gone)
@@ -346,14 +345,15 @@ def _write_batch(
     full_ids = [p.file_id for p in plans if p.mode == "full"]
     if full_ids:
         for table in ("messages", "tool_uses", "tool_results", "usage_lines", "bad_lines"):
-            con.execute(f"DELETE FROM {table} WHERE list_contains(?, file_id)", [full_ids])
+            con.execute(
+                f"DELETE FROM {table} WHERE list_contains({store.int_list(full_ids)}, file_id)"
+            )
     append_ids = [p.file_id for p in plans if p.mode == "append"]
     bases = (
         dict(
             con.execute(
-                "SELECT file_id, max(ordinal) + 1 FROM messages WHERE list_contains(?, file_id) "
-                "GROUP BY file_id",
-                [append_ids],
+                "SELECT file_id, max(ordinal) + 1 FROM messages "
+                f"WHERE list_contains({store.int_list(append_ids)}, file_id) GROUP BY file_id"
             ).fetchall()
         )
         if append_ids
@@ -520,11 +520,11 @@ def _finish_summary(
     ids = [p.file_id for p in plans]
     if ids:
         summary.sessions = con.execute(
-            "SELECT count(*) FROM sessions WHERE list_contains(?, file_id)", [ids]
+            f"SELECT count(*) FROM sessions WHERE list_contains({store.int_list(ids)}, file_id)"
         ).fetchone()[0]
         summary.pending_lines = con.execute(
-            "SELECT count(*) FROM files WHERE pending_bytes > 0 AND list_contains(?, file_id)",
-            [ids],
+            "SELECT count(*) FROM files WHERE pending_bytes > 0 "
+            f"AND list_contains({store.int_list(ids)}, file_id)"
         ).fetchone()[0]
     row = con.execute(
         """
