@@ -1,0 +1,36 @@
+"""Every `workbench ...` command shown in the README parses with the real argument parser."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+import pytest
+
+from workbench import config
+from workbench.cli import build_parser
+
+README = (config.PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+
+
+def commands() -> list[str]:
+    out = []
+    for block in re.findall(r"```(?:sh|cron|ini)\n(.*?)```", README, flags=re.S):
+        for line in block.splitlines():
+            for part in re.split(r"&&|>>|\s>\s", line):
+                part = part.strip()
+                m = re.search(r"(?:^|/)workbench (.*)$", part.split("#")[0].strip())
+                if m and not part.startswith("Description"):
+                    out.append("workbench " + m.group(1).strip())
+    return out
+
+
+def test_the_readme_shows_commands():
+    assert len(commands()) >= 30
+
+
+@pytest.mark.parametrize("command", commands())
+def test_readme_command_parses(command):
+    argv = shlex.split(command)[1:]
+    args = build_parser().parse_args(argv)
+    assert getattr(args, "func", None) is not None, command
