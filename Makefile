@@ -22,6 +22,7 @@ $(STAMP): pyproject.toml
 demo: install ## generate the demo corpus, ingest it, print a summary, render every report
 	$(BIN)/workbench demo
 	$(BIN)/workbench report --all --db data/demo.duckdb --out reports
+	@echo "Reports: $(CURDIR)/reports/index.html"
 
 test: install ## lint, the test suite, then every notebook with its defaults (nbval)
 	$(BIN)/ruff check workbench tests benchmarks
@@ -38,6 +39,7 @@ format: install ## apply ruff's fixes and formatting
 
 reports: install data/demo.duckdb ## every report notebook on the demo data, into reports/ (+ index.html)
 	$(BIN)/workbench report --all --db data/demo.duckdb --out reports
+	@echo "Reports: $(CURDIR)/reports/index.html"
 
 data/demo.duckdb:
 	$(MAKE) demo

@@ -126,3 +126,10 @@ def test_filters_reach_the_notebooks(db, tmp_path):
     assert S2 in page and S1 not in page
     r = report.run("overview", tmp_path, parameters={"db": str(db), "users": "nobody"})
     assert "no data for these filters" in r.path.read_text(encoding="utf-8")
+
+
+def test_a_relative_db_is_the_callers(db, tmp_path, monkeypatch):
+    monkeypatch.chdir(db.parent)
+    r = report.run("sessions", tmp_path, parameters={"db": db.name, "timezone": "UTC"})
+    assert S1 in r.path.read_text(encoding="utf-8")
+    assert r.parameters["db"] == str(db)

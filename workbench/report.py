@@ -393,6 +393,9 @@ def run(
     declared = notebook_parameters(path)
     given = {k: v for k, v in (defaults or {}).items() if k in declared}
     params = resolve_parameters(path, {**given, **(parameters or {})})
+    if isinstance(params.get("db"), str) and params["db"]:
+        # the kernel runs in the notebook's folder: a relative path means the caller's folder
+        params["db"] = str(Path(params["db"]).expanduser().absolute())
     target = Path(out) if out else REPORTS_DIR / f"{path.stem}.html"
     if target.is_dir():
         target = target / f"{path.stem}.html"
