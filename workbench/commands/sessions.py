@@ -69,25 +69,24 @@ examples:
     ls.add_argument("--json", action="store_true", help="print JSON")
     ls.set_defaults(func=cmd_list)
 
-    g = ssub.add_parser(
+    _for_id(
+        ssub,
         "get",
         help="one session with every signal",
         description="Metadata and signals of one session: time, counters, "
         "tokens, outcome, health score with its penalties.",
+        func=cmd_get,
     )
-    g.add_argument("session_id", metavar="ID", help="session id or an unambiguous prefix")
-    db_arg(g)
-    g.add_argument("--json", action="store_true", help="print JSON")
-    g.set_defaults(func=cmd_get)
 
-    sh = ssub.add_parser(
+    sh = _for_id(
+        ssub,
         "show",
         help="the transcript in order",
         description="User and assistant text, TOOL_USE with its JSON input, "
         "TOOL_RESULT with [ERROR category] marks.",
+        func=cmd_show,
+        json=False,
     )
-    sh.add_argument("session_id", metavar="ID", help="session id or an unambiguous prefix")
-    db_arg(sh)
     sh.add_argument("--errors", action="store_true", help="only failed calls and their inputs")
     sh.add_argument("--full", action="store_true", help="do not shorten long results")
     sh.add_argument(
@@ -97,16 +96,15 @@ examples:
         metavar="0|1|all",
         help="subagent levels to show inline (default 0)",
     )
-    sh.set_defaults(func=cmd_show)
 
-    ms = ssub.add_parser(
+    ms = _for_id(
+        ssub,
         "messages",
         help="a window of messages (JSON like agentsview's API)",
         description="Messages with ordinal, role, content, thinking_text, "
         "timestamp, is_system, has_tool_use.",
+        func=cmd_messages,
     )
-    ms.add_argument("session_id", metavar="ID", help="session id or an unambiguous prefix")
-    db_arg(ms)
     ms.add_argument(
         "--from",
         dest="start",
@@ -117,29 +115,26 @@ examples:
     )
     ms.add_argument("--limit", type=int, default=100, help="messages (default 100)")
     ms.add_argument("--direction", choices=["asc", "desc"], default="asc")
-    ms.add_argument("--json", action="store_true", help="print JSON")
-    ms.set_defaults(func=cmd_messages)
 
-    tc = ssub.add_parser(
+    _for_id(
+        ssub,
         "tool-calls",
         help="the session's tool calls, flattened",
         description="Tool calls with ordinal, tool_use_id, tool_name, "
         "category, input_json, is_error, result_length.",
+        func=cmd_tool_calls,
     )
-    tc.add_argument("session_id", metavar="ID", help="session id or an unambiguous prefix")
-    db_arg(tc)
-    tc.add_argument("--json", action="store_true", help="print JSON")
-    tc.set_defaults(func=cmd_tool_calls)
 
-    ex = ssub.add_parser(
+    ex = _for_id(
+        ssub,
         "export",
         help="the raw transcript file, or Markdown/HTML",
         description="Without --format: the source file byte for byte (exit 1 "
         "if it is gone from disk). --format md|html renders the transcript from "
         "the database, escaped and with secrets redacted.",
+        func=cmd_export,
+        json=False,
     )
-    ex.add_argument("session_id", metavar="ID", help="session id or an unambiguous prefix")
-    db_arg(ex)
     ex.add_argument("--format", choices=["raw", "md", "html"], default="raw")
     ex.add_argument(
         "--depth",
@@ -151,7 +146,6 @@ examples:
     ex.add_argument(
         "--no-redact", dest="redact", action="store_false", help="keep secrets in md/html output"
     )
-    ex.set_defaults(func=cmd_export)
 
     k = ssub.add_parser(
         "kpis",
@@ -246,6 +240,17 @@ def cmd_kpis(args: argparse.Namespace) -> int:
         )
     )
     return EXIT_OK
+
+
+def _for_id(ssub, name: str, *, help: str, description: str, func, json: bool = True):
+    """A subcommand on one session: ``ID`` (or prefix), ``--db`` and usually ``--json``."""
+    p = ssub.add_parser(name, help=help, description=description)
+    p.add_argument("session_id", metavar="ID", help="session id or an unambiguous prefix")
+    db_arg(p)
+    if json:
+        p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=func)
+    return p
 
 
 def _csv(text: str) -> list[str]:
