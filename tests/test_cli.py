@@ -117,3 +117,14 @@ def test_errors_are_one_line_with_exit_codes(capsys, tmp_path):
     assert code == 2 and "unknown time zone" in err
     code, _, err = run(capsys, "tokens", "weekly", "--db", db)
     assert code == 2 and "invalid choice" in err
+
+
+def test_ingest_without_transcripts_says_where_it_looked(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for var in ("CLAUDE_CONFIG_DIR", "CODEX_HOME"):
+        monkeypatch.delenv(var, raising=False)
+    code, out, err = run(capsys, "ingest", "--db", str(tmp_path / "wb.duckdb"))
+    assert (code, out) == (1, "")
+    assert "found no transcript folders" in err and "~/.claude/projects" in err
+    code, _, err = run(capsys, "ingest", str(tmp_path / "nope"), "--db", str(tmp_path / "w"))
+    assert code == 2 and err.strip() == f"workbench: no such file or folder: {tmp_path / 'nope'}"

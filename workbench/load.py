@@ -93,6 +93,8 @@ def ingest(
         changed = _mark_vanished(con, found, known, summary)
         _run_batches(con, plans, summary, batch_bytes, commit_bytes, progress)
         if summary.files_parsed or summary.files_appended or changed or _stale(con):
+            if _show_progress(progress) and plans:
+                print("ingest: computing sessions and signals …", file=sys.stderr, flush=True)
             rebuild(con)
         _finish_summary(con, plans, summary)
     finally:
@@ -280,7 +282,7 @@ def _run_batches(
     updated, its files-table row included.
     """
     total = sum(max(0, p.size - p.offset) for p in plans)
-    show = sys.stderr.isatty() if progress is None else progress
+    show = _show_progress(progress)
     bar = None
     if show and plans:
         from tqdm import tqdm
@@ -321,6 +323,10 @@ def _run_batches(
         finally:
             if bar is not None:
                 bar.close()
+
+
+def _show_progress(progress: bool | None) -> bool:
+    return sys.stderr.isatty() if progress is None else progress
 
 
 def _count(summary: IngestSummary, prepared: _Prepared, bad: list[dict]) -> None:

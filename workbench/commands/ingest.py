@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from workbench import textout
 from workbench.commands.common import EXIT_ERROR, EXIT_OK, db_arg, dedent
+from workbench.periods import UsageError
 
 
 def register(sub) -> None:
@@ -51,8 +53,24 @@ examples:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from workbench import config
     from workbench.load import ingest
 
+    if args.paths:
+        missing = [p for p in args.paths if not Path(p).expanduser().exists()]
+        if len(missing) == len(args.paths):
+            raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    elif not config.default_roots():
+        print(
+            "workbench: found no transcript folders on this machine (looked for "
+            "$CLAUDE_CONFIG_DIR/projects, ~/.config/claude/projects, ~/.claude/projects, "
+            "$CODEX_HOME/sessions, ~/.codex/sessions, ~/.gemini/tmp); pass a PATH, e.g. "
+            "`workbench ingest /srv/sessions`",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     summary = ingest(
         args.paths or None, args.db, user=args.user, progress=args.progress, wait_seconds=args.wait
     )
@@ -60,8 +78,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         textout.print_json(summary.to_dict())
     else:
         print(describe_ingest(summary))
-    if not summary.files and summary.problems and not args.paths:
-        return EXIT_ERROR
     return EXIT_OK
 
 
