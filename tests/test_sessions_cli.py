@@ -249,3 +249,17 @@ def test_errors_are_one_line(db, capsys, argv, code, message):
 def test_missing_database(tmp_path, capsys):
     code, _, err = run(capsys, "sessions", "list", "--db", tmp_path / "nope.duckdb")
     assert code == 1 and "no database at" in err
+
+
+def test_show_json(db, capsys):
+    code, out, _ = run(capsys, "sessions", "show", S1[:8], "--db", db, "--json", "--depth", "1")
+    data = json.loads(out)
+    assert code == 0 and data["session"]["session_id"] == S1
+    kinds = [e["kind"] for e in data["events"]]
+    assert kinds[:4] == ["user", "thinking", "assistant", "tool_use"]
+    failed = [e for e in data["events"] if e.get("is_error")]
+    assert [(e["tool_name"], e["category"]) for e in failed] == [("Bash", "command_not_found")]
+    nested = [e["subagent"]["session"]["session_id"] for e in data["events"] if "subagent" in e]
+    assert nested == ["agent-sub001", "agent-warm0001"]
+    _, out, _ = run(capsys, "sessions", "show", S1[:8], "--db", db, "--json", "--errors")
+    assert [e["kind"] for e in json.loads(out)["events"]] == ["tool_use", "tool_result"]

@@ -40,6 +40,24 @@ class Transcript:
     events: list[Event] = field(default_factory=list)
 
 
+def as_dict(t: Transcript, *, errors_only: bool = False) -> dict:
+    """The transcript as plain data (``sessions show --json``); subagents nest."""
+    events = t.events
+    if errors_only:
+        failed = {e.tool_use_id for e in events if e.kind == "tool_result" and e.is_error}
+        events = [
+            e for e in events if e.kind in ("tool_use", "tool_result") and e.tool_use_id in failed
+        ]
+    out = []
+    for e in events:
+        d = {k: v for k, v in vars(e).items() if k != "subagent" and v not in (None, "", False)}
+        d["ordinal"], d["kind"] = e.ordinal, e.kind
+        if e.subagent is not None and not errors_only:
+            d["subagent"] = as_dict(e.subagent)
+        out.append(d)
+    return {"session": t.session, "events": out}
+
+
 def messages(con, session_id: str):
     """The session's messages as a lazy Ibis table ordered by ordinal."""
     return con.table("messages").filter(_.session_id == session_id).order_by("ordinal")

@@ -85,7 +85,6 @@ examples:
         description="User and assistant text, TOOL_USE with its JSON input, "
         "TOOL_RESULT with [ERROR category] marks.",
         func=cmd_show,
-        json=False,
     )
     sh.add_argument("--errors", action="store_true", help="only failed calls and their inputs")
     sh.add_argument("--full", action="store_true", help="do not shorten long results")
@@ -346,6 +345,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     from workbench import render, tables, transcript
 
     t = transcript.load(tables.connect(args.db), args.session_id, depth=args.depth)
+    if args.json:
+        textout.print_json(transcript.as_dict(t, errors_only=args.errors))
+        return EXIT_OK
     print(render.text(t, errors_only=args.errors, full=args.full))
     return EXIT_OK
 
