@@ -34,3 +34,16 @@ def test_readme_command_parses(command):
     argv = shlex.split(command)[1:]
     args = build_parser().parse_args(argv)
     assert getattr(args, "func", None) is not None, command
+
+
+def test_the_python_example_runs(tmp_path, monkeypatch):
+    from conftest import DATA
+
+    block = re.search(r"```python\n(.*?)```", README, flags=re.S).group(1)
+    code = block.replace('"~/.claude/projects"', repr(str(DATA / "claude" / "projects")))
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    con = namespace["con"]
+    assert namespace["signals"].kpis(con)["sessions"] == 2
+    assert (tmp_path / "team.duckdb").exists()

@@ -7,7 +7,7 @@ __version__ = "0.1.0"
 
 def connect(db=None, *, read_only: bool = True):
     """An Ibis DuckDB connection to the workbench database (default: ``config.default_db()``)."""
-    from workbench.analysis import connect as _connect
+    from workbench.tables import connect as _connect
 
     return _connect(db, read_only=read_only)
 
