@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from datetime import datetime
 from pathlib import Path
 
@@ -13,6 +14,10 @@ from ibis import _
 from workbench import config
 from workbench.queries import query
 from workbench.store import DatabaseBusy, DatabaseMissing, WorkbenchError
+
+# ibis 12 reads a pandas option that pandas 3 deprecates, on every to_pandas(): harmless noise
+# in notebooks and reports
+warnings.filterwarnings("ignore", message="The 'future.infer_string' option is deprecated")
 
 
 def connect(db: str | os.PathLike | None = None, *, read_only: bool = True):
