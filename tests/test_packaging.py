@@ -26,9 +26,10 @@ def test_environment_matches_pyproject():
     )
     wanted = {CONDA_NAMES.get(k, k): v for k, v in wanted.items()}
     env = (config.PROJECT_DIR / "environment.yml").read_text()
+    deps = env.split("dependencies:", 1)[1]  # after channels
     listed = dict(
         _split(line.strip()[2:])
-        for line in env.splitlines()
+        for line in deps.splitlines()
         if line.startswith("  - ") and not line.strip().startswith(("- python=", "- pip"))
     )
     assert listed == wanted
