@@ -334,3 +334,16 @@ def test_lab_serves_the_notebooks_folder(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def test_report_defaults_to_the_users_database(tmp_path: Path, monkeypatch) -> None:
+    from workbench.commands.report import _default_db
+
+    monkeypatch.delenv("WORKBENCH_DB", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert _default_db() is None  # no database yet: the notebooks' demo default
+    (tmp_path / "workbench").mkdir()
+    (tmp_path / "workbench" / "workbench.duckdb").write_bytes(b"")
+    assert _default_db() == tmp_path / "workbench" / "workbench.duckdb"
+    monkeypatch.setenv("WORKBENCH_DB", str(tmp_path / "team.duckdb"))
+    assert _default_db() == tmp_path / "team.duckdb"

@@ -24,11 +24,12 @@ status 1 and names the cell.
         epilog=dedent("""
 examples:
   workbench report --list
-  workbench report token-usage --db team.duckdb --since 7d        # reports/token-usage.html
+  workbench report tokens --db team.duckdb --since 7d        # reports/tokens.html
   workbench report friction -p users=alice,bob -p timezone=Europe/Paris --out friction.html
   workbench report --all --since 7d --db team.duckdb --out /srv/www/reports   # nightly
 
-Without --db the database is $WORKBENCH_DB when set, else the notebook's default.
+Without --db the database is $WORKBENCH_DB, else the default database file
+(~/.local/share/workbench/workbench.duckdb) when it exists, else the demo database.
 """),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -71,6 +72,16 @@ def parameters(args: argparse.Namespace) -> dict[str, str]:
     return out
 
 
+def _default_db() -> Path | None:
+    """$WORKBENCH_DB, else the default database file if it exists (None: the notebooks'
+    own default, the demo database)."""
+    from workbench import config
+
+    if os.environ.get("WORKBENCH_DB"):
+        return config.default_db()
+    return config.default_db() if config.default_db().exists() else None
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from workbench import report
 
@@ -83,8 +94,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UsageError("give a notebook NAME or --all (see --list)")
     params = parameters(args)
     report.period_text(params)  # a bad --since or timezone is a usage error before any run
-    env_db = os.environ.get("WORKBENCH_DB")
-    defaults = {"db": env_db} if env_db else {}
+    defaults = {"db": str(default)} if (default := _default_db()) else {}
     if args.all:
         reports, failures, index = report.report_all(
             args.out or report.REPORTS_DIR,
