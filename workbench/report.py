@@ -1,37 +1,49 @@
 """Headless reports: run a notebook with papermill, convert it to one self-contained HTML file.
 
-``run("token-usage", parameters={"since": "7d"})`` executes ``notebooks/token-usage.ipynb`` on
-the project's own Python (whatever kernelspecs the machine has), drops code cells and stderr,
+``run("tokens", parameters={"since": "7d"})`` executes ``notebooks/tokens.ipynb`` on the
+project's own Python (whatever kernelspecs the machine has), drops code cells and stderr,
 redacts secrets from every output (unless the notebook's ``redact`` parameter is false) and
-writes ``reports/token-usage.html``. The page embeds everything it needs: no remote scripts,
-styles or fonts (see :func:`remote_assets`); charts carry their own JavaScript
+writes ``reports/tokens.html``. The page embeds everything it needs: no remote scripts, styles
+or fonts (checked by :func:`workbench.assets.remote_assets`); charts carry their own JavaScript
 (:mod:`workbench.charts`). A failing cell raises :class:`ReportError` naming the cell.
 
-``report_all(out_dir)`` does that for every notebook and writes ``index.html``.
+``report_all(out_dir)`` does that for every notebook and writes ``index.html``
+(:mod:`workbench.report_index`).
 """
 
 from __future__ import annotations
 
 import ast
-import contextlib
 import copy
-import html
 import os
 import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 
 from workbench import __version__, charts, config
-from workbench.periods import UsageError, parse_when, resolve_timezone
+from workbench.assets import remote_assets
+from workbench.periods import UsageError
 from workbench.redact import escape, redact
+from workbench.report_index import freshness, index_html, period_text
 from workbench.store import WorkbenchError
+
+__all__ = [
+    "Report",
+    "ReportError",
+    "Failure",
+    "run",
+    "report_all",
+    "remote_assets",
+    "freshness",
+    "period_text",
+    "index_html",
+]
 
 NOTEBOOKS_DIR = config.PROJECT_DIR / "notebooks"
 REPORTS_DIR = Path("reports")
@@ -304,75 +316,6 @@ def _redact_html(text: str) -> str:
     return "".join(parts) + redact(text[last:])
 
 
-class _AssetScanner(HTMLParser):
-    """Collects what a page would fetch: src/href of loading elements, CSS imports and urls."""
-
-    LOADING = {"script", "link", "img", "iframe", "frame", "audio", "video", "source", "track",
-               "embed", "object", "input", "image", "use", "base"}  # fmt: skip
-    URL_ATTRS = {"src", "href", "data", "poster", "srcset", "xlink:href", "background"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[str] = []
-        self._in_style = False
-        self._in_script = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._in_style = tag == "style"
-        self._in_script = tag == "script" and charts.LIBRARY_ATTR not in dict(attrs)
-        for name, value in attrs:
-            if not value:
-                continue
-            if tag in self.LOADING and name in self.URL_ATTRS and _external(value):
-                self.found.append(f"<{tag} {name}={value}>")
-            if name == "style":
-                self._css(value)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("style", "script"):
-            self._in_style = self._in_script = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_style:
-            self._css(data)
-        if self._in_script:  # loaders that add <script src=CDN> at run time
-            self.found += [f"script loads {m.group(0)}" for m in _CDN.finditer(data)]
-
-    def _css(self, css: str) -> None:
-        imports = r"""@import\s+(?:url\()?\s*['"]?([^'")\s;]+)[^;]*;?"""
-        for m in re.finditer(imports, css):
-            if _external(m.group(1)):
-                self.found.append(f"@import {m.group(1)}")
-        for m in re.finditer(r"""url\(\s*['"]?([^'")\s]+)""", re.sub(imports, "", css)):
-            if _external(m.group(1)):
-                self.found.append(f"url({m.group(1)})")
-
-
-#: Script CDNs that inline loaders (Altair's default renderer, RequireJS configs) fetch from.
-_CDN = re.compile(
-    r"https?://(?:cdn\.jsdelivr\.net|unpkg\.com|cdnjs\.cloudflare\.com|cdn\.plot\.ly"
-    r"|code\.jquery\.com|ajax\.googleapis\.com|fonts\.googleapis\.com)/[^\s\"'`)]*"
-)
-
-
-def _external(url: str) -> bool:
-    """A reference to something outside the page (not ``data:``, not ``#fragment``)."""
-    u = url.strip().lower()
-    if "," in u and not u.startswith("data:"):  # srcset: "a.png 1x, b.png 2x"
-        return any(_external(part.split()[0]) for part in u.split(",") if part.split())
-    return bool(u) and not u.startswith(("data:", "#", "about:blank", "javascript:"))
-
-
-def remote_assets(page: str) -> list[str]:
-    """What ``page`` would fetch from outside itself (the network or other files): scripts,
-    stylesheets, images, frames, fonts, CSS imports, and inline scripts that load from a
-    known CDN (the chart library is exempt). Links (``<a href>``) do not count."""
-    scanner = _AssetScanner()
-    scanner.feed(page)
-    scanner.close()
-    return scanner.found
-
-
 # -- one report ---------------------------------------------------------------------------
 
 
@@ -477,119 +420,3 @@ def report_all(
     index = out / "index.html"
     index.write_text(index_html(reports, failures, given, freshness(db)), encoding="utf-8")
     return reports, failures, index
-
-
-def freshness(db: str | Path | None) -> dict[str, Any]:
-    """How current the data is: newest session activity, last ingest and session count, read
-    through a read-only connection; ``error`` says why when the database cannot be read."""
-    import duckdb
-
-    info: dict[str, Any] = {"db": str(db) if db else None, "newest_session": None,
-                            "last_ingest": None, "sessions": 0, "error": None}  # fmt: skip
-    if not db or not Path(db).expanduser().exists():
-        info["error"] = "no database"
-        return info
-    try:
-        con = duckdb.connect(str(Path(db).expanduser()), read_only=True)
-    except duckdb.Error as exc:
-        info["error"] = f"cannot open the database ({str(exc).splitlines()[0]})"
-        return info
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        for key, sql in (
-            ("newest_session", "SELECT max(coalesce(ended_at, started_at)) FROM sessions"),
-            ("last_ingest", "SELECT max(ingested_at) FROM files"),
-            ("sessions", "SELECT count(*) FROM sessions"),
-        ):
-            with contextlib.suppress(duckdb.Error):  # an empty database: keep the default
-                info[key] = con.execute(sql).fetchone()[0]
-    finally:
-        con.close()
-    return info
-
-
-def period_text(parameters: Mapping[str, Any]) -> str:
-    """The reporting period in words, e.g. ``since 7d (2026-01-01 09:00 UTC) until now``."""
-    since, until = parameters.get("since"), parameters.get("until")
-    if not since and not until:
-        return "all data"
-    tz = resolve_timezone(parameters.get("timezone") or None)
-
-    def show(text: str, end: bool) -> str:
-        when = parse_when(str(text), tz, end=end)
-        return f"{text} ({when.astimezone(_zone(tz)).strftime('%Y-%m-%d %H:%M')} {tz})"
-
-    start = f"since {show(since, False)}" if since else "from the beginning"
-    stop = f"until {show(until, True)}" if until else "until now"
-    return f"{start} {stop}"
-
-
-def _zone(name: str):
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)
-
-
-def _when(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return "none" if value is None else str(value)
-
-
-def index_html(
-    reports: list[Report],
-    failures: list[Failure],
-    parameters: Mapping[str, Any],
-    fresh: Mapping[str, Any],
-) -> str:
-    """The ``index.html`` page: period, generation time, data freshness, the reports."""
-    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    if fresh.get("error"):
-        data = f"unknown: {fresh['error']}"
-    else:
-        data = (
-            f"newest session activity {_when(fresh.get('newest_session'))}, "
-            f"last ingest {_when(fresh.get('last_ingest'))}, {fresh.get('sessions', 0)} sessions"
-        )
-    rows = "\n".join(
-        f'<tr><td><a href="{html.escape(r.path.name)}">{escape(r.title)}</a></td>'
-        f"<td>{r.bytes / 1e6:.1f} MB</td><td>{r.seconds:.1f} s</td></tr>"
-        for r in reports
-    )
-    failed = "\n".join(
-        f"<li><strong>{escape(f.name)}</strong>: <code>{escape(f.error)}</code></li>"
-        for f in failures
-    )
-    failed_block = f"<h2>Failed</h2>\n<ul class='failed'>\n{failed}\n</ul>" if failures else ""
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>workbench reports</title>
-<style>
-  body {{ font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif;
-         max-width: 900px; margin: 2rem auto; padding: 0 1rem; color: #222; }}
-  table {{ border-collapse: collapse; width: 100%; }}
-  td, th {{ text-align: left; padding: 0.4rem 0.6rem; border-bottom: 1px solid #ddd; }}
-  dt {{ font-weight: 600; }} dd {{ margin: 0 0 0.5rem 0; }}
-  .failed code {{ white-space: pre-wrap; }}
-</style>
-</head>
-<body>
-<h1>workbench reports</h1>
-<dl>
-  <dt>Period</dt><dd class="period">{escape(period_text(parameters))}</dd>
-  <dt>Generated</dt><dd class="generated">{generated}</dd>
-  <dt>Data</dt><dd class="freshness">{escape(data)}</dd>
-</dl>
-<table>
-<thead><tr><th>Report</th><th>Size</th><th>Took</th></tr></thead>
-<tbody>
-{rows}
-</tbody>
-</table>
-{failed_block}
-</body>
-</html>
-"""
