@@ -383,15 +383,13 @@ def _parse_group(
     parser: str,
 ) -> list[dict]:
     raw = pa.Table.from_batches([chunks[p.file_id].to_arrow() for p in plans], schema=lines.SCHEMA)
-    batch_files = pa.table(
-        {
-            "file_id": pa.array([p.file_id for p in plans], pa.int32()),
-            "session_id": [p.spec.session_id for p in plans],
-            "ordinal_base": pa.array([bases.get(p.file_id, 0) for p in plans], pa.int64()),
-        }
+    store.temp_table(
+        con,
+        "batch_files",
+        [("file_id", "INTEGER"), ("session_id", "VARCHAR"), ("ordinal_base", "BIGINT")],
+        [(p.file_id, p.spec.session_id, bases.get(p.file_id, 0)) for p in plans],
     )
     con.register("raw_lines", raw)
-    con.register("batch_files", batch_files)
     try:
         # parse once into a temp table (flat columns), then write every table from it
         con.execute("CREATE OR REPLACE TEMP TABLE parsed AS " + sql_text(parser + "_parse"))
@@ -402,9 +400,9 @@ def _parse_group(
             "SELECT file_id, line_no, byte_offset, kind FROM parsed_bad ORDER BY file_id, line_no"
         ).fetchall()
     finally:
-        for name in ("raw_lines", "batch_files"):
-            con.unregister(name)
+        con.unregister("raw_lines")
         con.execute("DROP TABLE IF EXISTS parsed")
+        con.execute("DROP TABLE IF EXISTS batch_files")
     paths = {p.file_id: p.spec.path for p in plans}
     bad = []
     for file_id, line_no, byte_offset, kind in verdicts:
@@ -420,15 +418,23 @@ def _parse_group(
             }
         )
     if bad:
-        rows = pa.Table.from_pylist(
+        store.temp_table(
+            con,
+            "new_bad_lines",
             [
-                {k: r[k] for k in ("file_id", "line_no", "byte_offset", "reason", "excerpt")}
+                ("file_id", "INTEGER"),
+                ("line_no", "BIGINT"),
+                ("byte_offset", "BIGINT"),
+                ("reason", "VARCHAR"),
+                ("excerpt", "VARCHAR"),
+            ],
+            [
+                (r["file_id"], r["line_no"], r["byte_offset"], r["reason"], r["excerpt"])
                 for r in bad
-            ]
+            ],
         )
-        con.register("new_bad_lines", rows)
         con.execute("INSERT INTO bad_lines BY NAME SELECT * FROM new_bad_lines")
-        con.unregister("new_bad_lines")
+        con.execute("DROP TABLE new_bad_lines")
     return bad
 
 
@@ -472,24 +478,47 @@ def _upsert_files(
                 "parser_version": config.PARSER_VERSION,
             }
         )
-    table = pa.Table.from_pylist(rows)
-    con.register("batch_file_rows", table)
-    try:
-        con.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE batch_first_seen AS
-            SELECT file_id, first_ingested_at FROM files
-            WHERE file_id IN (SELECT file_id FROM batch_file_rows);
-            DELETE FROM files WHERE file_id IN (SELECT file_id FROM batch_file_rows);
-            INSERT INTO files BY NAME
-            SELECT b.*, now() AS ingested_at,
-                coalesce(k.first_ingested_at, now()) AS first_ingested_at,
-                false AS missing, NULL::TIMESTAMPTZ AS missing_since
-            FROM batch_file_rows b LEFT JOIN batch_first_seen k USING (file_id);
-            """
-        )
-    finally:
-        con.unregister("batch_file_rows")
+    store.temp_table(
+        con, "batch_file_rows", _FILE_COLUMNS, [[row[c] for c, _ in _FILE_COLUMNS] for row in rows]
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE batch_first_seen AS
+        SELECT file_id, first_ingested_at FROM files
+        WHERE file_id IN (SELECT file_id FROM batch_file_rows);
+        DELETE FROM files WHERE file_id IN (SELECT file_id FROM batch_file_rows);
+        INSERT INTO files BY NAME
+        SELECT b.*, now() AS ingested_at,
+            coalesce(k.first_ingested_at, now()) AS first_ingested_at,
+            false AS missing, NULL::TIMESTAMPTZ AS missing_since
+        FROM batch_file_rows b LEFT JOIN batch_first_seen k USING (file_id);
+        DROP TABLE batch_file_rows;
+        """
+    )
+
+
+#: The columns of ``files`` that the loader writes, as (name, type).
+_FILE_COLUMNS = [
+    ("file_id", "INTEGER"),
+    ("path", "VARCHAR"),
+    ("agent", "VARCHAR"),
+    ("user_name", "VARCHAR"),
+    ("kind", "VARCHAR"),
+    ("session_id", "VARCHAR"),
+    ("parent_session_id", "VARCHAR"),
+    ("agent_id", "VARCHAR"),
+    ("project_dir", "VARCHAR"),
+    ("meta_agent_type", "VARCHAR"),
+    ("meta_description", "VARCHAR"),
+    ("size_bytes", "BIGINT"),
+    ("mtime_us", "BIGINT"),
+    ("bytes_consumed", "BIGINT"),
+    ("lines", "BIGINT"),
+    ("bad_lines", "BIGINT"),
+    ("pending_bytes", "BIGINT"),
+    ("tail_hash", "VARCHAR"),
+    ("parser_version", "INTEGER"),
+]
 
 
 def _stale(con: duckdb.DuckDBPyConnection) -> bool:
