@@ -60,31 +60,33 @@ def eligible(spec: FileSpec, size: int) -> bool:
 
 def lines_view(con: duckdb.DuckDBPyConnection, plans: list) -> None:
     """Make the temp view ``raw_lines`` read ``plans`` (load.FilePlan) from their offsets, in
-    one group of files per DuckDB thread (each read_blob runs on one)."""
-    store.temp_table(
-        con,
-        "read_plan",
-        [
-            ("file_id", "INTEGER"),
-            ("path", "VARCHAR"),
-            ("start", "BIGINT"),
-            ("first_line_no", "BIGINT"),
-        ],
-        [(p.file_id, p.spec.path, p.offset, p.first_line_no) for p in plans],
-    )
-    threads = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
-    groups = [plans[i :: max(1, threads)] for i in range(max(1, threads))]
-    files = "\nUNION ALL\n".join(
-        sql_text("read_files").replace(
-            "{paths}", "[" + ", ".join(store.literal(p.spec.path) for p in group) + "]::VARCHAR[]"
-        )
-        for group in groups
-        if group
-    )
+    one group of files per DuckDB thread (each read_blob runs on one), whole files apart."""
+    threads = max(1, int(con.execute("SELECT current_setting('threads')").fetchone()[0]))
+    reads = []
+    for query, group in (
+        ("read_files", [p for p in plans if p.offset == 0]),
+        ("read_appended", [p for p in plans if p.offset > 0]),
+    ):
+        for k in range(min(threads, len(group))):
+            reads.append(_read_files(query, group[k::threads]))
     con.execute(
         "CREATE OR REPLACE TEMP VIEW raw_lines AS "
-        + sql_text("read_lines").replace("{files}", files)
+        + sql_text("read_lines").replace("{files}", "\nUNION ALL\n".join(reads))
     )
+
+
+def _read_files(query: str, plans: list) -> str:
+    """``queries/<query>.sql`` for ``plans``, their lists written in."""
+    lists = {
+        "{paths}": ("VARCHAR", [store.literal(p.spec.path) for p in plans]),
+        "{file_ids}": ("BIGINT", [str(int(p.file_id)) for p in plans]),
+        "{starts}": ("BIGINT", [str(int(p.offset)) for p in plans]),
+        "{first_line_nos}": ("BIGINT", [str(int(p.first_line_no)) for p in plans]),
+    }
+    sql = sql_text(query)
+    for name, (sql_type, items) in lists.items():
+        sql = sql.replace(name, "[" + ", ".join(items) + f"]::{sql_type}[]")
+    return sql
 
 
 def settle(con: duckdb.DuckDBPyConnection, plans: list) -> dict[int, Read]:
@@ -98,7 +100,7 @@ def settle(con: duckdb.DuckDBPyConnection, plans: list) -> dict[int, Read]:
     complete: list[int] = []
     rows = con.execute(
         "SELECT file_id, line_no, byte_offset, raw_line, read_size FROM parsed "
-        "WHERE read_size IS NOT NULL"
+        "WHERE read_size IS NOT NULL AND file_id IS NOT NULL"
     ).fetchall()
     for file_id, line_no, piece_at, piece, size in rows:
         plan = by_id[file_id]
@@ -117,8 +119,8 @@ def settle(con: duckdb.DuckDBPyConnection, plans: list) -> dict[int, Read]:
             pending=size - end,
         )
     con.execute(
-        "DELETE FROM parsed WHERE read_size IS NOT NULL "
-        f"AND NOT list_contains({store.int_list(complete)}, file_id)"
+        "DELETE FROM parsed WHERE file_id IS NULL OR (read_size IS NOT NULL "
+        f"AND NOT list_contains({store.int_list(complete)}, file_id))"
     )
     bad = con.execute(
         "SELECT file_id, line_no, raw_line, read_size IS NOT NULL FROM parsed "
