@@ -26,7 +26,8 @@ from workbench import config, friction, lines, native, store
 from workbench.discover import Discovery, FileSpec, discover
 from workbench.queries import sql_text
 
-BATCH_BYTES = 96 * 1024 * 1024  # parsed together
+BATCH_BYTES = 96 * 1024 * 1024  # read in Python and parsed together
+NATIVE_BATCH_BYTES = 256 * 1024 * 1024  # read by DuckDB and parsed together (none held here)
 COMMIT_BYTES = 256 * 1024 * 1024  # committed together
 PARSERS = {"claude": "ingest_claude", "codex": "ingest_codex", "gemini": "ingest_gemini"}
 
@@ -218,16 +219,21 @@ def _mark_vanished(
 
 
 def _batches(plans: list[FilePlan], batch_bytes: int) -> list[list[FilePlan]]:
+    """Group plans into batches parsed together: up to ``batch_bytes`` read in Python (kept in
+    memory until committed) and ``NATIVE_BATCH_BYTES`` read by DuckDB, where fewer, larger
+    batches are faster."""
     out: list[list[FilePlan]] = []
     current: list[FilePlan] = []
-    size = 0
+    size = {False: 0, True: 0}
     for plan in plans:
         todo = max(0, plan.size - plan.offset)
-        if current and size + todo > batch_bytes:
+        by_duckdb = native.eligible(plan.spec, plan.size)
+        limit = NATIVE_BATCH_BYTES if by_duckdb else batch_bytes
+        if current and size[by_duckdb] + todo > limit:
             out.append(current)
-            current, size = [], 0
+            current, size = [], {False: 0, True: 0}
         current.append(plan)
-        size += todo
+        size[by_duckdb] += todo
     if current:
         out.append(current)
     return out
