@@ -474,7 +474,8 @@ def _parse(
                 con.execute(
                     f"DELETE FROM {table} WHERE list_contains({store.int_list(full_ids)}, file_id)"
                 )
-        con.execute(sql_text(parser))
+        with store.threads(con, 1):
+            con.execute(sql_text(parser))
         verdicts = con.execute(
             "SELECT file_id, line_no, byte_offset, kind FROM parsed_bad ORDER BY file_id, line_no"
         ).fetchall()
