@@ -144,3 +144,27 @@ def test_a_claude_ingest_does_not_import_pandas(tmp_path):
             path.unlink(missing_ok=True)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_file_gone_before_duckdb_reads_it_keeps_its_rows(tmp_path, monkeypatch):
+    from workbench import load
+
+    root = tmp_path / "projects"
+    write_corpus(root)
+    db = tmp_path / "wb.duckdb"
+    ingest([root], db, user="u", progress=False)
+    victim = root / "-home-p" / f"{S.format(0)}.jsonl"
+    victim.write_bytes(event(1, text="rewritten") + b"\n")  # read again in full
+    real_prepare = load._prepare
+
+    def prepare_then_delete(batch):
+        prepared = real_prepare(batch)
+        victim.unlink()  # after the open check, before read_blob
+        return prepared
+
+    monkeypatch.setattr(load, "_prepare", prepare_then_delete)
+    before = dump(db)
+    s = ingest([root], db, user="u", progress=False)
+    assert s.unreadable == [{"path": str(victim), "reason": "No such file or directory"}]
+    assert s.files_parsed == 0
+    assert dump(db)["messages"] == before["messages"]

@@ -318,7 +318,6 @@ def _run_batches(
             for i in range(len(batches)):
                 prepared = future.result()
                 future = pool.submit(_prepare, batches[i + 1]) if i + 1 < len(batches) else None
-                summary.unreadable += prepared.unreadable
                 if prepared.plans:
                     if not in_tx:
                         con.execute("BEGIN TRANSACTION")
@@ -326,6 +325,8 @@ def _run_batches(
                     bad = _write_batch(con, prepared)
                     pending.append((prepared, bad))
                     since_commit += prepared.planned_bytes
+                # after _write_batch: a file DuckDB could not read may turn out unreadable
+                summary.unreadable += prepared.unreadable
                 if in_tx and (since_commit >= commit_bytes or future is None):
                     con.execute("COMMIT")
                     in_tx = False
