@@ -41,11 +41,15 @@ def open_db(
         raise DatabaseMissing(f"no database at {path}: run `workbench ingest` first (or pass --db)")
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
+    # a new file gets a storage format with DICT_FSST string compression (DuckDB >= 1.3 reads
+    # it): its commits are ~20% faster and the file a quarter of the size; a file keeps the
+    # format it was created with, so later connections need (and must have) no setting
+    config = {} if read_only or path.exists() else {"storage_compatibility_version": "v1.3.0"}
     deadline = time.monotonic() + wait_seconds
     told = False
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only, config=config)
             break
         except duckdb.IOException as exc:
             message = str(exc)
