@@ -8,7 +8,7 @@ as ``lines.split`` would. The line numbers and byte offsets are the same as the 
 
 The Python reader stays for what this cannot do: JSON documents (Gemini ``.json`` chats), bytes
 that are not UTF-8 (a bad line each, the rest loads), paths ``read_blob`` would take for a glob,
-and files too large for one DuckDB string.
+files over 256 MB, and the Codex and Gemini parsers (which read the Python reader's lines).
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ from workbench.queries import sql_text
 AGENTS = frozenset({"claude"})
 #: Characters that make read_blob expand a path as a glob.
 _GLOB = frozenset("*?[]{}")
-#: A DuckDB string holds at most 4 GB; a file near that is read in Python.
-_MAX_BYTES = 2**31
+#: Larger files are read in Python: DuckDB holds a file here some 5 times over at its peak
+#: (bytes, text, lines, the window), the Python reader 4 times (and a DuckDB string <= 4 GB).
+_MAX_BYTES = 256 * 1024 * 1024
 
 
 @dataclass
