@@ -28,6 +28,8 @@ _GLOB = frozenset("*?[]{}")
 #: Larger files are read in Python: DuckDB holds a file here some 5 times over at its peak
 #: (bytes, text, lines, the window), the Python reader 4 times (and a DuckDB string <= 4 GB).
 _MAX_BYTES = 256 * 1024 * 1024
+#: Files per read_blob: each file's plan is found by a linear search of its group's paths.
+_GROUP_FILES = 256
 
 
 @dataclass
@@ -61,15 +63,16 @@ def eligible(spec: FileSpec, size: int) -> bool:
 
 def lines_view(con: duckdb.DuckDBPyConnection, plans: list) -> None:
     """Make the temp view ``raw_lines`` read ``plans`` (load.FilePlan) from their offsets, in
-    one group of files per DuckDB thread (each read_blob runs on one), whole files apart."""
+    at least one group of files per DuckDB thread (each read_blob runs on one), of at most
+    ``_GROUP_FILES`` files (a file's plan is looked up in its group's lists), whole files apart."""
     threads = max(1, int(con.execute("SELECT current_setting('threads')").fetchone()[0]))
     reads = []
-    for query, group in (
+    for query, files in (
         ("read_files", [p for p in plans if p.offset == 0]),
         ("read_appended", [p for p in plans if p.offset > 0]),
     ):
-        for k in range(min(threads, len(group))):
-            reads.append(_read_files(query, group[k::threads]))
+        n = max(threads, -(-len(files) // _GROUP_FILES))
+        reads += [_read_files(query, files[k::n]) for k in range(min(n, len(files)))]
     con.execute(
         "CREATE OR REPLACE TEMP VIEW raw_lines AS "
         + sql_text("read_lines").replace("{files}", "\nUNION ALL\n".join(reads))
