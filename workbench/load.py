@@ -86,6 +86,8 @@ def ingest(
     found = discover(paths, user=user)
     summary = IngestSummary(db=str(db_path), files=len(found.files), problems=found.problems)
     con = store.open_db(db_path, wait_seconds=wait_seconds)
+    # a batch's parse can pass the 2 s after which DuckDB draws its own bar over ours
+    con.execute("SET enable_progress_bar = false")
     try:
         known = _known_files(con)
         plans, unchanged = _plan(con, found, known, summary)
