@@ -15,8 +15,8 @@ WHERE p.is_message;
 
 INSERT INTO messages BY NAME
 SELECT o.session_id, o.ordinal,
-    p.* EXCLUDE (byte_offset, bad_kind, is_message, tool_uses, tool_results, result_agent_id,
-                 result_interrupted),
+    p.* EXCLUDE (byte_offset, read_size, raw_line, bad_kind, is_message, tool_uses, tool_results,
+                 result_agent_id, result_interrupted),
     coalesce(len(p.tool_uses), 0) AS tool_use_count,
     coalesce(len(p.tool_results), 0) AS tool_result_count
 FROM parsed p

@@ -1,7 +1,9 @@
 -- Claude Code: parse one batch of lines, once. Input raw_lines(file_id, line_no, byte_offset,
--- line, bad_reason). The loader stores the result in a temp table `parsed` for
+-- line, bad_reason, read_size). The loader stores the result in a temp table `parsed` for
 -- ingest_claude.sql: flat columns (not one wide struct, which is slow to materialise), so each
--- insert there reads only the columns it needs.
+-- insert there reads only the columns it needs. When DuckDB read the files (read_lines.sql),
+-- each file's last piece (read_size set) is kept, blank or not, for the loader to judge; and
+-- raw_line keeps the text of those pieces and of bad lines (the loader words the reason).
 SELECT
     file_id, line_no, byte_offset,
     CASE
@@ -12,6 +14,7 @@ SELECT
         WHEN j.type IN ('user', 'assistant') AND j.message.content IS NULL AND content_str IS NULL
             THEN j.type || ' line has no message.content'
     END AS bad_kind,
+    read_size, CASE WHEN read_size IS NOT NULL OR bad_kind IS NOT NULL THEN line END AS raw_line,
     j.type IN ('user', 'assistant', 'system') AND bad_kind IS NULL AS is_message,
     j.type, j.subtype, j.uuid, j.parentUuid AS parent_uuid,
     coalesce(j.message.role, j.type) AS role,
@@ -56,14 +59,17 @@ SELECT
     j.toolUseResult.agentId AS result_agent_id,
     j.toolUseResult.interrupted AS result_interrupted
 FROM (
-    SELECT * EXCLUDE (line),
+    SELECT *,
         -- a typed prompt has a string content: read it again, only for those lines
         CASE WHEN j.type = 'user' AND j.message.content IS NULL
              THEN try(json_extract_string(line, '$.message.content')) END AS content_str
     FROM (
-        SELECT file_id, line_no, byte_offset, bad_reason, line,
+        SELECT file_id, line_no, byte_offset, bad_reason, line, read_size,
             left(ltrim(left(line, 64)), 1) AS first_char,
-            CASE WHEN bad_reason IS NULL THEN try(from_json(line, '{
+            -- a file's last piece may be blank or unfinished: json_valid spares try() the
+            -- error, which would make it redo the whole vector row by row
+            CASE WHEN bad_reason IS NULL AND (read_size IS NULL OR json_valid(line))
+                 THEN try(from_json(line, '{
                 "type": "VARCHAR", "subtype": "VARCHAR", "uuid": "VARCHAR",
                 "parentUuid": "VARCHAR", "sessionId": "VARCHAR", "agentId": "VARCHAR",
                 "timestamp": "VARCHAR", "isSidechain": "BOOLEAN", "isMeta": "BOOLEAN",
@@ -92,7 +98,8 @@ FROM (
             }')) END AS j
         FROM raw_lines
         -- blank lines are skipped (CASE evaluates trim only for short lines)
-        WHERE CASE WHEN bad_reason IS NOT NULL OR strlen(line) > 256 THEN true
+        WHERE CASE WHEN bad_reason IS NOT NULL OR read_size IS NOT NULL OR strlen(line) > 256
+                   THEN true
                    ELSE trim(line, ' ' || chr(9) || chr(10) || chr(13)) <> '' END
     )
 )

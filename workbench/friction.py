@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import pyarrow as pa
+from workbench import store
 
 
 @dataclass(frozen=True)
@@ -156,21 +156,20 @@ def categorize(text: str | None) -> str:
     return "other"
 
 
-def rules_table() -> pa.Table:
-    """The rules as rows (priority, category, pattern, meaning) for DuckDB."""
-    return pa.table(
-        {
-            "priority": list(range(1, len(RULES) + 1)),
-            "category": [r.category for r in RULES],
-            "pattern": [r.pattern for r in RULES],
-            "meaning": [r.meaning for r in RULES],
-        }
-    )
-
-
 def install(con) -> None:
-    """Register the rule table as ``friction_rules`` on a DuckDB connection."""
-    con.register("friction_rules", rules_table())
+    """Put the rules (priority, category, pattern, meaning) in the temp table ``friction_rules``
+    of a DuckDB connection."""
+    store.temp_table(
+        con,
+        "friction_rules",
+        [
+            ("priority", "INTEGER"),
+            ("category", "VARCHAR"),
+            ("pattern", "VARCHAR"),
+            ("meaning", "VARCHAR"),
+        ],
+        [(i, r.category, r.pattern, r.meaning) for i, r in enumerate(RULES, start=1)],
+    )
 
 
 def rule_case(column: str = "probe") -> str:

@@ -7,11 +7,15 @@ chunk that fails validation is walked line by line to find the bad lines.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+
+#: Bytes at each end of what was read that its fingerprint (``digest``) covers.
+TAIL_WINDOW = 4096
 
 SCHEMA = pa.schema(
     [
@@ -104,7 +108,7 @@ def split(file_id: int, data: bytes, offset: int, first_line_no: int) -> Chunk:
     starts = np.concatenate(([0], ends[:-1])) if len(ends) else np.zeros(0, dtype=np.int64)
     consumed = int(ends[-1]) if len(ends) else 0
     tail = data[consumed:]
-    if tail.strip() and _is_complete_json(tail):
+    if tail.strip() and is_complete_json(tail):
         starts = np.append(starts, consumed)
         ends = np.append(ends, len(data))
         consumed = len(data)
@@ -138,12 +142,19 @@ def whole(file_id: int, data: bytes) -> Chunk:
     )
 
 
-def _is_complete_json(tail: bytes) -> bool:
+def is_complete_json(tail: bytes) -> bool:
+    """Whether the bytes after a file's last newline are a whole JSON value (a line)."""
     try:
         json.loads(tail)
         return True
     except (ValueError, UnicodeDecodeError):
         return False
+
+
+def digest(head: bytes, tail: bytes) -> str:
+    """The fingerprint of a file's first and last ``TAIL_WINDOW`` bytes before some end: if it
+    still matches, the file was only appended to since then."""
+    return hashlib.blake2b(head + b"\0" + tail, digest_size=16).hexdigest()
 
 
 def describe_bad(kind: str, line: bytes) -> str:

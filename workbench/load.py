@@ -2,19 +2,19 @@
 
 For each discovered file the loader decides from its size, mtime and a hash of the bytes it
 last read whether to skip it, read only what was appended, or re-read it whole. New bytes are
-split into lines (``lines``), parsed by DuckDB's vectorised JSON functions
-(``queries/ingest_<agent>.sql``) and committed a batch of files per transaction, files-table
-row included, so an interrupted run leaves every file either as it was or fully updated.
-Derived tables are rebuilt at the end (``queries/rebuild.sql``).
+read and split into lines by DuckDB itself where it can (``native``), else in Python
+(``lines``), parsed by DuckDB's vectorised JSON functions (``queries/ingest_<agent>.sql``) and
+committed a batch of files per transaction, files-table row included, so an interrupted run
+leaves every file either as it was or fully updated. Derived tables are rebuilt at the end
+(``queries/rebuild_*.sql``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,14 +22,14 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from workbench import config, friction, lines, store
+from workbench import config, friction, lines, native, store
 from workbench.discover import Discovery, FileSpec, discover
 from workbench.queries import sql_text
 
-BATCH_BYTES = 96 * 1024 * 1024  # parsed together
+BATCH_BYTES = 96 * 1024 * 1024  # read in Python and parsed together
+NATIVE_BATCH_BYTES = 256 * 1024 * 1024  # read by DuckDB and parsed together (none held here)
 COMMIT_BYTES = 256 * 1024 * 1024  # committed together
 PARSERS = {"claude": "ingest_claude", "codex": "ingest_codex", "gemini": "ingest_gemini"}
-_TAIL_WINDOW = 4096
 
 
 @dataclass
@@ -86,6 +86,8 @@ def ingest(
     found = discover(paths, user=user)
     summary = IngestSummary(db=str(db_path), files=len(found.files), problems=found.problems)
     con = store.open_db(db_path, wait_seconds=wait_seconds)
+    # a batch's parse can pass the 2 s after which DuckDB draws its own bar over ours
+    con.execute("SET enable_progress_bar = false")
     try:
         known = _known_files(con)
         plans, unchanged = _plan(con, found, known, summary)
@@ -175,24 +177,21 @@ def _tail_hash(path: str, end: int) -> str | None:
     was only appended to since it was read."""
     try:
         with open(path, "rb") as fh:
-            head = fh.read(min(end, _TAIL_WINDOW))
-            fh.seek(max(0, end - _TAIL_WINDOW))
-            tail = fh.read(min(end, _TAIL_WINDOW))
+            head = fh.read(min(end, lines.TAIL_WINDOW))
+            fh.seek(max(0, end - lines.TAIL_WINDOW))
+            tail = fh.read(min(end, lines.TAIL_WINDOW))
     except OSError:
         return None
-    return _digest(head, tail)
+    return lines.digest(head, tail)
 
 
-def _digest(head: bytes, tail: bytes) -> str:
-    return hashlib.blake2b(head + b"\0" + tail, digest_size=16).hexdigest()
-
-
-def _fingerprint(path: str, end: int, chunk: lines.Chunk) -> str | None:
+def _fingerprint(path: str, end: int, chunk: lines.Chunk | native.Read) -> str | None:
     """``_tail_hash(path, end)`` from the bytes just read, when they cover both windows."""
     rel = end - chunk.offset
-    if chunk.offset == 0 and rel >= 0:
-        window = min(end, _TAIL_WINDOW)
-        return _digest(chunk.data[:window], chunk.data[rel - window : rel])
+    # DuckDB keeps no bytes for Python (native.Read): read the windows again, as for an append
+    if isinstance(chunk, lines.Chunk) and chunk.offset == 0 and rel >= 0:
+        window = min(end, lines.TAIL_WINDOW)
+        return lines.digest(chunk.data[:window], chunk.data[rel - window : rel])
     return _tail_hash(path, end)
 
 
@@ -222,16 +221,21 @@ def _mark_vanished(
 
 
 def _batches(plans: list[FilePlan], batch_bytes: int) -> list[list[FilePlan]]:
+    """Group plans into batches parsed together: up to ``batch_bytes`` read in Python (kept in
+    memory until committed) and ``NATIVE_BATCH_BYTES`` read by DuckDB, where fewer, larger
+    batches are faster."""
     out: list[list[FilePlan]] = []
     current: list[FilePlan] = []
-    size = 0
+    size = {False: 0, True: 0}
     for plan in plans:
         todo = max(0, plan.size - plan.offset)
-        if current and size + todo > batch_bytes:
+        by_duckdb = native.eligible(plan.spec, plan.size)
+        limit = NATIVE_BATCH_BYTES if by_duckdb else batch_bytes
+        if current and size[by_duckdb] + todo > limit:
             out.append(current)
-            current, size = [], 0
+            current, size = [], {False: 0, True: 0}
         current.append(plan)
-        size += todo
+        size[by_duckdb] += todo
     if current:
         out.append(current)
     return out
@@ -240,31 +244,49 @@ def _batches(plans: list[FilePlan], batch_bytes: int) -> list[list[FilePlan]]:
 @dataclass
 class _Prepared:
     plans: list[FilePlan]
-    chunks: dict[int, lines.Chunk]
+    chunks: dict[int, lines.Chunk | native.Read | None]  # None: DuckDB reads it (native)
     unreadable: list[dict]
     planned_bytes: int
 
 
 def _prepare(batch: list[FilePlan]) -> _Prepared:
-    """Read and split one batch's new bytes (runs in a helper thread, ahead of DuckDB)."""
-    chunks: dict[int, lines.Chunk] = {}
+    """Read and split one batch's new bytes (runs in a helper thread, ahead of DuckDB); files
+    DuckDB reads itself (``native``) are only opened, to report an unreadable one as such."""
+    chunks: dict[int, lines.Chunk | native.Read | None] = {}
     ready: list[FilePlan] = []
     unreadable: list[dict] = []
+    planned_bytes = sum(max(0, p.size - p.offset) for p in batch)
     for plan in batch:
-        try:
-            with open(plan.spec.path, "rb") as fh:
-                fh.seek(plan.offset)
-                data = fh.read()
-        except OSError as exc:
-            unreadable.append({"path": plan.spec.path, "reason": exc.strerror or str(exc)})
+        if native.eligible(plan.spec, plan.size):
+            try:
+                with open(plan.spec.path, "rb"):
+                    pass
+            except OSError as exc:
+                unreadable.append({"path": plan.spec.path, "reason": exc.strerror or str(exc)})
+                continue
+            chunks[plan.file_id] = None
+            ready.append(plan)
             continue
-        plan.size = plan.offset + len(data)
-        if plan.spec.document:
-            chunks[plan.file_id] = lines.whole(plan.file_id, data)
-        else:
-            chunks[plan.file_id] = lines.split(plan.file_id, data, plan.offset, plan.first_line_no)
-        ready.append(plan)
-    return _Prepared(ready, chunks, unreadable, sum(max(0, p.size - p.offset) for p in batch))
+        chunk = _read(plan, unreadable)
+        if chunk is not None:
+            chunks[plan.file_id] = chunk
+            ready.append(plan)
+    return _Prepared(ready, chunks, unreadable, planned_bytes)
+
+
+def _read(plan: FilePlan, unreadable: list[dict]) -> lines.Chunk | None:
+    """Read and split a file's new bytes in Python (None: unreadable, noted)."""
+    try:
+        with open(plan.spec.path, "rb") as fh:
+            fh.seek(plan.offset)
+            data = fh.read()
+    except OSError as exc:
+        unreadable.append({"path": plan.spec.path, "reason": exc.strerror or str(exc)})
+        return None
+    plan.size = plan.offset + len(data)
+    if plan.spec.document:
+        return lines.whole(plan.file_id, data)
+    return lines.split(plan.file_id, data, plan.offset, plan.first_line_no)
 
 
 def _run_batches(
@@ -298,14 +320,15 @@ def _run_batches(
             for i in range(len(batches)):
                 prepared = future.result()
                 future = pool.submit(_prepare, batches[i + 1]) if i + 1 < len(batches) else None
-                summary.unreadable += prepared.unreadable
                 if prepared.plans:
                     if not in_tx:
                         con.execute("BEGIN TRANSACTION")
                         in_tx = True
-                    bad = _write_batch(con, prepared.plans, prepared.chunks)
+                    bad = _write_batch(con, prepared)
                     pending.append((prepared, bad))
                     since_commit += prepared.planned_bytes
+                # after _write_batch: a file DuckDB could not read may turn out unreadable
+                summary.unreadable += prepared.unreadable
                 if in_tx and (since_commit >= commit_bytes or future is None):
                     con.execute("COMMIT")
                     in_tx = False
@@ -344,16 +367,9 @@ def _count(summary: IngestSummary, prepared: _Prepared, bad: list[dict]) -> None
             summary.bad_line_samples.append(row)
 
 
-def _write_batch(
-    con: duckdb.DuckDBPyConnection, plans: list[FilePlan], chunks: dict[int, lines.Chunk]
-) -> list[dict]:
-    """Replace/extend the rows of ``plans``' files inside the caller's transaction."""
-    full_ids = [p.file_id for p in plans if p.mode == "full"]
-    if full_ids:
-        for table in ("messages", "tool_uses", "tool_results", "usage_lines", "bad_lines"):
-            con.execute(
-                f"DELETE FROM {table} WHERE list_contains({store.int_list(full_ids)}, file_id)"
-            )
+def _write_batch(con: duckdb.DuckDBPyConnection, prepared: _Prepared) -> list[dict]:
+    """Replace/extend the rows of the batch's files inside the caller's transaction."""
+    plans = prepared.plans
     append_ids = [p.file_id for p in plans if p.mode == "append"]
     bases = (
         dict(
@@ -369,42 +385,106 @@ def _write_batch(
     for agent, parser in PARSERS.items():
         group = [p for p in plans if p.spec.agent == agent]
         if group:
-            bad += _parse_group(con, group, chunks, bases, parser)
-    _upsert_files(con, plans, chunks, bad)
+            bad += _parse_group(con, prepared, group, bases, parser)
+    _upsert_files(con, prepared.plans, prepared.chunks, bad)
     store.set_meta(con, "derived_stale", "1")
     return bad
 
 
 def _parse_group(
     con: duckdb.DuckDBPyConnection,
+    prepared: _Prepared,
     plans: list[FilePlan],
-    chunks: dict[int, lines.Chunk],
     bases: dict[int, int],
     parser: str,
 ) -> list[dict]:
-    raw = pa.Table.from_batches([chunks[p.file_id].to_arrow() for p in plans], schema=lines.SCHEMA)
-    batch_files = pa.table(
-        {
-            "file_id": pa.array([p.file_id for p in plans], pa.int32()),
-            "session_id": [p.spec.session_id for p in plans],
-            "ordinal_base": pa.array([bases.get(p.file_id, 0) for p in plans], pa.int64()),
-        }
+    """Parse one agent's files of a batch: those DuckDB reads, then those read in Python
+    (including any DuckDB could not read: not UTF-8, or gone since)."""
+    chunks = prepared.chunks
+    in_python = [p for p in plans if chunks[p.file_id] is not None]
+    by_duckdb = [p for p in plans if chunks[p.file_id] is None]
+    bad: list[dict] = []
+    if by_duckdb:
+        native.lines_view(con, by_duckdb)
+        bad += _parse(
+            con,
+            by_duckdb,
+            chunks,
+            bases,
+            parser,
+            after_parse=lambda: chunks.update(native.settle(con, by_duckdb)),
+        )
+        for plan in by_duckdb:
+            if chunks[plan.file_id] is not None:
+                plan.size = chunks[plan.file_id].size
+                continue
+            chunk = _read(plan, prepared.unreadable)
+            if chunk is None:
+                prepared.plans.remove(plan)
+            else:
+                chunks[plan.file_id] = chunk
+                in_python.append(plan)
+    if in_python:
+        batches = [chunks[p.file_id].to_arrow() for p in in_python]
+        con.register("python_lines", pa.Table.from_batches(batches, schema=lines.SCHEMA))
+        del batches
+        try:
+            con.execute(
+                "CREATE OR REPLACE TEMP VIEW raw_lines AS "
+                "SELECT *, NULL::BIGINT AS read_size FROM python_lines"
+            )
+            bad += _parse(
+                con,
+                in_python,
+                chunks,
+                bases,
+                parser,
+                after_parse=lambda: con.unregister("python_lines"),
+            )
+        finally:
+            con.unregister("python_lines")
+    return sorted(bad, key=lambda row: (row["file_id"], row["line_no"]))
+
+
+def _parse(
+    con: duckdb.DuckDBPyConnection,
+    plans: list[FilePlan],
+    chunks: dict[int, lines.Chunk | native.Read | None],
+    bases: dict[int, int],
+    parser: str,
+    *,
+    after_parse: Callable[[], None],
+) -> list[dict]:
+    """Parse the view ``raw_lines`` of ``plans`` once into a temp table, call ``after_parse``
+    (which releases the lines, and for files DuckDB read puts what it read in ``chunks``), write
+    every table from the temp table, and return the bad lines."""
+    store.temp_table(
+        con,
+        "batch_files",
+        [("file_id", "INTEGER"), ("session_id", "VARCHAR"), ("ordinal_base", "BIGINT")],
+        [(p.file_id, p.spec.session_id, bases.get(p.file_id, 0)) for p in plans],
     )
-    con.register("raw_lines", raw)
-    con.register("batch_files", batch_files)
     try:
         # parse once into a temp table (flat columns), then write every table from it
         con.execute("CREATE OR REPLACE TEMP TABLE parsed AS " + sql_text(parser + "_parse"))
-        con.unregister("raw_lines")
-        del raw
-        con.execute(sql_text(parser))
+        con.execute("DROP VIEW raw_lines")
+        after_parse()
+        # a file read again in full replaces its rows (one DuckDB could not read keeps them
+        # until it is read in Python)
+        full_ids = [p.file_id for p in plans if p.mode == "full" and chunks[p.file_id] is not None]
+        if full_ids:
+            for table in ("messages", "tool_uses", "tool_results", "usage_lines", "bad_lines"):
+                con.execute(
+                    f"DELETE FROM {table} WHERE list_contains({store.int_list(full_ids)}, file_id)"
+                )
+        with store.threads(con, 1):
+            con.execute(sql_text(parser))
         verdicts = con.execute(
             "SELECT file_id, line_no, byte_offset, kind FROM parsed_bad ORDER BY file_id, line_no"
         ).fetchall()
     finally:
-        for name in ("raw_lines", "batch_files"):
-            con.unregister(name)
         con.execute("DROP TABLE IF EXISTS parsed")
+        con.execute("DROP TABLE IF EXISTS batch_files")
     paths = {p.file_id: p.spec.path for p in plans}
     bad = []
     for file_id, line_no, byte_offset, kind in verdicts:
@@ -420,22 +500,30 @@ def _parse_group(
             }
         )
     if bad:
-        rows = pa.Table.from_pylist(
+        store.temp_table(
+            con,
+            "new_bad_lines",
             [
-                {k: r[k] for k in ("file_id", "line_no", "byte_offset", "reason", "excerpt")}
+                ("file_id", "INTEGER"),
+                ("line_no", "BIGINT"),
+                ("byte_offset", "BIGINT"),
+                ("reason", "VARCHAR"),
+                ("excerpt", "VARCHAR"),
+            ],
+            [
+                (r["file_id"], r["line_no"], r["byte_offset"], r["reason"], r["excerpt"])
                 for r in bad
-            ]
+            ],
         )
-        con.register("new_bad_lines", rows)
         con.execute("INSERT INTO bad_lines BY NAME SELECT * FROM new_bad_lines")
-        con.unregister("new_bad_lines")
+        con.execute("DROP TABLE new_bad_lines")
     return bad
 
 
 def _upsert_files(
     con: duckdb.DuckDBPyConnection,
     plans: list[FilePlan],
-    chunks: dict[int, lines.Chunk],
+    chunks: dict[int, lines.Chunk | native.Read],
     bad: list[dict],
 ) -> None:
     bad_per_file: dict[int, int] = {}
@@ -472,24 +560,47 @@ def _upsert_files(
                 "parser_version": config.PARSER_VERSION,
             }
         )
-    table = pa.Table.from_pylist(rows)
-    con.register("batch_file_rows", table)
-    try:
-        con.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE batch_first_seen AS
-            SELECT file_id, first_ingested_at FROM files
-            WHERE file_id IN (SELECT file_id FROM batch_file_rows);
-            DELETE FROM files WHERE file_id IN (SELECT file_id FROM batch_file_rows);
-            INSERT INTO files BY NAME
-            SELECT b.*, now() AS ingested_at,
-                coalesce(k.first_ingested_at, now()) AS first_ingested_at,
-                false AS missing, NULL::TIMESTAMPTZ AS missing_since
-            FROM batch_file_rows b LEFT JOIN batch_first_seen k USING (file_id);
-            """
-        )
-    finally:
-        con.unregister("batch_file_rows")
+    store.temp_table(
+        con, "batch_file_rows", _FILE_COLUMNS, [[row[c] for c, _ in _FILE_COLUMNS] for row in rows]
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE batch_first_seen AS
+        SELECT file_id, first_ingested_at FROM files
+        WHERE file_id IN (SELECT file_id FROM batch_file_rows);
+        DELETE FROM files WHERE file_id IN (SELECT file_id FROM batch_file_rows);
+        INSERT INTO files BY NAME
+        SELECT b.*, now() AS ingested_at,
+            coalesce(k.first_ingested_at, now()) AS first_ingested_at,
+            false AS missing, NULL::TIMESTAMPTZ AS missing_since
+        FROM batch_file_rows b LEFT JOIN batch_first_seen k USING (file_id);
+        DROP TABLE batch_file_rows;
+        """
+    )
+
+
+#: The columns of ``files`` that the loader writes, as (name, type).
+_FILE_COLUMNS = [
+    ("file_id", "INTEGER"),
+    ("path", "VARCHAR"),
+    ("agent", "VARCHAR"),
+    ("user_name", "VARCHAR"),
+    ("kind", "VARCHAR"),
+    ("session_id", "VARCHAR"),
+    ("parent_session_id", "VARCHAR"),
+    ("agent_id", "VARCHAR"),
+    ("project_dir", "VARCHAR"),
+    ("meta_agent_type", "VARCHAR"),
+    ("meta_description", "VARCHAR"),
+    ("size_bytes", "BIGINT"),
+    ("mtime_us", "BIGINT"),
+    ("bytes_consumed", "BIGINT"),
+    ("lines", "BIGINT"),
+    ("bad_lines", "BIGINT"),
+    ("pending_bytes", "BIGINT"),
+    ("tail_hash", "VARCHAR"),
+    ("parser_version", "INTEGER"),
+]
 
 
 def _stale(con: duckdb.DuckDBPyConnection) -> bool:

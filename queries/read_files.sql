@@ -1,0 +1,9 @@
+-- Whole transcript files read by DuckDB itself, for read_lines.sql: one group of files, whose
+-- lists the loader writes in place of the names in braces (read_blob takes no column; looking a
+-- file up in a list is cheaper than a join, which copies every file's bytes into its hash
+-- table, and so is leaving the bytes unfiltered). Per file: its bytes split on newlines, and
+-- its size as read. Not UTF-8: parts is NULL (try(decode)), and the file has no line at all.
+SELECT ({file_ids})[i] AS file_id, 0::BIGINT AS start, 1::BIGINT AS first_line_no,
+    octet_length(content) AS n_bytes,
+    string_split(try(decode(content)), chr(10)) AS parts
+FROM (SELECT list_position({paths}, filename) AS i, content FROM read_blob({paths}))
