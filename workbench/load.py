@@ -1,8 +1,8 @@
 """Ingest transcript files into the DuckDB file: incremental, batched, never lossy.
 
-For each discovered file the loader decides from its size, mtime and a hash of the bytes it
-last read whether to skip it, read only what was appended, or re-read it whole. New bytes are
-read and split into lines by DuckDB itself where it can (``native``), else in Python
+For each discovered file the planner (``plan``) decides from its size, mtime and a hash of the
+bytes it last read whether to skip it, read only what was appended, or re-read it whole. New bytes
+are read and split into lines by DuckDB itself where it can (``native``), else in Python
 (``lines``), parsed by DuckDB's vectorised JSON functions (``queries/ingest_<agent>.sql``) and
 committed a batch of files per transaction, files-table row included, so an interrupted run
 leaves every file either as it was or fully updated. Derived tables are rebuilt at the end
@@ -23,25 +23,15 @@ import duckdb
 import pyarrow as pa
 
 from workbench import config, friction, lines, native, store
-from workbench.discover import Discovery, FileSpec, discover
+from workbench import plan as planning
+from workbench.discover import discover
+from workbench.plan import FilePlan
 from workbench.queries import sql_text
 
 BATCH_BYTES = 96 * 1024 * 1024  # read in Python and parsed together
 NATIVE_BATCH_BYTES = 256 * 1024 * 1024  # read by DuckDB and parsed together (none held here)
 COMMIT_BYTES = 256 * 1024 * 1024  # committed together
 PARSERS = {"claude": "ingest_claude", "codex": "ingest_codex", "gemini": "ingest_gemini"}
-
-
-@dataclass
-class FilePlan:
-    spec: FileSpec
-    mode: str  # new | full | append
-    file_id: int
-    size: int
-    mtime_us: int
-    offset: int = 0
-    first_line_no: int = 1
-    prev: dict | None = None
 
 
 @dataclass
@@ -89,10 +79,10 @@ def ingest(
     # a batch's parse can pass the 2 s after which DuckDB draws its own bar over ours
     con.execute("SET enable_progress_bar = false")
     try:
-        known = _known_files(con)
-        plans, unchanged = _plan(con, found, known, summary)
+        known = planning.known_files(con)
+        plans, unchanged = planning.plan(con, found, known, summary, PARSERS)
         summary.files_unchanged = unchanged
-        changed = _mark_vanished(con, found, known, summary)
+        changed = planning.mark_vanished(con, found, known, summary)
         _run_batches(con, plans, summary, batch_bytes, commit_bytes, progress)
         if summary.files_parsed or summary.files_appended or changed or _stale(con):
             if _show_progress(progress) and plans:
@@ -103,121 +93,6 @@ def ingest(
         con.close()
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
-
-
-def _known_files(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
-    cur = con.execute(
-        "SELECT file_id, path, agent, user_name, kind, session_id, size_bytes, mtime_us, "
-        "bytes_consumed, lines, bad_lines, tail_hash, parser_version, missing FROM files"
-    )
-    cols = [d[0] for d in cur.description]
-    return {row[cols.index("path")]: dict(zip(cols, row)) for row in cur.fetchall()}
-
-
-def _plan(
-    con: duckdb.DuckDBPyConnection,
-    found: Discovery,
-    known: dict[str, dict],
-    summary: IngestSummary,
-) -> tuple[list[FilePlan], int]:
-    plans: list[FilePlan] = []
-    unchanged = 0
-    for spec in found.files:
-        if spec.agent not in PARSERS:
-            summary.files_unsupported += 1
-            continue
-        try:
-            st = os.stat(spec.path)
-        except OSError as exc:
-            summary.unreadable.append({"path": spec.path, "reason": exc.strerror or str(exc)})
-            continue
-        mtime_us = st.st_mtime_ns // 1000
-        prev = known.get(spec.path)
-        if prev is None:
-            plans.append(FilePlan(spec, "new", -1, st.st_size, mtime_us))
-            continue
-        plan = FilePlan(spec, "full", prev["file_id"], st.st_size, mtime_us, prev=prev)
-        same_identity = prev["parser_version"] == config.PARSER_VERSION and (
-            prev["agent"],
-            prev["user_name"],
-            prev["kind"],
-            prev["session_id"],
-        ) == (spec.agent, spec.user, spec.kind, spec.session_id)
-        if same_identity and st.st_size == prev["size_bytes"] and mtime_us == prev["mtime_us"]:
-            unchanged += 1
-            if prev["missing"]:
-                con.execute(
-                    "UPDATE files SET missing = false, missing_since = NULL "
-                    f"WHERE file_id = {int(prev['file_id'])}"
-                )
-                store.set_meta(con, "derived_stale", "1")  # sessions.source_missing
-            continue
-        if (
-            same_identity
-            and spec.appendable
-            and st.st_size >= prev["bytes_consumed"]
-            and _tail_hash(spec.path, prev["bytes_consumed"]) == prev["tail_hash"]
-        ):
-            plan.mode = "append"
-            plan.offset = prev["bytes_consumed"]
-            plan.first_line_no = prev["lines"] + 1
-        plans.append(plan)
-    new = [p for p in plans if p.mode == "new"]
-    if new:
-        ids = con.execute(
-            f"SELECT nextval('file_ids') FROM range({len(new)}) ORDER BY 1"
-        ).fetchall()
-        for plan, (file_id,) in zip(new, ids):
-            plan.file_id = file_id
-    return plans, unchanged
-
-
-def _tail_hash(path: str, end: int) -> str | None:
-    """A fingerprint of the first and last bytes before ``end``: if it still matches, the file
-    was only appended to since it was read."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(min(end, lines.TAIL_WINDOW))
-            fh.seek(max(0, end - lines.TAIL_WINDOW))
-            tail = fh.read(min(end, lines.TAIL_WINDOW))
-    except OSError:
-        return None
-    return lines.digest(head, tail)
-
-
-def _fingerprint(path: str, end: int, chunk: lines.Chunk | native.Read) -> str | None:
-    """``_tail_hash(path, end)`` from the bytes just read, when they cover both windows."""
-    rel = end - chunk.offset
-    # DuckDB keeps no bytes for Python (native.Read): read the windows again, as for an append
-    if isinstance(chunk, lines.Chunk) and chunk.offset == 0 and rel >= 0:
-        window = min(end, lines.TAIL_WINDOW)
-        return lines.digest(chunk.data[:window], chunk.data[rel - window : rel])
-    return _tail_hash(path, end)
-
-
-def _mark_vanished(
-    con: duckdb.DuckDBPyConnection,
-    found: Discovery,
-    known: dict[str, dict],
-    summary: IngestSummary,
-) -> bool:
-    """Flag files under the scanned folders that are gone; their rows stay (the archive)."""
-    present = {s.path for s in found.files}
-    roots = [r.rstrip(os.sep) + os.sep for r in found.roots]
-    gone = [
-        row["file_id"]
-        for path, row in known.items()
-        if not row["missing"]
-        and path not in present
-        and (path in found.explicit or any(path.startswith(r) for r in roots))
-    ]
-    if gone:
-        con.execute(
-            "UPDATE files SET missing = true, missing_since = now() "
-            f"WHERE list_contains({store.int_list(gone)}, file_id)",
-        )
-    summary.files_vanished = len(gone)
-    return bool(gone)
 
 
 def _batches(plans: list[FilePlan], batch_bytes: int) -> list[list[FilePlan]]:
@@ -556,7 +431,7 @@ def _upsert_files(
                 "bad_lines": (prev.get("bad_lines", 0) if appended else 0)
                 + bad_per_file.get(plan.file_id, 0),
                 "pending_bytes": chunk.pending,
-                "tail_hash": _fingerprint(spec.path, consumed, chunk) if consumed else None,
+                "tail_hash": planning.fingerprint(spec.path, consumed, chunk) if consumed else None,
                 "parser_version": config.PARSER_VERSION,
             }
         )
