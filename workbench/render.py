@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 
 from workbench import redact as redaction
-from workbench.transcript import Event, Transcript
+from workbench.transcript import Event, Transcript, failed_calls
 
 LABELS = {"user": "USER", "assistant": "ASSISTANT", "thinking": "THINKING", "system": "SYSTEM"}
 
@@ -46,10 +46,7 @@ def text(t: Transcript, *, errors_only: bool = False, full: bool = False, indent
     out: list[str] = []
     events = t.events
     if errors_only:
-        failed = {e.tool_use_id for e in events if e.kind == "tool_result" and e.is_error}
-        events = [
-            e for e in events if e.kind in ("tool_use", "tool_result") and e.tool_use_id in failed
-        ]
+        events = failed_calls(events)
     for e in events:
         head = f"{indent}[{_ts(e.ts)}] #{e.ordinal}"
         if e.kind == "tool_use":

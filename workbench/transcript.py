@@ -40,14 +40,17 @@ class Transcript:
     events: list[Event] = field(default_factory=list)
 
 
+def failed_calls(events: list[Event]) -> list[Event]:
+    """Only the failed tool calls: each call and its error result, in order."""
+    failed = {e.tool_use_id for e in events if e.kind == "tool_result" and e.is_error}
+    return [e for e in events if e.kind in ("tool_use", "tool_result") and e.tool_use_id in failed]
+
+
 def as_dict(t: Transcript, *, errors_only: bool = False) -> dict:
     """The transcript as plain data (``sessions show --json``); subagents nest."""
     events = t.events
     if errors_only:
-        failed = {e.tool_use_id for e in events if e.kind == "tool_result" and e.is_error}
-        events = [
-            e for e in events if e.kind in ("tool_use", "tool_result") and e.tool_use_id in failed
-        ]
+        events = failed_calls(events)
     out = []
     for e in events:
         d = {k: v for k, v in vars(e).items() if k != "subagent" and v not in (None, "", False)}
