@@ -154,3 +154,13 @@ def test_cli(db, capsys):
     assert code == 2 and "matches 7 sessions" in err and IDS["gaps"] in err
     code, _, err = run(capsys, "sessions", "get", "nope", "--db", str(db))
     assert code == 1 and err.strip() == "workbench: no session matches 'nope'"
+
+
+def test_notebook_summary_line_matches_the_report(db):
+    from workbench import notebook, views
+
+    ctx = notebook.context(str(db), users="ana", timezone="UTC", charts_setup=False)
+    r = friction_report.report(ctx.con, users=["ana"])
+    html = views.friction_summary(ctx).data
+    assert (r["tool_errors"], r["tool_calls"]) == (6, 13)
+    assert "6 tool errors in 13 calls (46.2%); 0.0% of errors match no rule (other)." in html

@@ -174,6 +174,19 @@ def compare(con, at: datetime, **filters) -> dict:
     }
 
 
+def totals(cats: list[dict], tool_rows: list[dict]) -> dict:
+    """Headline numbers from ``categories`` and ``tools`` rows: calls, errors, rate, other share."""
+    total_errors = sum(c["count"] for c in cats)
+    total_calls = sum(t["calls"] for t in tool_rows)
+    other = next((c["count"] for c in cats if c["category"] == "other"), 0)
+    return {
+        "tool_calls": total_calls,
+        "tool_errors": total_errors,
+        "tool_error_rate": round(total_errors / total_calls, 4) if total_calls else None,
+        "other_share": round(other / total_errors, 4) if total_errors else None,
+    }
+
+
 def report(
     con,
     *,
@@ -185,15 +198,9 @@ def report(
 ) -> dict:
     """The whole friction report (``workbench friction --json``)."""
     cats = categories(con, examples=examples, redact=redact, **filters)
-    total_errors = sum(c["count"] for c in cats)
     tool_rows = tools(con, **filters)
-    total_calls = sum(t["calls"] for t in tool_rows)
-    other = next((c["count"] for c in cats if c["category"] == "other"), 0)
     out = {
-        "tool_calls": total_calls,
-        "tool_errors": total_errors,
-        "tool_error_rate": round(total_errors / total_calls, 4) if total_calls else None,
-        "other_share": round(other / total_errors, 4) if total_errors else None,
+        **totals(cats, tool_rows),
         "categories": cats,
         "tools": tool_rows,
         "retry_loops": loops(con, limit=loop_limit, redact=redact, **filters),

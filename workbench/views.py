@@ -145,7 +145,10 @@ def top_sessions_by_cost(ctx: Context, n: int = 10) -> HTML:
 
 
 def friction_summary(ctx: Context) -> HTML:
-    r = friction_report.report(ctx.con, examples=1, redact=ctx.redact, loop_limit=0, **ctx.filters)
+    r = friction_report.totals(
+        friction_report.categories(ctx.con, examples=0, **ctx.filters),
+        friction_report.tools(ctx.con, **ctx.filters),
+    )
     return note(
         f"{textout.number(r['tool_errors'])} tool errors in "
         f"{textout.number(r['tool_calls'])} calls "
