@@ -1,5 +1,6 @@
 -- Claude Code: rows from one parsed batch. Inputs: parsed (ingest_claude_parse.sql) and
 -- batch_files(file_id, session_id, ordinal_base). Unknown line types are skipped silently.
+-- Usage stays in the messages' token columns (the usage_lines view reads it from there).
 
 -- Lines that cannot be used; the loader words the reason (it has the bytes for a JSON error).
 CREATE OR REPLACE TEMP TABLE parsed_bad AS
@@ -53,29 +54,4 @@ FROM (
         JOIN line_ordinals o USING (file_id, line_no)
         WHERE len(p.tool_results) > 0
     )
-);
-
--- Usage as each line reports it; api_responses (rebuild.sql) deduplicates across files.
-INSERT INTO usage_lines BY NAME
-SELECT * EXCLUDE (cache_creation, cache_1h, cache_5m, cache_read),
-    cache_creation AS cache_creation_tokens, cache_1h AS cache_1h_tokens,
-    cache_5m AS cache_5m_tokens, cache_read AS cache_read_tokens,
-    input_tokens + output_tokens + cache_creation + cache_read AS total_tokens
-FROM (
-    SELECT p.file_id, o.session_id, p.line_no,
-        CASE WHEN p.message_id IS NOT NULL AND p.request_id IS NOT NULL
-             THEN p.message_id || ':' || p.request_id
-             ELSE 'line:' || p.file_id || ':' || p.line_no END AS dedupe_key,
-        p.message_id, p.request_id, p.ts, p.model, p.is_sidechain,
-        coalesce(p.input_tokens, 0) AS input_tokens,
-        coalesce(p.output_tokens, 0) AS output_tokens,
-        coalesce(p.cache_creation_tokens,
-                 coalesce(p.cache_5m_tokens, 0) + coalesce(p.cache_1h_tokens, 0)) AS cache_creation,
-        least(coalesce(p.cache_1h_tokens, 0), cache_creation) AS cache_1h,
-        cache_creation - cache_1h AS cache_5m,
-        coalesce(p.cache_read_tokens, 0) AS cache_read,
-        0 AS reasoning_tokens
-    FROM parsed p
-    JOIN line_ordinals o USING (file_id, line_no)
-    WHERE p.type = 'assistant' AND p.has_usage AND coalesce(p.model, '') <> '<synthetic>'
 );

@@ -174,7 +174,7 @@ JOIN codex_outputs o USING (file_id, line_no);
 -- parent's events carries the parent's session_meta and totals, so it matches the parent's
 -- keys. cached_input_tokens is part of input_tokens and reasoning_output_tokens part of
 -- output_tokens: input_tokens here is the uncached part.
-INSERT INTO usage_lines BY NAME
+INSERT INTO usage_events BY NAME
 SELECT file_id, session_id, line_no, dedupe_key, ts, model, false AS is_sidechain,
     greatest(inp - cached, 0) AS input_tokens, output AS output_tokens,
     0 AS cache_creation_tokens, 0 AS cache_5m_tokens, 0 AS cache_1h_tokens,

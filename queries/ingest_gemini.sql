@@ -5,7 +5,7 @@
 -- written again as its tool calls and tokens arrive; a `$set` patch's `messages` count as records
 -- too), in the order ids first appear; `$rewindTo: X` drops X and every message first seen after
 -- it (all of them when X is unknown). Dropped messages leave messages/tool rows, but a response
--- that was billed stays in usage_lines. Message types: user, gemini (assistant), info, error,
+-- that was billed stays in usage_events. Message types: user, gemini (assistant), info, error,
 -- warning (system); unknown types are skipped.
 
 CREATE OR REPLACE TEMP TABLE parsed_bad AS
@@ -153,7 +153,7 @@ FROM (
 -- chat and the .jsonl it was migrated to on resume hold the same messages. input includes
 -- cached input (cacheReadTokens here) and thoughts bill as output; tool-use prompt tokens are
 -- input.
-INSERT INTO usage_lines BY NAME
+INSERT INTO usage_events BY NAME
 SELECT l.file_id, f.session_id, l.line_no,
     'gemini:' || f.session_id || ':' || l.id AS dedupe_key,
     l.id AS message_id,

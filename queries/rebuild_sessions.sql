@@ -148,24 +148,30 @@ loops AS (
     FROM retry_loops l JOIN files s USING (session_id)
     GROUP BY s.file_id
 ),
-model_use AS (
-    SELECT file_id, model, count(*) AS n, sum(output_tokens) AS out
-    FROM api_responses WHERE model IS NOT NULL
-    GROUP BY file_id, model
-),
-tok AS (
-    SELECT file_id, count(*) AS api_responses,
+-- api_responses is a view (a join): read it once, summed per file and model
+model_use AS MATERIALIZED (
+    SELECT file_id, model, count(*) AS n,
         sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
         sum(cache_creation_tokens) AS cache_creation_tokens,
         sum(cache_5m_tokens) AS cache_5m_tokens, sum(cache_1h_tokens) AS cache_1h_tokens,
         sum(cache_read_tokens) AS cache_read_tokens, sum(reasoning_tokens) AS reasoning_tokens,
         sum(total_tokens) AS total_tokens
-    FROM api_responses GROUP BY file_id
+    FROM api_responses
+    GROUP BY file_id, model
+),
+tok AS (
+    SELECT file_id, sum(n) AS api_responses,
+        sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+        sum(cache_creation_tokens) AS cache_creation_tokens,
+        sum(cache_5m_tokens) AS cache_5m_tokens, sum(cache_1h_tokens) AS cache_1h_tokens,
+        sum(cache_read_tokens) AS cache_read_tokens, sum(reasoning_tokens) AS reasoning_tokens,
+        sum(total_tokens) AS total_tokens
+    FROM model_use GROUP BY file_id
 ),
 models AS (
-    SELECT file_id, arg_max(model, (n, out)) AS primary_model,
+    SELECT file_id, arg_max(model, (n, output_tokens)) AS primary_model,
         list(model ORDER BY n DESC, model) AS models
-    FROM model_use GROUP BY file_id
+    FROM model_use WHERE model IS NOT NULL GROUP BY file_id
 ),
 -- subagent type/description as written by the parent's Task/Agent call
 spawns AS (

@@ -108,12 +108,14 @@ CREATE TABLE IF NOT EXISTS tool_results (
     interrupted   BOOLEAN
 );
 
--- One row per transcript line that reports token usage (before deduplication).
-CREATE TABLE IF NOT EXISTS usage_lines (
+-- Usage that Codex and Gemini report, one row per report (before deduplication). Claude Code's
+-- usage is read from its assistant messages (the token columns of messages) by the usage_lines
+-- view below, so it is stored once.
+CREATE TABLE IF NOT EXISTS usage_events (
     file_id        INTEGER NOT NULL,
     session_id     VARCHAR NOT NULL,
     line_no        BIGINT NOT NULL,
-    dedupe_key     VARCHAR NOT NULL,         -- message.id:requestId, else file:line
+    dedupe_key     VARCHAR NOT NULL,         -- codex:<scope>:<cumulative totals>, gemini:<session>:<id>
     message_id     VARCHAR,
     request_id     VARCHAR,
     ts             TIMESTAMPTZ,
@@ -140,7 +142,16 @@ CREATE TABLE IF NOT EXISTS bad_lines (
 
 -- Derived at the end of each ingest that changed anything (see rebuild_*.sql); a newer schema
 -- version drops and rebuilds them (store.migrate), so they never need an ALTER.
-CREATE TABLE IF NOT EXISTS api_responses AS SELECT * FROM usage_lines WITH NO DATA;
+
+-- The usage line counted for each API response (rebuild_responses.sql): its file, line and the
+-- MD5 of its dedupe_key (a Gemini chat document has several responses on one line; MD5, unlike
+-- DuckDB's hash(), cannot change with the DuckDB version). The api_responses view below reads
+-- the rows themselves.
+CREATE TABLE IF NOT EXISTS response_keys (
+    file_id  INTEGER NOT NULL,
+    line_no  BIGINT NOT NULL,
+    key_md5  UHUGEINT NOT NULL
+);
 
 -- One row per failed tool call (is_error, or an exit code N != 0 in the output) with its
 -- friction category from the rule table in workbench/friction.py.
@@ -243,3 +254,40 @@ LEFT JOIN (
     SELECT * FROM tool_results
     QUALIFY row_number() OVER (PARTITION BY file_id, tool_use_id ORDER BY line_no, block_index) = 1
 ) r ON r.file_id = u.file_id AND r.tool_use_id = u.tool_use_id;
+
+-- One row per transcript line that reports token usage, as written (before deduplication):
+-- Claude Code's assistant lines (not <synthetic> ones) and the usage_events of the others.
+-- Claude Code writes a line per content block of a streamed response, each repeating usage;
+-- dedupe_key is message.id:requestId (else the line itself), which api_responses counts once.
+CREATE OR REPLACE VIEW usage_lines AS
+SELECT file_id, session_id, line_no, dedupe_key, message_id, request_id, ts, model,
+    is_sidechain, input_tokens, output_tokens,
+    cache_creation AS cache_creation_tokens, cache_creation - cache_1h AS cache_5m_tokens,
+    cache_1h AS cache_1h_tokens, cache_read AS cache_read_tokens, 0::BIGINT AS reasoning_tokens,
+    input_tokens + output_tokens + cache_creation + cache_read AS total_tokens
+FROM (
+    SELECT m.file_id, m.session_id, m.line_no,
+        CASE WHEN m.message_id IS NOT NULL AND m.request_id IS NOT NULL
+             THEN m.message_id || ':' || m.request_id
+             ELSE 'line:' || m.file_id || ':' || m.line_no END AS dedupe_key,
+        m.message_id, m.request_id, m.ts, m.model, m.is_sidechain,
+        coalesce(m.input_tokens, 0) AS input_tokens,
+        coalesce(m.output_tokens, 0) AS output_tokens,
+        coalesce(m.cache_creation_tokens,
+                 coalesce(m.cache_5m_tokens, 0) + coalesce(m.cache_1h_tokens, 0)) AS cache_creation,
+        -- a 1h figure above the total is capped; the rest of the writes are 5m
+        least(coalesce(m.cache_1h_tokens, 0), cache_creation) AS cache_1h,
+        coalesce(m.cache_read_tokens, 0) AS cache_read
+    FROM messages m
+    WHERE m.type = 'assistant' AND m.has_usage AND coalesce(m.model, '') <> '<synthetic>'
+      AND m.file_id IN (SELECT file_id FROM files WHERE agent = 'claude')
+)
+UNION ALL
+SELECT * FROM usage_events;
+
+-- One row per API response (deduplicated across files): the usage line response_keys chose.
+CREATE OR REPLACE VIEW api_responses AS
+SELECT u.*
+FROM usage_lines u
+SEMI JOIN response_keys k
+    ON k.file_id = u.file_id AND k.line_no = u.line_no AND k.key_md5 = md5_number(u.dedupe_key);

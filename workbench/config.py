@@ -14,7 +14,7 @@ PROJECT_DIR = PACKAGE_DIR.parent
 PARSER_VERSION = 1
 
 #: Bumped when the table layout changes (see ``store.migrate``).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: A gap longer than this (seconds) between two events starts a new activity block.
 ACTIVE_GAP_SECONDS = 600

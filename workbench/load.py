@@ -348,7 +348,7 @@ def _parse(
         # until it is read in Python)
         full_ids = [p.file_id for p in plans if p.mode == "full" and chunks[p.file_id] is not None]
         if full_ids:
-            for table in ("messages", "tool_uses", "tool_results", "usage_lines", "bad_lines"):
+            for table in ("messages", "tool_uses", "tool_results", "usage_events", "bad_lines"):
                 con.execute(
                     f"DELETE FROM {table} WHERE list_contains({store.int_list(full_ids)}, file_id)"
                 )
@@ -522,10 +522,11 @@ def _finish_summary(
         """
         SELECT (SELECT count(*) FROM files), (SELECT count(*) FROM sessions),
                (SELECT count(*) FROM messages), (SELECT count(*) FROM bad_lines),
-               (SELECT count(*) FROM api_responses),
-               (SELECT coalesce(sum(total_tokens), 0) FROM api_responses),
+               r.n, r.tokens,
                (SELECT count(*) FROM tool_results WHERE is_error),
                (SELECT count(*) FROM files WHERE missing)
+        FROM (SELECT count(*) AS n, coalesce(sum(total_tokens), 0) AS tokens
+              FROM api_responses) r
         """
     ).fetchone()
     keys = [

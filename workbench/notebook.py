@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from workbench import charts, config, periods, tables
+from workbench.store import SchemaTooOld
 
 
 @dataclass
@@ -67,6 +68,12 @@ def _as_list(value) -> list[str]:
     return [str(v) for v in value]
 
 
+def _demo(path: Path) -> None:
+    from workbench import demo
+
+    demo.run(config.DEMO_CORPUS, path)
+
+
 def context(
     db: str = "",
     since: str = "",
@@ -81,12 +88,17 @@ def context(
     """Validate the common notebook parameters and connect (see the module docstring)."""
     path = Path(db).expanduser() if db else config.DEMO_DB
     if not db and not path.exists():
-        from workbench import demo
-
-        demo.run(config.DEMO_CORPUS, path)
+        _demo(path)
+    try:
+        con = tables.connect(path)
+    except SchemaTooOld:
+        if db:
+            raise
+        _demo(path)  # a demo database of an older workbench: ingesting upgrades it
+        con = tables.connect(path)
     tz = periods.resolve_timezone(timezone or None)
     ctx = Context(
-        con=tables.connect(path),
+        con=con,
         db=path,
         tz=tz,
         redact=bool(redact),

@@ -209,7 +209,7 @@ def install(con) -> None:
     raw = _raw(con)
     names = set(load_table()["models"])
     has_responses = raw.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'api_responses' AND NOT temporary"
+        "SELECT count(*) FROM duckdb_views() WHERE view_name = 'api_responses' AND NOT temporary"
     ).fetchone()[0]
     if has_responses:
         names |= {

@@ -20,6 +20,10 @@ class WorkbenchError(Exception):
     """An error with a message meant for the user (no traceback needed)."""
 
 
+class SchemaTooOld(WorkbenchError):
+    """The database was written by an older workbench; the next ingest upgrades it."""
+
+
 class DatabaseBusy(WorkbenchError):
     """Another process holds the database's write lock."""
 
@@ -78,7 +82,7 @@ def open_db(
 
 
 #: Tables recomputed from the others at every ingest; an older schema version drops them.
-DERIVED_TABLES = ("api_responses", "tool_errors", "retry_loops", "sessions")
+DERIVED_TABLES = ("response_keys", "tool_errors", "retry_loops", "sessions")
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
@@ -101,9 +105,22 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     if version is not None and version < config.SCHEMA_VERSION:
         for table in DERIVED_TABLES:
             con.execute(f"DROP TABLE IF EXISTS {table}")
+        if version < 3:
+            _usage_to_events(con)
         con.execute("INSERT OR REPLACE INTO meta VALUES ('derived_stale', '1')")
     con.execute(sql_text("schema"))
     set_meta(con, "schema_version", str(config.SCHEMA_VERSION))
+
+
+def _usage_to_events(con: duckdb.DuckDBPyConnection) -> None:
+    """Schema 2 to 3: api_responses and usage_lines become views. The stored usage lines of
+    Codex and Gemini become usage_events; Claude Code's are read from its messages instead."""
+    con.execute("DROP TABLE IF EXISTS api_responses")
+    con.execute("ALTER TABLE usage_lines RENAME TO usage_events")
+    con.execute(
+        "DELETE FROM usage_events "
+        "WHERE file_id IN (SELECT file_id FROM files WHERE agent = 'claude')"
+    )
 
 
 def check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -114,7 +131,7 @@ def check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     if row is None or int(row[0]) > config.SCHEMA_VERSION:
         raise WorkbenchError(f"{path}: unsupported workbench schema version {row and row[0]}")
     if int(row[0]) < config.SCHEMA_VERSION:
-        raise WorkbenchError(
+        raise SchemaTooOld(
             f"{path} was written by an older workbench (schema {row[0]}); "
             f"run `workbench ingest --db {path}` once to upgrade it"
         )

@@ -13,7 +13,7 @@ from ibis import _
 
 from workbench import config
 from workbench.queries import query
-from workbench.store import DatabaseBusy, DatabaseMissing, WorkbenchError
+from workbench.store import DatabaseBusy, DatabaseMissing, WorkbenchError, check_version
 
 # ibis 12 reads a pandas option that pandas 3 deprecates, on every to_pandas(): harmless noise
 # in notebooks and reports
@@ -36,6 +36,11 @@ def connect(db: str | os.PathLike | None = None, *, read_only: bool = True):
             ) from exc
         raise WorkbenchError(f"cannot open {path}: {exc}") from exc
     con.raw_sql("SET TimeZone = 'UTC'")
+    try:
+        check_version(con.con, path)  # an older layout is upgraded by the next ingest
+    except WorkbenchError:
+        con.disconnect()
+        raise
     from workbench import pricing
 
     pricing.install(con)  # temp table model_prices (works on read-only connections too)
