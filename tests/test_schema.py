@@ -67,6 +67,30 @@ def test_a_schema_2_database_is_upgraded_by_the_next_ingest(tmp_path):
         assert one(con, "SELECT count(*) FROM usage_events") > (0,)
 
 
+def test_an_interrupted_upgrade_leaves_the_old_layout(tmp_path, monkeypatch):
+    db = tmp_path / "wb.duckdb"
+    ingest(SOURCES, db, user="ana", progress=False)
+    _as_schema_2(db)
+
+    def broken(name: str) -> str:
+        raise KeyboardInterrupt  # after the usage table was renamed, before the new views
+
+    monkeypatch.setattr(store, "sql_text", broken)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(SOURCES, db, user="ana", progress=False)
+    monkeypatch.undo()
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert one(con, "SELECT value FROM meta WHERE key = 'schema_version'") == ("2",)
+        assert one(
+            con, "SELECT table_type FROM information_schema.tables WHERE table_name = 'usage_lines'"
+        ) == ("BASE TABLE",)
+    ingest(SOURCES, db, user="ana", progress=False)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert one(con, "SELECT value FROM meta WHERE key = 'schema_version'") == (
+            str(config.SCHEMA_VERSION),
+        )
+
+
 def test_a_newer_schema_is_refused(tmp_path):
     db = tmp_path / "wb.duckdb"
     ingest([DATA / "claude" / "projects"], db, user="ana", progress=False)

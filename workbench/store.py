@@ -102,14 +102,22 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
         raise WorkbenchError(
             f"this database was written by a newer workbench (schema {version}); upgrade workbench"
         )
-    if version is not None and version < config.SCHEMA_VERSION:
-        for table in DERIVED_TABLES:
-            con.execute(f"DROP TABLE IF EXISTS {table}")
-        if version < 3:
-            _usage_to_events(con)
-        con.execute("INSERT OR REPLACE INTO meta VALUES ('derived_stale', '1')")
-    con.execute(sql_text("schema"))
-    set_meta(con, "schema_version", str(config.SCHEMA_VERSION))
+    if version == config.SCHEMA_VERSION:
+        return  # nothing to write: an unchanged corpus's ingest stays a read
+    con.execute("BEGIN TRANSACTION")  # an interrupted upgrade leaves the old layout
+    try:
+        if version is not None and version < config.SCHEMA_VERSION:
+            for table in DERIVED_TABLES:
+                con.execute(f"DROP TABLE IF EXISTS {table}")
+            if version < 3:
+                _usage_to_events(con)
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('derived_stale', '1')")
+        con.execute(sql_text("schema"))
+        set_meta(con, "schema_version", str(config.SCHEMA_VERSION))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def _usage_to_events(con: duckdb.DuckDBPyConnection) -> None:
