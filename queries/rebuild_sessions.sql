@@ -148,7 +148,7 @@ loops AS (
     FROM retry_loops l JOIN files s USING (session_id)
     GROUP BY s.file_id
 ),
--- api_responses is a view (a join): read it once, summed per file and model
+-- the rows of api_responses, as rebuild_responses.sql chose them, summed per file and model
 model_use AS MATERIALIZED (
     SELECT file_id, model, count(*) AS n,
         sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
@@ -156,7 +156,7 @@ model_use AS MATERIALIZED (
         sum(cache_5m_tokens) AS cache_5m_tokens, sum(cache_1h_tokens) AS cache_1h_tokens,
         sum(cache_read_tokens) AS cache_read_tokens, sum(reasoning_tokens) AS reasoning_tokens,
         sum(total_tokens) AS total_tokens
-    FROM api_responses
+    FROM chosen_responses
     GROUP BY file_id, model
 ),
 tok AS (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import duckdb
 from conftest import S1, S2, one, rows
 
 from workbench.load import ingest
@@ -175,8 +176,11 @@ def test_ingest_summary(corpus, db_path):
     s = ingest([corpus], db_path, user="ana", progress=False)
     assert (s.files, s.files_parsed, s.files_unchanged, s.sessions, s.bad_lines) == (5, 5, 0, 4, 0)
     assert s.lines == 19 + 5 + 2 + 4 + 1
-    assert s.totals["api_responses"] == 10
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        tokens = one(con, "SELECT sum(total_tokens) FROM api_responses")[0]
+    assert s.totals["api_responses"] == 10 and s.totals["tokens"] == tokens > 0
     again = ingest([corpus], db_path, user="ana", progress=False)
+    assert again.totals == s.totals  # nothing rebuilt: the totals the last rebuild stored
     assert (again.files_parsed, again.files_appended, again.files_unchanged, again.lines) == (
         0,
         0,

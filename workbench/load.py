@@ -504,6 +504,8 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    finally:
+        con.execute("DROP TABLE IF EXISTS chosen_responses")
 
 
 def _finish_summary(
@@ -522,11 +524,11 @@ def _finish_summary(
         """
         SELECT (SELECT count(*) FROM files), (SELECT count(*) FROM sessions),
                (SELECT count(*) FROM messages), (SELECT count(*) FROM bad_lines),
-               r.n, r.tokens,
+               -- written by the last rebuild (rebuild_responses.sql)
+               coalesce((SELECT value::BIGINT FROM meta WHERE key = 'api_responses'), 0),
+               coalesce((SELECT value::HUGEINT FROM meta WHERE key = 'api_response_tokens'), 0),
                (SELECT count(*) FROM tool_results WHERE is_error),
                (SELECT count(*) FROM files WHERE missing)
-        FROM (SELECT count(*) AS n, coalesce(sum(total_tokens), 0) AS tokens
-              FROM api_responses) r
         """
     ).fetchone()
     keys = [
