@@ -28,7 +28,8 @@ Rules (the ones a reader of a cost report needs):
 SQL and Ibis (all lazy):
 
 - ``install(con)`` puts a temp table ``model_prices`` on a connection (``tables.connect()``
-  calls it): one row per table name and per model name found in ``api_responses``, with
+  calls it): one row per table name and per model name found in ``usage_lines`` (every model
+  of ``api_responses``, read without its deduplicating join), with
   ``model``, ``price_key``, ``price_match`` (exact | normalized | prefix) and complete rates
   ``input``, ``output``, ``cache_write_5m``, ``cache_write_1h``, ``cache_read``,
   ``long_threshold``, ``long_input``, ``long_output``, ``long_cache_write_5m``,
@@ -208,12 +209,12 @@ def install(con) -> None:
 
     raw = _raw(con)
     names = set(load_table()["models"])
-    has_responses = raw.execute(
-        "SELECT count(*) FROM duckdb_views() WHERE view_name = 'api_responses' AND NOT temporary"
+    has_usage = raw.execute(
+        "SELECT count(*) FROM duckdb_views() WHERE view_name = 'usage_lines' AND NOT temporary"
     ).fetchone()[0]
-    if has_responses:
+    if has_usage:
         names |= {
-            m for (m,) in raw.execute("SELECT DISTINCT model FROM api_responses").fetchall() if m
+            m for (m,) in raw.execute("SELECT DISTINCT model FROM usage_lines").fetchall() if m
         }
     rows = []
     for name in sorted(names):
