@@ -187,55 +187,60 @@ def _walk(root: Path, user: str, problems: list[str]) -> Iterable[FileSpec]:
     def onerror(exc: OSError) -> None:
         problems.append(f"{exc.filename}: cannot list folder ({exc.strerror or exc})")
 
-    for dirpath, dirnames, filenames in os.walk(root, onerror=onerror):
+    for dirpath, dirnames, filenames in os.walk(os.path.abspath(root), onerror=onerror):
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
         for name in sorted(filenames):
             if name in _SKIP_FILES or not (name.endswith(".jsonl") or name.endswith(".json")):
                 continue
-            spec = classify(Path(dirpath) / name, user)
+            spec = classify(os.path.join(dirpath, name), user)
             if spec is not None:
                 yield spec
 
 
-def classify(path: Path, user: str) -> FileSpec | None:
-    """Read agent, session id and subagent links from a transcript's path (``None``: not one)."""
-    name = path.name
+def classify(path: str | os.PathLike, user: str) -> FileSpec | None:
+    """Read agent, session id and subagent links from a transcript's path (``None``: not one).
+
+    String operations on the absolute path, not ``pathlib``: a scan classifies every file of
+    a corpus, and a no-op ingest is mostly this."""
     abspath = os.path.abspath(path)
+    parts = abspath.split(os.sep)
+    name = parts[-1]
     if _CODEX_FILE.match(name):
         return _codex(abspath, user)
-    parts = path.parts
     if _GEMINI_FILE.match(name) and "chats" in parts[-3:]:
-        return _gemini(path, user)
-    if name.endswith(".jsonl") and len(parts) >= 3 and parts[-3] == "chats":
-        return _gemini(path, user)  # newer Gemini CLI: chats/<parentSessionId>/<sessionId>.jsonl
+        return _gemini(Path(abspath), user)
+    if name.endswith(".jsonl") and _part(parts, -3) == "chats":
+        # newer Gemini CLI: chats/<parentSessionId>/<sessionId>.jsonl
+        return _gemini(Path(abspath), user)
     if name.endswith(".json"):
         # only Gemini chats are JSON documents; other .json files (settings, credentials) are
         # never opened
         return (
-            _gemini(path, user)
-            if name.startswith("session-") and _sniff(path) == "gemini"
+            _gemini(Path(abspath), user)
+            if name.startswith("session-") and _sniff(abspath) == "gemini"
             else None
         )
     if not name.endswith(".jsonl"):
         return None
-    agent = _sniff(path)
+    agent = _sniff(abspath)
     if agent == "codex":
-        return _codex(abspath, user, _json_str(_head(path), "id"))
+        return _codex(abspath, user, _json_str(_head(abspath), "id"))
     if agent == "gemini":
-        return _gemini(path, user)
+        return _gemini(Path(abspath), user)
+    stem = name[: -len(".jsonl")]
     m = _AGENT_FILE.match(name)
-    if m and path.parent.name == "subagents":
+    if m and _part(parts, -2) == "subagents":
         # Claude Code 2.1: <project>/<sessionId>/subagents/agent-<id>.jsonl (+ .meta.json)
         return FileSpec(
             abspath,
             "claude",
             user,
-            session_id=path.stem,
+            session_id=stem,
             kind="subagent",
-            parent_session_id=path.parent.parent.name,
+            parent_session_id=_part(parts, -3),
             agent_id=m["id"],
-            project_dir=path.parent.parent.parent.name,
-            meta_path=str(path.with_name(path.stem + ".meta.json")),
+            project_dir=_part(parts, -4),
+            meta_path=abspath[: -len(".jsonl")] + ".meta.json",
         )
     if m:
         # Claude Code 2.0: agent-<id>.jsonl beside the sessions; the parent is in the lines
@@ -243,12 +248,17 @@ def classify(path: Path, user: str) -> FileSpec | None:
             abspath,
             "claude",
             user,
-            session_id=path.stem,
+            session_id=stem,
             kind="subagent",
             agent_id=m["id"],
-            project_dir=path.parent.name,
+            project_dir=_part(parts, -2),
         )
-    return FileSpec(abspath, "claude", user, session_id=path.stem, project_dir=path.parent.name)
+    return FileSpec(abspath, "claude", user, session_id=stem, project_dir=_part(parts, -2))
+
+
+def _part(parts: list[str], i: int) -> str:
+    """``parts[i]`` of a split absolute path, or "" above the root (as ``Path('/').name``)."""
+    return parts[i] if len(parts) >= -i else ""
 
 
 def _codex(abspath: str, user: str, meta_id: str | None = None) -> FileSpec:
@@ -283,7 +293,7 @@ def _gemini(path: Path, user: str) -> FileSpec:
     )
 
 
-def _head(path: Path) -> bytes:
+def _head(path: str | Path) -> bytes:
     try:
         with open(path, "rb") as fh:
             return fh.read(_HEAD_BYTES)
@@ -309,11 +319,11 @@ def _codex_id(name: str, meta_id: str | None = None) -> str:
     return m.group(1) if m else meta_id or Path(name).stem
 
 
-def _sniff(path: Path) -> str:
-    """Tell Codex, Gemini and Claude apart by the start of the file when the path does not say
-    (``"none"``: a ``.json`` file that is not a Gemini chat)."""
-    parts = path.parts[-5:]
-    document = path.name.endswith(".json")
+def _sniff(path: str) -> str:
+    """Tell Codex, Gemini and Claude apart by the start of the file (at absolute ``path``) when
+    the path does not say (``"none"``: a ``.json`` file that is not a Gemini chat)."""
+    parts = path.split(os.sep)[-5:]
+    document = path.endswith(".json")
     if not document and ".codex" in parts:
         return "codex"
     if not document and ("projects" in parts or ".claude" in parts):
