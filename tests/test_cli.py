@@ -128,3 +128,41 @@ def test_ingest_without_transcripts_says_where_it_looked(capsys, tmp_path, monke
     assert "found no transcript folders" in err and "~/.claude/projects" in err
     code, _, err = run(capsys, "ingest", str(tmp_path / "nope"), "--db", str(tmp_path / "w"))
     assert code == 2 and err.strip() == f"workbench: no such file or folder: {tmp_path / 'nope'}"
+
+
+LEAN_INGEST = """
+import json, sys
+from workbench.cli import main
+code = main(sys.argv[1:])
+heavy = sorted({m.split(".")[0] for m in sys.modules} & {"numpy", "pyarrow", "pandas", "ibis"})
+print(json.dumps({"code": code, "heavy": heavy}))
+"""
+
+
+def test_ingest_of_claude_files_imports_no_dataframe_library(tmp_path):
+    # DuckDB reads Claude Code files itself; importing NumPy and PyArrow would cost every
+    # `workbench ingest` (a cron job's no-op included) about 0.14 s of its 0.25 s
+    import subprocess
+    import sys
+
+    argv = [str(DATA / "claude" / "projects"), "--db", str(tmp_path / "wb.duckdb"), "--json"]
+    for _ in range(2):  # a cold ingest, then a no-op
+        out = subprocess.run(
+            [sys.executable, "-c", LEAN_INGEST, "ingest", *argv],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert json.loads(out.splitlines()[-1]) == {"code": 0, "heavy": []}
+
+
+def test_a_command_is_parsed_alone_with_the_same_help(capsys):
+    # main() builds only the named command's parser; its help and errors are the full CLI's
+    from workbench.cli import build_parser
+
+    full = build_parser()._subparsers._group_actions[0].choices["ingest"].format_help()
+    assert build_parser("ingest")._subparsers._group_actions[0].choices.keys() == {"ingest"}
+    code, out, _ = run(capsys, "ingest", "--help")
+    assert code == 0 and out == full
+    code, _, err = run(capsys, "ingest", "--wait", "soon")
+    assert code == 2 and "argument --wait: invalid float value: 'soon'" in err

@@ -17,7 +17,9 @@ from workbench.periods import UsageError
 from workbench.store import WorkbenchError
 
 
-def build_parser() -> Parser:
+def build_parser(only: str | None = None) -> Parser:
+    """The whole command line, or with ``only`` the one command it names (what ``main`` uses
+    when the first argument is a command: the others' modules are not imported)."""
     parser = Parser(
         prog="workbench",
         description="Analyse AI coding-agent transcripts (Claude Code, Codex CLI, Gemini CLI) "
@@ -36,12 +38,14 @@ The database defaults to $WORKBENCH_DB, else ~/.local/share/workbench/workbench.
     parser.add_argument("--version", action="version", version="workbench 0.1.0")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name in all_commands():
-        importlib.import_module(f"workbench.commands.{name}").register(sub)
+        if only is None or name == only:
+            importlib.import_module(f"workbench.commands.{name}").register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv[0] if argv and argv[0] in all_commands() else None)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a usage error already printed

@@ -7,25 +7,36 @@ chunk that fails validation is walked line by line to find the bad lines.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pyarrow as pa
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
 
 #: Bytes at each end of what was read that its fingerprint (``digest``) covers.
 TAIL_WINDOW = 4096
 
-SCHEMA = pa.schema(
-    [
-        ("file_id", pa.int32()),
-        ("line_no", pa.int64()),
-        ("byte_offset", pa.int64()),
-        ("line", pa.large_string()),
-        ("bad_reason", pa.string()),
-    ]
-)
+
+@functools.cache
+def schema() -> pa.Schema:
+    """The Arrow schema of ``Chunk.to_arrow``. NumPy and PyArrow are imported only by what
+    needs them: most ingests never read a file in Python (DuckDB reads Claude Code files
+    itself), and importing the two costs every command 0.14 s."""
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            ("file_id", pa.int32()),
+            ("line_no", pa.int64()),
+            ("byte_offset", pa.int64()),
+            ("line", pa.large_string()),
+            ("bad_reason", pa.string()),
+        ]
+    )
 
 
 @dataclass
@@ -50,6 +61,9 @@ class Chunk:
         return self.data[int(self.starts[i]) : int(self.ends[i])]
 
     def to_arrow(self) -> pa.RecordBatch:
+        import numpy as np
+        import pyarrow as pa
+
         n = self.n_lines
         line_nos = np.arange(self.first_line_no, self.first_line_no + n, dtype=np.int64)
         offsets = self.starts.astype(np.int64) + self.offset
@@ -62,10 +76,13 @@ class Chunk:
                 lines,
                 bad,
             ],
-            schema=SCHEMA,
+            schema=schema(),
         )
 
     def _strings(self) -> tuple[pa.Array, pa.Array]:
+        import numpy as np
+        import pyarrow as pa
+
         n = self.n_lines
         if n == 0:
             return pa.array([], pa.large_string()), pa.array([], pa.string())
@@ -95,6 +112,8 @@ class Chunk:
 
 
 def _numeric(values: np.ndarray, type_: pa.DataType) -> pa.Array:
+    import pyarrow as pa
+
     # from_buffers, not pa.array: pa.array(ndarray) imports pandas (~0.6 s) on first use
     return pa.Array.from_buffers(type_, len(values), [None, pa.py_buffer(values)])
 
@@ -102,6 +121,8 @@ def _numeric(values: np.ndarray, type_: pa.DataType) -> pa.Array:
 def split(file_id: int, data: bytes, offset: int, first_line_no: int) -> Chunk:
     """Find the complete lines in ``data``; an unterminated last line counts only if it is a
     whole JSON value (a finished file without a final newline), else it stays pending."""
+    import numpy as np
+
     buf = np.frombuffer(data, dtype=np.uint8)
     newlines = np.flatnonzero(buf == 10)
     ends = newlines + 1
@@ -129,6 +150,8 @@ def whole(file_id: int, data: bytes) -> Chunk:
 
     Such a file is rewritten, not appended to, so it is always read in full and never split
     on newlines; an empty file gives no row."""
+    import numpy as np
+
     n = 1 if data.strip() else 0
     return Chunk(
         file_id=file_id,

@@ -20,9 +20,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
-from workbench import config, friction, lines, native, store
+from workbench import config, lines, native, store
 from workbench import plan as planning
 from workbench.discover import discover
 from workbench.plan import FilePlan
@@ -300,8 +299,10 @@ def _parse_group(
                 chunks[plan.file_id] = chunk
                 in_python.append(plan)
     if in_python:
+        import pyarrow as pa  # only here: see lines.schema
+
         batches = [chunks[p.file_id].to_arrow() for p in in_python]
-        con.register("python_lines", pa.Table.from_batches(batches, schema=lines.SCHEMA))
+        con.register("python_lines", pa.Table.from_batches(batches, schema=lines.schema()))
         del batches
         try:
             con.execute(
@@ -493,6 +494,8 @@ REBUILD_STEPS = (
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     """Recompute the derived tables (deduplicated API responses, categorised tool errors, retry
     loops, sessions with their signals) in one transaction."""
+    from workbench import friction  # compiles its rules: only when there is work to do
+
     friction.install(con)
     con.execute(f"SET VARIABLE active_gap = {float(config.ACTIVE_GAP_SECONDS)}")
     con.execute("BEGIN TRANSACTION")
