@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 from conftest import DATA
 
-from workbench.cli import main
+from workbench.cli import build_parser, main
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:
@@ -142,9 +144,6 @@ print(json.dumps({"code": code, "heavy": heavy}))
 def test_ingest_of_claude_files_imports_no_dataframe_library(tmp_path):
     # DuckDB reads Claude Code files itself; importing NumPy and PyArrow would cost every
     # `workbench ingest` (a cron job's no-op included) about 0.14 s of its 0.25 s
-    import subprocess
-    import sys
-
     argv = [str(DATA / "claude" / "projects"), "--db", str(tmp_path / "wb.duckdb"), "--json"]
     for _ in range(2):  # a cold ingest, then a no-op
         out = subprocess.run(
@@ -158,8 +157,6 @@ def test_ingest_of_claude_files_imports_no_dataframe_library(tmp_path):
 
 def test_a_command_is_parsed_alone_with_the_same_help(capsys):
     # main() builds only the named command's parser; its help and errors are the full CLI's
-    from workbench.cli import build_parser
-
     full = build_parser()._subparsers._group_actions[0].choices["ingest"].format_help()
     assert build_parser("ingest")._subparsers._group_actions[0].choices.keys() == {"ingest"}
     code, out, _ = run(capsys, "ingest", "--help")

@@ -18,8 +18,8 @@ from workbench.store import WorkbenchError
 
 
 def build_parser(only: str | None = None) -> Parser:
-    """The whole command line, or with ``only`` the one command it names (what ``main`` uses
-    when the first argument is a command: the others' modules are not imported)."""
+    """The whole command line; with ``only`` naming a command, that command alone (``main``
+    passes its first argument: the other commands' modules are then not imported)."""
     parser = Parser(
         prog="workbench",
         description="Analyse AI coding-agent transcripts (Claude Code, Codex CLI, Gemini CLI) "
@@ -37,15 +37,15 @@ The database defaults to $WORKBENCH_DB, else ~/.local/share/workbench/workbench.
     )
     parser.add_argument("--version", action="version", version="workbench 0.1.0")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for name in all_commands():
-        if only is None or name == only:
-            importlib.import_module(f"workbench.commands.{name}").register(sub)
+    names = all_commands()
+    for name in [only] if only in names else names:
+        importlib.import_module(f"workbench.commands.{name}").register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(argv[0] if argv and argv[0] in all_commands() else None)
+    parser = build_parser(argv[0] if argv else None)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a usage error already printed

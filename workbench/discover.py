@@ -208,15 +208,15 @@ def classify(path: str | os.PathLike, user: str) -> FileSpec | None:
     if _CODEX_FILE.match(name):
         return _codex(abspath, user)
     if _GEMINI_FILE.match(name) and "chats" in parts[-3:]:
-        return _gemini(Path(abspath), user)
+        return _gemini(abspath, user)
     if name.endswith(".jsonl") and _part(parts, -3) == "chats":
         # newer Gemini CLI: chats/<parentSessionId>/<sessionId>.jsonl
-        return _gemini(Path(abspath), user)
+        return _gemini(abspath, user)
     if name.endswith(".json"):
         # only Gemini chats are JSON documents; other .json files (settings, credentials) are
         # never opened
         return (
-            _gemini(Path(abspath), user)
+            _gemini(abspath, user)
             if name.startswith("session-") and _sniff(abspath) == "gemini"
             else None
         )
@@ -226,7 +226,7 @@ def classify(path: str | os.PathLike, user: str) -> FileSpec | None:
     if agent == "codex":
         return _codex(abspath, user, _json_str(_head(abspath), "id"))
     if agent == "gemini":
-        return _gemini(Path(abspath), user)
+        return _gemini(abspath, user)
     stem = name[: -len(".jsonl")]
     m = _AGENT_FILE.match(name)
     if m and _part(parts, -2) == "subagents":
@@ -269,23 +269,25 @@ def _codex(abspath: str, user: str, meta_id: str | None = None) -> FileSpec:
     return FileSpec(abspath, "codex", user, session_id=session_id, appendable=False)
 
 
-def _gemini(path: Path, user: str) -> FileSpec:
+def _gemini(abspath: str, user: str) -> FileSpec:
     """A Gemini CLI chat: ``chats/session-*.json`` (one JSON document, before April 2026),
     ``chats/session-*.jsonl`` (records: the latest per message id wins, ``$set``,
     ``$rewindTo``) or a subagent's ``chats/<parentSessionId>/<sessionId>.jsonl``. The session id
     and project hash come from the head (else the file name and the ``tmp/<project>`` folder);
     the file is re-read in full whenever it changes."""
-    head = _head(path)
+    path = Path(abspath)
+    head = _head(abspath)
     subagent = len(path.parts) >= 3 and path.parts[-3] == "chats"
     chats = path.parent.parent if subagent else path.parent
+    session_id = _json_str(head, "sessionId") or path.stem
     return FileSpec(
-        os.path.abspath(path),
+        abspath,
         "gemini",
         user,
-        session_id=_json_str(head, "sessionId") or path.stem,
+        session_id=session_id,
         kind="subagent" if subagent else "session",
         parent_session_id=path.parent.name if subagent else None,
-        agent_id=(_json_str(head, "sessionId") or path.stem) if subagent else None,
+        agent_id=session_id if subagent else None,
         project_dir=_json_str(head, "projectHash")
         or (chats.parent.name if chats.name == "chats" else None),
         document=path.name.endswith(".json"),
@@ -293,7 +295,7 @@ def _gemini(path: Path, user: str) -> FileSpec:
     )
 
 
-def _head(path: str | Path) -> bytes:
+def _head(path: str) -> bytes:
     try:
         with open(path, "rb") as fh:
             return fh.read(_HEAD_BYTES)
