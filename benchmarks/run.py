@@ -3,8 +3,8 @@
     python benchmarks/run.py --mb 200 [--repeat 3]
 
 Generates (once, cached in benchmarks/.corpus/) a realistic multi-user Claude Code corpus of the
-given size with workbench.synthetic, then times each step in a fresh subprocess, so peak RSS is
-the step's own. Prints a table and writes benchmarks/results/latest.json.
+given size with workbench.corpus.synthetic, then times each step in a fresh subprocess, so peak
+RSS is the step's own. Prints a table and writes benchmarks/results/latest.json.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from workbench import synthetic  # noqa: E402
+from workbench.corpus import synthetic  # noqa: E402
 
 CORPUS_VERSION = 3
 SEED = 11
@@ -48,7 +48,7 @@ duckdb.connect().execute(f"SELECT count(*) FROM read_ndjson_objects('{glob}')").
 
 INGEST = """
 import json, resource, sys, time
-from workbench.load import ingest
+from workbench.ingest.load import ingest
 t = time.perf_counter()
 s = ingest([sys.argv[1]], sys.argv[2], progress=False)
 print(json.dumps({"seconds": time.perf_counter() - t, "lines": s.lines, "files_read":
@@ -59,7 +59,7 @@ print(json.dumps({"seconds": time.perf_counter() - t, "lines": s.lines, "files_r
 
 SEARCH = """
 import json, resource, sys, time
-from workbench import search, tables
+from workbench.query import search, tables
 con = tables.connect(sys.argv[1])
 times = []
 for text in ("ModuleNotFoundError", "migration", "zzqqxx-not-there"):

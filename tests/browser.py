@@ -4,7 +4,7 @@
 every request sent to a recording proxy on 127.0.0.1 that answers nothing. The result is the
 DOM after scripts ran plus the requests the page tried to make (Chromium's own background
 services are listed apart in ``Page.browser_requests``). ``Page.charts()`` says, for each
-``workbench.charts`` chart, whether it was drawn as SVG with marks.
+``workbench.present.charts`` chart, whether it was drawn as SVG with marks.
 
 ``load(path, script=...)`` appends a ``<script>`` to a copy of the page, so a test can drive
 the page (click, filter) and leave results in the DOM (e.g. ``document.body.dataset``).

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from workbench.load import ingest
+from workbench.ingest.load import ingest
 
 DATA = Path(__file__).parent / "data"
 SHARED_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"

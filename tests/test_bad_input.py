@@ -6,8 +6,8 @@ import json
 
 from conftest import one, rows
 
-from workbench import store
-from workbench.load import ingest
+from workbench.core import store
+from workbench.ingest.load import ingest
 
 GOOD_USER = json.dumps(
     {

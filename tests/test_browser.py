@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import S1, S2
 
-from workbench import browser, tables
+from workbench.present import browser
+from workbench.query import tables
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import sys
 
 from conftest import DATA
 
-from workbench.cli import build_parser, main
+from workbench.frontends.cli import build_parser, main
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:
@@ -134,7 +134,7 @@ def test_ingest_without_transcripts_says_where_it_looked(capsys, tmp_path, monke
 
 LEAN_INGEST = """
 import json, sys
-from workbench.cli import main
+from workbench.frontends.cli import main
 code = main(sys.argv[1:])
 heavy = sorted({m.split(".")[0] for m in sys.modules} & {"numpy", "pyarrow", "pandas", "ibis"})
 print(json.dumps({"code": code, "heavy": heavy}))

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from conftest import DATA, one, rows
 
-from workbench import config, store
-from workbench.cli import main
-from workbench.discover import discover
-from workbench.load import ingest
+from workbench.core import config, store
+from workbench.frontends.cli import main
+from workbench.ingest.discover import discover
+from workbench.ingest.load import ingest
 
 CODEX = DATA / "codex"
 A = "0199aaaa-0000-7000-8000-00000000000a"

@@ -9,8 +9,9 @@ from __future__ import annotations
 import pytest
 from conftest import SHARED_FIXTURES
 
-from workbench import store, tables, tokens
-from workbench.load import ingest
+from workbench.core import store
+from workbench.ingest.load import ingest
+from workbench.query import tables, tokens
 
 CLAUDE = SHARED_FIXTURES / "claude" / "projects"
 pytestmark = pytest.mark.skipif(not CLAUDE.is_dir(), reason="../shared/fixtures not present")

@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from conftest import SHARED_FIXTURES, one, rows
 
-from workbench import store, tables, tokens
-from workbench.load import ingest
+from workbench.core import store
+from workbench.ingest.load import ingest
+from workbench.query import tables, tokens
 
 CODEX = SHARED_FIXTURES / "codex"
 GEMINI = SHARED_FIXTURES / "gemini"

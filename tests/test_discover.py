@@ -7,8 +7,8 @@ from pathlib import Path
 
 from conftest import DATA, S1
 
-from workbench import config
-from workbench.discover import classify, discover
+from workbench.core import config
+from workbench.ingest.discover import classify, discover
 
 
 def _names(found) -> list[tuple[str, str, str]]:

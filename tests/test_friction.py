@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from builders import Transcript
 
-from workbench import friction, store
-from workbench.load import ingest
+from workbench.core import store
+from workbench.ingest.load import ingest
+from workbench.models import friction
 
 EXAMPLES = [
     ("interrupted", "[Request interrupted by user for tool use]"),

@@ -8,10 +8,10 @@ import pytest
 from builders import Transcript
 from test_signals import IDS, build
 
-from workbench import friction_report, tables
-from workbench.cli import main
-from workbench.load import ingest
-from workbench.periods import parse_when
+from workbench.frontends.cli import main
+from workbench.ingest.load import ingest
+from workbench.query import friction_report, tables
+from workbench.query.periods import parse_when
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +157,8 @@ def test_cli(db, capsys):
 
 
 def test_notebook_summary_line_matches_the_report(db):
-    from workbench import notebook, views
+    from workbench.frontends import notebook
+    from workbench.present import views
 
     ctx = notebook.context(str(db), users="ana", timezone="UTC", charts_setup=False)
     r = friction_report.report(ctx.con, users=["ana"])

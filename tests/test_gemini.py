@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from conftest import DATA, one, rows
 
-from workbench import config, store
-from workbench.discover import discover
-from workbench.load import ingest
+from workbench.core import config, store
+from workbench.ingest.discover import discover
+from workbench.ingest.load import ingest
 
 GEMINI = DATA / "gemini"
 CHATS = GEMINI / "tmp" / "549df1e2" / "chats"

@@ -11,8 +11,9 @@ import time
 import pytest
 from conftest import S1, one, rows
 
-from workbench import config, load, store
-from workbench.load import ingest
+from workbench.core import config, store
+from workbench.ingest import load
+from workbench.ingest.load import ingest
 
 TABLES = {
     "messages": "session_id, line_no, ordinal, uuid, type, text, thinking, ts, model",

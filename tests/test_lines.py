@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workbench import lines
+from workbench.ingest import lines
 
 
 def test_split_keeps_an_incomplete_last_line_pending():

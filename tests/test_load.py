@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 from conftest import S1, S2, one, rows
 
-from workbench.load import ingest
+from workbench.ingest.load import ingest
 
 
 def test_sessions_are_one_per_transcript_with_messages(con):

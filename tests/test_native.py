@@ -1,4 +1,4 @@
-"""DuckDB reading transcripts itself (workbench.native) gives exactly the Python reader's rows."""
+"""DuckDB reading transcripts itself (ingest.native) gives exactly the Python reader's rows."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import sys
 import duckdb
 import pytest
 
-from workbench import native
-from workbench.load import ingest
+from workbench.ingest import native
+from workbench.ingest.load import ingest
 
 S = "33333333-3333-4333-8333-{:012d}"
 
@@ -121,7 +121,7 @@ def test_duckdb_and_python_readers_give_the_same_rows(tmp_path, monkeypatch):
     [("/t/a.jsonl", True), ("/t/[a].jsonl", False), ("/t/a*.jsonl", False), ("/t/\udcff", False)],
 )
 def test_paths_read_blob_would_expand_stay_in_python(path, ok):
-    from workbench.discover import FileSpec
+    from workbench.ingest.discover import FileSpec
 
     assert native.eligible(FileSpec(path, "claude", "u", "s"), 10) is ok
 
@@ -130,7 +130,7 @@ def test_a_claude_ingest_does_not_import_pandas(tmp_path):
     root = tmp_path / "projects"
     write_corpus(root)
     code = (
-        "import sys; from workbench.load import ingest; "
+        "import sys; from workbench.ingest.load import ingest; "
         f"ingest([{str(root)!r}], {str(tmp_path / 'wb.duckdb')!r}, progress=False); "
         "print('pandas' in sys.modules)"
     )
@@ -147,7 +147,7 @@ def test_a_claude_ingest_does_not_import_pandas(tmp_path):
 
 
 def test_a_file_gone_before_duckdb_reads_it_keeps_its_rows(tmp_path, monkeypatch):
-    from workbench import load
+    from workbench.ingest import load
 
     root = tmp_path / "projects"
     write_corpus(root)

@@ -13,8 +13,9 @@ from browser import load
 from builders import Transcript
 from conftest import S1, S2
 
-from workbench import config, report
-from workbench.load import ingest
+from workbench.core import config
+from workbench.frontends import report
+from workbench.ingest.load import ingest
 
 NOTEBOOKS = sorted(p.stem for p in (config.PROJECT_DIR / "notebooks").glob("*.ipynb"))
 XSS = "<img src=x onerror=\"document.body.dataset.pwned='1'\">"

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from workbench import config
+from workbench.core import config
 
 tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 

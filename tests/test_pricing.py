@@ -17,8 +17,9 @@ import duckdb
 import pytest
 from conftest import SHARED_FIXTURES
 
-from workbench import pricing, tables, tokens
-from workbench.load import ingest
+from workbench.ingest.load import ingest
+from workbench.models import pricing
+from workbench.query import tables, tokens
 
 SESSION = "44444444-4444-4444-8444-444444444444"
 

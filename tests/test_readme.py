@@ -7,8 +7,8 @@ import shlex
 
 import pytest
 
-from workbench import config
-from workbench.cli import build_parser
+from workbench.core import config
+from workbench.frontends.cli import build_parser
 
 README = (config.PROJECT_DIR / "README.md").read_text(encoding="utf-8")
 

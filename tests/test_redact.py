@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from workbench import redact as r
-from workbench.synthetic import SECRET_PROMPTS
+from workbench.core import redact as r
+from workbench.corpus.synthetic import SECRET_PROMPTS
 
 # Fake secrets, assembled from pieces so that secret scanners do not flag this file.
 AWS_KEY = "AKIA" + "Q3EGUK5WEXAMPLE1"

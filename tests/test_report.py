@@ -20,10 +20,11 @@ import pytest
 from browser import load
 from conftest import DATA
 
-from workbench import charts, report
-from workbench.cli import main
-from workbench.load import ingest
-from workbench.redact import redact
+from workbench.core.redact import redact
+from workbench.frontends import report
+from workbench.frontends.cli import main
+from workbench.ingest.load import ingest
+from workbench.present import charts
 
 NOTEBOOKS = DATA / "notebooks"
 PROJECT_NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
@@ -308,7 +309,7 @@ def test_lab_serves_the_notebooks_folder(tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    cmd = [sys.executable, "-m", "workbench.cli", "lab", "--notebooks", str(folder)]
+    cmd = [sys.executable, "-m", "workbench.frontends.cli", "lab", "--notebooks", str(folder)]
     cmd += ["--port", str(port), "--no-browser", "--", "--IdentityProvider.token=t0k"]
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
     proc = subprocess.Popen(
@@ -337,7 +338,7 @@ def test_lab_serves_the_notebooks_folder(tmp_path: Path) -> None:
 
 
 def test_report_defaults_to_the_users_database(tmp_path: Path, monkeypatch) -> None:
-    from workbench.commands.report import _default_db
+    from workbench.frontends.commands.report import _default_db
 
     monkeypatch.delenv("WORKBENCH_DB", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))

@@ -6,8 +6,9 @@ import duckdb
 import pytest
 from conftest import DATA, one, rows
 
-from workbench import config, store, tables
-from workbench.load import ingest
+from workbench.core import config, store
+from workbench.ingest.load import ingest
+from workbench.query import tables
 
 SOURCES = [DATA / "claude" / "projects", DATA / "codex" / "sessions", DATA / "gemini" / "tmp"]
 RESPONSES = """SELECT session_id, dedupe_key, line_no, input_tokens, output_tokens,
@@ -106,7 +107,7 @@ def test_a_newer_schema_is_refused(tmp_path):
 
 
 def test_the_notebooks_upgrade_an_old_demo_database_but_not_a_given_one(tmp_path, monkeypatch):
-    from workbench import notebook
+    from workbench.frontends import notebook
 
     monkeypatch.setattr(config, "DEMO_DB", tmp_path / "demo.duckdb")
     monkeypatch.setattr(config, "DEMO_CORPUS", tmp_path / "demo-corpus")

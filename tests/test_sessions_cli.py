@@ -8,8 +8,8 @@ import pytest
 from builders import Transcript
 from conftest import S1, S2
 
-from workbench.cli import main
-from workbench.load import ingest
+from workbench.frontends.cli import main
+from workbench.ingest.load import ingest
 
 XSS = "<script>alert('x')</script>"
 TOKEN = "ghp_R4nd0mFak3T0k3nF0rD3m0Purp0s3s1234"

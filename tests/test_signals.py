@@ -6,8 +6,8 @@ import pytest
 from builders import Transcript
 from conftest import one, rows
 
-from workbench import store
-from workbench.load import ingest
+from workbench.core import store
+from workbench.ingest.load import ingest
 
 IDS = {
     k: f"{n:08d}-0000-4000-8000-000000000000"
@@ -151,7 +151,7 @@ def test_a_closing_slash_command_is_not_an_abandoned_turn(tmp_path):
 
 @pytest.fixture(scope="module")
 def ibis_con(tmp_path_factory):
-    from workbench import tables
+    from workbench.query import tables
 
     root = tmp_path_factory.mktemp("signals_ibis")
     build(root / "projects" / "-home-ana-src-shop")
@@ -161,7 +161,7 @@ def ibis_con(tmp_path_factory):
 
 
 def test_kpis(ibis_con):
-    from workbench import signals
+    from workbench.query import signals
 
     assert signals.kpis(ibis_con) == {
         "sessions": 7,
@@ -176,7 +176,7 @@ def test_kpis(ibis_con):
 
 
 def test_get_by_prefix(ibis_con):
-    from workbench import signals
+    from workbench.query import signals
 
     row = signals.get(ibis_con, IDS["loop"][:8])
     assert row["session_id"] == IDS["loop"] and row["health_score"] == 67
@@ -193,7 +193,7 @@ def test_get_by_prefix(ibis_con):
 
 
 def test_active_time_for_any_gap(ibis_con):
-    from workbench import signals
+    from workbench.query import signals
 
     got = {
         r["session_id"]: r
@@ -211,7 +211,7 @@ def test_active_time_for_any_gap(ibis_con):
 def test_session_cost_from_the_price_table(ingested):
     from conftest import S1
 
-    from workbench import signals, tables
+    from workbench.query import signals, tables
 
     row = signals.get(tables.connect(ingested), S1)
     # sonnet 4.5 per million: input 3, output 15, 5m write 3.75, 1h write 6, read 0.30;

@@ -7,8 +7,9 @@ from datetime import datetime, timezone
 
 from conftest import one
 
-from workbench import store, synthetic
-from workbench.load import ingest
+from workbench.core import store
+from workbench.corpus import synthetic
+from workbench.ingest.load import ingest
 
 END = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
 

@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 import pytest
 from conftest import S1, S2
 
-from workbench import tables, tokens
-from workbench.periods import UsageError, parse_when, resolve_timezone
+from workbench.query import tables, tokens
+from workbench.query.periods import UsageError, parse_when, resolve_timezone
 
 
 @pytest.fixture

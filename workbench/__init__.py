@@ -7,13 +7,13 @@ __version__ = "0.1.0"
 
 def connect(db=None, *, read_only: bool = True):
     """An Ibis DuckDB connection to the workbench database (default: ``config.default_db()``)."""
-    from workbench.tables import connect as _connect
+    from workbench.query.tables import connect as _connect
 
     return _connect(db, read_only=read_only)
 
 
-def ingest(paths=None, db=None, **kwargs):
-    """Bring the database up to date with the transcripts under ``paths`` (see ``load.ingest``)."""
-    from workbench.load import ingest as _ingest
+def load(paths=None, db=None, **kwargs):
+    """Bring the database up to date with the transcripts under ``paths`` (``ingest.load``)."""
+    from workbench.ingest.load import ingest as _ingest
 
     return _ingest(paths, db, **kwargs)

@@ -1,0 +1,99 @@
+"""One place for paths and defaults: the database file, transcript roots, the queries folder."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the workbench package
+PROJECT_DIR = PACKAGE_DIR.parent
+
+#: Bumped whenever parsing changes what rows a transcript line produces; files parsed by an
+#: older version are re-parsed on the next ingest (if they still exist).
+PARSER_VERSION = 1
+
+#: Bumped when the table layout changes (see ``store.migrate``).
+SCHEMA_VERSION = 3
+
+#: A gap longer than this (seconds) between two events starts a new activity block.
+ACTIVE_GAP_SECONDS = 600
+
+#: The demo corpus and database that ``make demo`` writes and notebooks default to.
+DEMO_CORPUS = PROJECT_DIR / "data" / "demo-corpus"
+DEMO_DB = PROJECT_DIR / "data" / "demo.duckdb"
+
+
+def sql_path(name: str) -> Path:
+    """``<layer>/sql/<name>.sql``: each layer keeps the SQL it runs beside its code."""
+    for layer in ("core", "ingest", "models", "query"):
+        path = PACKAGE_DIR / layer / "sql" / f"{name}.sql"
+        if path.is_file():
+            return path
+    raise FileNotFoundError(f"no named query {name!r} in {PACKAGE_DIR}/*/sql/")
+
+
+def default_db() -> Path:
+    """``$WORKBENCH_DB``, else ``$XDG_DATA_HOME/workbench/workbench.duckdb``."""
+    env = os.environ.get("WORKBENCH_DB")
+    if env:
+        return Path(env).expanduser()
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "workbench" / "workbench.duckdb"
+
+
+def default_user() -> str:
+    """The OS user name, used when a transcript's owner cannot be read from its path."""
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no passwd entry in some containers
+        return os.environ.get("USER", "unknown")
+
+
+def default_roots() -> list[Path]:
+    """Transcript folders of this machine that exist (Claude Code, Codex CLI, Gemini CLI)."""
+    home = Path.home()
+    candidates: list[Path] = []
+    for env in os.environ.get("CLAUDE_CONFIG_DIR", "").split(","):
+        if env.strip():
+            candidates.append(Path(env.strip()).expanduser() / "projects")
+    candidates += [home / ".config" / "claude" / "projects", home / ".claude" / "projects"]
+    codex_home = Path(os.environ.get("CODEX_HOME") or home / ".codex").expanduser()
+    candidates += [codex_home / "sessions", codex_home / "archived_sessions"]
+    candidates.append(home / ".gemini" / "tmp")
+    seen: list[Path] = []
+    for c in candidates:
+        if c.is_dir() and c not in seen:
+            seen.append(c)
+    return seen
+
+
+def local_timezone() -> str:
+    """The machine's IANA time zone name (``$TZ``, ``/etc/localtime``), else ``UTC``."""
+    from zoneinfo import ZoneInfo
+
+    def valid(name: str) -> bool:
+        try:
+            ZoneInfo(name)
+            return True
+        except Exception:  # noqa: BLE001
+            return False
+
+    tz = os.environ.get("TZ", "").lstrip(":")
+    if tz and valid(tz):
+        return tz
+    try:
+        target = os.path.realpath("/etc/localtime")
+        if "zoneinfo/" in target:
+            name = target.split("zoneinfo/", 1)[1]
+            if valid(name):
+                return name
+    except OSError:
+        pass
+    try:
+        name = Path("/etc/timezone").read_text().strip()
+        if name and valid(name):
+            return name
+    except OSError:
+        pass
+    return "UTC"

@@ -1,0 +1,214 @@
+"""Open the DuckDB file: create or check its schema, and wait for another writer's lock."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import duckdb
+
+from workbench.core import config
+from workbench.core.queries import sql_text
+
+
+class WorkbenchError(Exception):
+    """An error with a message meant for the user (no traceback needed)."""
+
+
+class SchemaTooOld(WorkbenchError):
+    """The database was written by an older workbench; the next ingest upgrades it."""
+
+
+class DatabaseBusy(WorkbenchError):
+    """Another process holds the database's write lock."""
+
+
+class DatabaseMissing(WorkbenchError):
+    """The database file does not exist."""
+
+
+def open_db(
+    path: str | Path, *, read_only: bool = False, wait_seconds: float = 0.0
+) -> duckdb.DuckDBPyConnection:
+    """Connect to the database at ``path`` (created read-write if absent), schema ready.
+
+    When another process is writing, retry for ``wait_seconds`` and then raise
+    :class:`DatabaseBusy` with the holder's PID when DuckDB reports it.
+    """
+    path = Path(path).expanduser()
+    if read_only and not path.exists():
+        raise DatabaseMissing(f"no database at {path}: run `workbench ingest` first (or pass --db)")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    # a new file gets a storage format with DICT_FSST string compression (DuckDB >= 1.3 reads
+    # it): its commits are ~20% faster and the file a quarter of the size; a file keeps the
+    # format it was created with, so later connections need (and must have) no setting
+    config = {} if read_only or path.exists() else {"storage_compatibility_version": "v1.3.0"}
+    deadline = time.monotonic() + wait_seconds
+    told = False
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only, config=config)
+            break
+        except duckdb.IOException as exc:
+            message = str(exc)
+            if "lock" not in message.lower():
+                raise WorkbenchError(f"cannot open {path}: {message}") from exc
+            pid = re.search(r"PID (\d+)", message)
+            holder = f"process {pid.group(1)}" if pid else "another process"
+            if time.monotonic() >= deadline:
+                raise DatabaseBusy(
+                    f"{path} is in use by {holder} (another ingest?); "
+                    f"try again when it finishes, or pass --wait SECONDS"
+                ) from exc
+            if not told:
+                print(f"waiting for {holder} to release {path} …", file=sys.stderr)
+                told = True
+            time.sleep(0.5)
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET preserve_insertion_order = false")
+    # FSST string compression saves ~10% of the file but costs ~20% of an ingest's commit
+    con.execute("SET disabled_compression_methods = 'fsst'")
+    if not read_only:
+        migrate(con)
+    else:
+        check_version(con, path)
+    return con
+
+
+#: Tables recomputed from the others at every ingest; an older schema version drops them.
+DERIVED_TABLES = ("response_keys", "tool_errors", "retry_loops", "sessions")
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Create missing tables; upgrade an older schema; refuse a newer one.
+
+    Derived tables are dropped and rebuilt by the next ingest (``derived_stale``); tables read
+    from transcripts are only ever extended, since their files may be gone.
+    """
+    has_meta = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'meta' AND NOT temporary"
+    ).fetchone()[0]
+    version = None
+    if has_meta:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        version = int(row[0]) if row else None
+    if version is not None and version > config.SCHEMA_VERSION:
+        raise WorkbenchError(
+            f"this database was written by a newer workbench (schema {version}); upgrade workbench"
+        )
+    if version == config.SCHEMA_VERSION:
+        return  # nothing to write: an unchanged corpus's ingest stays a read
+    con.execute("BEGIN TRANSACTION")  # an interrupted upgrade leaves the old layout
+    try:
+        if version is not None and version < config.SCHEMA_VERSION:
+            for table in DERIVED_TABLES:
+                con.execute(f"DROP TABLE IF EXISTS {table}")
+            if version < 3:
+                _usage_to_events(con)
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('derived_stale', '1')")
+        con.execute(sql_text("schema"))
+        set_meta(con, "schema_version", str(config.SCHEMA_VERSION))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _usage_to_events(con: duckdb.DuckDBPyConnection) -> None:
+    """Schema 2 to 3: api_responses and usage_lines become views. The stored usage lines of
+    Codex and Gemini become usage_events; Claude Code's are read from its messages instead."""
+    con.execute("DROP TABLE IF EXISTS api_responses")
+    con.execute("ALTER TABLE usage_lines RENAME TO usage_events")
+    con.execute(
+        "DELETE FROM usage_events "
+        "WHERE file_id IN (SELECT file_id FROM files WHERE agent = 'claude')"
+    )
+
+
+def check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.CatalogException as exc:
+        raise WorkbenchError(f"{path} is not a workbench database") from exc
+    if row is None or int(row[0]) > config.SCHEMA_VERSION:
+        raise WorkbenchError(f"{path}: unsupported workbench schema version {row and row[0]}")
+    if int(row[0]) < config.SCHEMA_VERSION:
+        raise SchemaTooOld(
+            f"{path} was written by an older workbench (schema {row[0]}); "
+            f"run `workbench ingest --db {path}` once to upgrade it"
+        )
+
+
+def literal(value: str | int | float | None) -> str:
+    """A SQL literal for ``value``. The loader writes its own values (ids, keys, counts) into
+    SQL rather than binding them: DuckDB imports pandas (~0.4 s) the first time a query in a
+    process has Python parameters, which would make a no-op ingest cost more than reading."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def int_list(values) -> str:
+    """``[1, 2]`` as a SQL list literal of integers."""
+    return "[" + ", ".join(str(int(v)) for v in values) + "]::INTEGER[]"
+
+
+def temp_table(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[Sequence[object]],
+) -> None:
+    """Create (or replace) the temp table ``name`` with ``columns`` (name, SQL type) holding
+    ``rows`` (str, int, bool or None values).
+
+    The rows travel as one JSON literal that DuckDB parses: handing DuckDB a Python object
+    (an Arrow table) makes it import pandas (~0.3 s) first, and a VALUES list of a thousand
+    rows takes longer to bind than the JSON takes to parse."""
+    names = [c for c, _ in columns]
+    doc = json.dumps({c: [row[i] for row in rows] for i, c in enumerate(names)})
+    shape = json.dumps({c: [t] for c, t in columns})
+    cols = ", ".join(f"unnest(c.{_ident(c)})::{t} AS {_ident(c)}" for c, t in columns)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_ident(name)} AS "
+        f"SELECT {cols} FROM (SELECT from_json({literal(doc)}, {literal(shape)}) AS c)"
+    )
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@contextmanager
+def threads(con: duckdb.DuckDBPyConnection, n: int) -> Iterator[None]:
+    """Run the block's statements on ``n`` DuckDB threads. The loader's inserts read a temp
+    table of one row group, which only one thread can scan: more threads only add the cost of
+    merging their (empty) share of the insert, about a third of its time."""
+    before = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
+    con.execute(f"SET threads = {int(n)}")
+    try:
+        yield
+    except BaseException:
+        with suppress(duckdb.Error):  # an aborted transaction refuses SET until rolled back
+            con.execute(f"SET threads = {before}")
+        raise
+    con.execute(f"SET threads = {before}")
+
+
+def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    row = con.execute(f"SELECT value FROM meta WHERE key = {literal(key)}").fetchone()
+    return row[0] if row else None
+
+
+def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    con.execute(f"INSERT OR REPLACE INTO meta VALUES ({literal(key)}, {literal(value)})")

@@ -1,0 +1,1 @@
+"""Generated transcript corpora for the demo and the benchmark."""

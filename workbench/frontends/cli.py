@@ -1,0 +1,84 @@
+"""The ``workbench`` command: parser assembly, error handling, exit codes.
+
+Each command family lives in ``frontends/commands/<name>.py`` with ``register(subparsers)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from workbench.core.store import WorkbenchError
+from workbench.frontends.commands import all_commands
+from workbench.frontends.commands.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Parser, dedent
+from workbench.query.periods import UsageError
+
+
+def build_parser(only: str | None = None) -> Parser:
+    """The whole command line; with ``only`` naming a command, that command alone (``main``
+    passes its first argument: the other commands' modules are then not imported)."""
+    parser = Parser(
+        prog="workbench",
+        description="Analyse AI coding-agent transcripts (Claude Code, Codex CLI, Gemini CLI) "
+        "with DuckDB: ingest them into one database file, then report, browse and chart.",
+        epilog=dedent("""
+examples:
+  workbench ingest                                  # this machine's transcripts
+  workbench ingest ~/.claude/projects --db team.duckdb
+  workbench tokens daily --db team.duckdb --since 7d --json
+  workbench demo                                    # generate demo data and ingest it
+
+The database defaults to $WORKBENCH_DB, else ~/.local/share/workbench/workbench.duckdb.
+"""),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version="workbench 0.1.0")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    names = all_commands()
+    for name in [only] if only in names else names:
+        importlib.import_module(f"workbench.frontends.commands.{name}").register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv[0] if argv else None)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error already printed
+        return int(exc.code or 0)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"workbench: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except WorkbenchError as exc:
+        print(f"workbench: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print(
+            "workbench: interrupted; the database keeps every file committed so far",
+            file=sys.stderr,
+        )
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - one line, not a traceback (WORKBENCH_DEBUG=1 shows it)
+        if os.environ.get("WORKBENCH_DEBUG"):
+            raise
+        print(
+            f"workbench: unexpected error: {type(exc).__name__}: {exc}\n"
+            "(set WORKBENCH_DEBUG=1 to see the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

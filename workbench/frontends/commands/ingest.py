@@ -1,0 +1,119 @@
+"""`workbench ingest`: load transcripts into the database."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from workbench.frontends.commands.common import EXIT_ERROR, EXIT_OK, db_arg, dedent
+from workbench.present import textout
+from workbench.query.periods import UsageError
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "ingest",
+        help="load transcripts into the database (incremental)",
+        description="Find transcript files and bring the database up to date: new files are "
+        "read, grown files are read from where the last run stopped, unchanged files are "
+        "skipped, vanished files keep their sessions. Bad lines are recorded and skipped.",
+        epilog=dedent("""
+PATH may be a transcript file, a Claude projects folder (~/.claude/projects), a ~/.claude
+folder, or a team root whose first-level folders are users (<root>/<user>/**/*.jsonl).
+Without PATH: this machine's default folders (~/.claude/projects, $CLAUDE_CONFIG_DIR/projects).
+
+examples:
+  workbench ingest ~/.claude/projects
+  workbench ingest /srv/collected-sessions --db team.duckdb --json
+  workbench ingest session.jsonl --user alice
+"""),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to scan")
+    db_arg(p)
+    p.add_argument(
+        "--user",
+        help="owner of the transcripts (default: from the team-root folder name, else the OS user)",
+    )
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait this long for another ingest to finish (default: fail at once)",
+    )
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: when stderr is a terminal)",
+    )
+    p.set_defaults(func=cmd_ingest)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from workbench.core import config
+    from workbench.ingest.load import ingest
+
+    if args.paths:
+        missing = [p for p in args.paths if not Path(p).expanduser().exists()]
+        if len(missing) == len(args.paths):
+            raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    elif not config.default_roots():
+        print(
+            "workbench: found no transcript folders on this machine (looked for "
+            "$CLAUDE_CONFIG_DIR/projects, ~/.config/claude/projects, ~/.claude/projects, "
+            "$CODEX_HOME/sessions, ~/.codex/sessions, ~/.gemini/tmp); pass a PATH, e.g. "
+            "`workbench ingest /srv/sessions`",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    summary = ingest(
+        args.paths or None, args.db, user=args.user, progress=args.progress, wait_seconds=args.wait
+    )
+    if args.json:
+        textout.print_json(summary.to_dict())
+    else:
+        print(describe_ingest(summary))
+    return EXIT_OK
+
+
+def describe_ingest(s) -> str:
+    """The ingest summary as a few sentences and the first bad lines."""
+    parts = [
+        f"Scanned {s.files:,} transcript files in {s.seconds:.1f}s: "
+        f"{s.files_parsed:,} read in full, {s.files_appended:,} appended to, "
+        f"{s.files_unchanged:,} unchanged."
+    ]
+    if s.files_parsed or s.files_appended:
+        parts.append(
+            f"Read {s.lines:,} lines ({textout.compact(s.bytes)}B) into {s.sessions:,} sessions; "
+            f"{s.bad_lines:,} bad lines recorded and skipped."
+        )
+    if s.files_vanished:
+        parts.append(f"{s.files_vanished:,} files are gone from disk; their sessions are kept.")
+    if s.pending_lines:
+        parts.append(
+            f"{s.pending_lines:,} files end in an incomplete line (still being "
+            "written?); it will be read once complete."
+        )
+    if s.files_unsupported:
+        parts.append(f"{s.files_unsupported:,} files are of an agent this version cannot read yet.")
+    t = s.totals
+    parts.append(
+        f"Database {s.db}: {t.get('sessions', 0):,} sessions, {t.get('messages', 0):,} messages, "
+        f"{textout.compact(t.get('tokens', 0))} tokens, {t.get('tool_errors', 0):,} tool errors."
+    )
+    lines = [" ".join(parts)]
+    for row in s.bad_line_samples[:5]:
+        lines.append(f"  bad line {row['path']}:{row['line_no']}: {row['reason']}")
+    if s.bad_lines > 5:
+        lines.append(f"  … {s.bad_lines - 5:,} more (see the bad_lines table)")
+    for row in s.unreadable[:5]:
+        lines.append(f"  unreadable {row['path']}: {row['reason']}")
+    for problem in s.problems[:5]:
+        lines.append(f"  skipped {problem}")
+    return "\n".join(lines)

@@ -1,0 +1,76 @@
+"""`workbench search`: find text across prompts, replies, thinking and tool input/output."""
+
+from __future__ import annotations
+
+import argparse
+
+from workbench.frontends.commands.common import EXIT_OK, db_arg, dedent, filter_args, filters
+from workbench.present import textout
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "search",
+        help="search prompts, replies, thinking, tool inputs and outputs",
+        description="Every transcript text, newest first, with a snippet and the session and "
+        "message (ordinal) of each hit. TEXT matches literally and case-insensitively; with "
+        "--regex it is an RE2 regular expression.",
+        epilog=dedent("""
+examples:
+  workbench search "ModuleNotFoundError"
+  workbench search 'npm (ERR|WARN)' --regex --since 7d --user alice
+  workbench search deploy --project api --limit 50 --json
+  workbench sessions show SESSION --errors     # then look at a hit in context
+"""),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("text", metavar="TEXT", help="what to find")
+    p.add_argument("--regex", action="store_true", help="TEXT is an RE2 regular expression")
+    p.add_argument("--case-sensitive", action="store_true", help="match case exactly")
+    p.add_argument("--limit", type=int, default=20, help="hits to show (default 20)")
+    db_arg(p)
+    filter_args(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_search)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from workbench.query import search, tables
+
+    kwargs = filters(args)
+    tz = kwargs.pop("tz")
+    data = search.search(
+        tables.connect(args.db),
+        args.text,
+        regex=args.regex,
+        case_sensitive=args.case_sensitive,
+        limit=args.limit,
+        **kwargs,
+    )
+    if args.json:
+        textout.print_json(data)
+        return EXIT_OK
+    print(
+        textout.table(
+            ["session", "#", "where", "when", "user", "snippet"],
+            [
+                [
+                    h["session_id"][:12],
+                    h["ordinal"],
+                    h["tool_name"] or h["kind"],
+                    textout.local(h["ts"], tz),
+                    h["user_name"],
+                    h["snippet"],
+                ]
+                for h in data["hits"]
+            ],
+            right=(1,),
+            max_width=120,
+        )
+    )
+    shown = len(data["hits"])
+    print(
+        f"{shown} of {data['total']:,} hits"
+        + (" (--limit to see more)" if data["total"] > shown else "")
+    )
+    return EXIT_OK

@@ -1,0 +1,449 @@
+"""`workbench sessions`: list, get, show, messages, tool-calls, export, kpis."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from workbench.frontends.commands.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    db_arg,
+    dedent,
+    filter_args,
+    filters,
+)
+from workbench.present import textout
+from workbench.query.periods import UsageError
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "sessions",
+        help="list, inspect, read and export sessions; team KPIs",
+        description="Sessions and their signals (time, counters, tokens, cost, outcome, health).",
+        epilog=dedent("""
+examples:
+  workbench sessions list --since 7d --errors --sort cost:desc
+  workbench sessions get 7f2abd2d            # an id or an unambiguous prefix
+  workbench sessions show 7f2abd2d --errors  # only the failed calls, with their inputs
+  workbench sessions messages 7f2abd2d --from 40 --limit 20 --json
+  workbench sessions tool-calls 7f2abd2d --json
+  workbench sessions export 7f2abd2d > session.jsonl        # the raw file, byte for byte
+  workbench sessions export 7f2abd2d --format html --depth all > session.html
+  workbench sessions kpis --since 7d --user alice --json
+"""),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ssub = p.add_subparsers(
+        dest="sessions_command", metavar="SUBCOMMAND", required=True, parser_class=type(p)
+    )
+    ls = ssub.add_parser(
+        "list",
+        help="sessions, newest first, filtered and paged",
+        description="A page of sessions (rows with errors start with '!'). Subagent "
+        "transcripts are left out unless --include-subagents.",
+    )
+    db_arg(ls)
+    filter_args(ls)
+    ls.add_argument("--model", action="append", default=[], help="primary model (repeatable)")
+    ls.add_argument("--errors", action="store_true", help="only sessions with a tool error")
+    ls.add_argument(
+        "--min-tool-failures",
+        type=int,
+        default=0,
+        metavar="N",
+        help="only sessions with at least N tool errors",
+    )
+    ls.add_argument(
+        "--outcome",
+        type=_csv,
+        default=[],
+        help="completed, abandoned, errored, unknown (comma list)",
+    )
+    ls.add_argument("--health-grade", type=_csv, default=[], help="A-F (comma list)")
+    ls.add_argument("--q", help="text in the id, the file name or the first prompt")
+    ls.add_argument("--include-subagents", action="store_true", help="list subagents too")
+    ls.add_argument(
+        "--sort",
+        default="started_at:desc",
+        metavar="COL[:asc|desc]",
+        help="started_at, active_seconds, tool_calls, tool_errors, cost, user, "
+        "model (default started_at:desc)",
+    )
+    ls.add_argument("--limit", type=int, default=50, help="rows per page (default 50, max 500)")
+    ls.add_argument("--offset", type=int, default=0, help="rows to skip (for the next page)")
+    ls.add_argument("--json", action="store_true", help="print JSON")
+    ls.set_defaults(func=cmd_list)
+
+    _for_id(
+        ssub,
+        "get",
+        help="one session with every signal",
+        description="Metadata and signals of one session: time, counters, "
+        "tokens, outcome, health score with its penalties.",
+        func=cmd_get,
+    )
+
+    sh = _for_id(
+        ssub,
+        "show",
+        help="the transcript in order",
+        description="User and assistant text, TOOL_USE with its JSON input, "
+        "TOOL_RESULT with [ERROR category] marks.",
+        func=cmd_show,
+    )
+    sh.add_argument("--errors", action="store_true", help="only failed calls and their inputs")
+    sh.add_argument("--full", action="store_true", help="do not shorten long results")
+    sh.add_argument(
+        "--depth",
+        type=_depth,
+        default=0,
+        metavar="0|1|all",
+        help="subagent levels to show inline (default 0)",
+    )
+
+    ms = _for_id(
+        ssub,
+        "messages",
+        help="a window of messages (JSON like agentsview's API)",
+        description="Messages with ordinal, role, content, thinking_text, "
+        "timestamp, is_system, has_tool_use.",
+        func=cmd_messages,
+    )
+    ms.add_argument(
+        "--from",
+        dest="start",
+        type=int,
+        default=None,
+        metavar="N",
+        help="first ordinal (default: the start, or the end with --direction desc)",
+    )
+    ms.add_argument("--limit", type=int, default=100, help="messages (default 100)")
+    ms.add_argument("--direction", choices=["asc", "desc"], default="asc")
+
+    _for_id(
+        ssub,
+        "tool-calls",
+        help="the session's tool calls, flattened",
+        description="Tool calls with ordinal, tool_use_id, tool_name, "
+        "category, input_json, is_error, result_length.",
+        func=cmd_tool_calls,
+    )
+
+    ex = _for_id(
+        ssub,
+        "export",
+        help="the raw transcript file, or Markdown/HTML",
+        description="Without --format: the source file byte for byte (exit 1 "
+        "if it is gone from disk). --format md|html renders the transcript from "
+        "the database, escaped and with secrets redacted.",
+        func=cmd_export,
+        json=False,
+    )
+    ex.add_argument("--format", choices=["raw", "md", "html"], default="raw")
+    ex.add_argument(
+        "--depth",
+        type=_depth,
+        default=0,
+        metavar="0|1|all",
+        help="subagent levels to include inline (default 0)",
+    )
+    ex.add_argument(
+        "--no-redact", dest="redact", action="store_false", help="keep secrets in md/html output"
+    )
+
+    k = ssub.add_parser(
+        "kpis",
+        help="team KPIs",
+        description="Sessions, users, sessions with errors, tool calls, tool "
+        "errors and the tool error rate (subagents count toward their session).",
+    )
+    db_arg(k)
+    filter_args(k)
+    k.add_argument("--json", action="store_true", help="print JSON")
+    k.set_defaults(func=cmd_kpis)
+
+
+def cmd_get(args: argparse.Namespace) -> int:
+    from workbench.query import signals, tables
+
+    row = signals.get(tables.connect(args.db), args.session_id)
+    if args.json:
+        textout.print_json(row)
+        return EXIT_OK
+    print(describe_session(row))
+    return EXIT_OK
+
+
+def describe_session(r: dict) -> str:
+    """A session as labelled lines for the terminal."""
+    dur = textout.duration
+    lines = [
+        f"Session {r['session_id']} ({r['agent']}, {r['user_name']}, project {r['project']})",
+        f"  started {r['started_at']}, ended {r['ended_at']}; wall {dur(r['wall_seconds'])}, "
+        f"active {dur(r['active_seconds'])} in {r['activity_blocks']} blocks",
+        f"  model {r['primary_model']}; branch {r['git_branch']}; cli {r['cli_version']}",
+    ]
+    if r["is_subagent"]:
+        lines.append(f"  subagent {r['agent_id']} ({r['agent_type']}) of {r['parent_session_id']}")
+    lines += [
+        f"  messages {r['messages']} (prompts {r['user_messages']}, assistant "
+        f"{r['assistant_messages']}); tool calls {r['tool_calls']}, errors {r['tool_errors']}",
+        f"  skills {r['skill_calls']}, subagents {r['subagent_calls']}, MCP {r['mcp_calls']}, "
+        f"slash commands {r['slash_commands']}, compactions {r['compactions']}, "
+        f"interruptions {r['interruptions']}, API errors {r['api_errors']}",
+        f"  tokens: input {textout.number(r['input_tokens'])}, output "
+        f"{textout.number(r['output_tokens'])}, cache write "
+        f"{textout.number(r['cache_creation_tokens'])}, cache read "
+        f"{textout.number(r['cache_read_tokens'])}",
+        f"  cost {textout.money(r['cost_usd'])}"
+        + (
+            f" (+ {r['unpriced_responses']} responses of unpriced models: "
+            f"{', '.join(r['unpriced_models'])})"
+            if r["unpriced_responses"]
+            else ""
+        ),
+        f"  outcome {r['outcome']} (ended with {r['ended_with']}); health {r['health_score']} "
+        f"({r['health_grade']})",
+    ]
+    for p in r["penalties"] or []:
+        lines.append(f"    -{p['points']:>2}  {p['rule']} ({p['count']})")
+    if r.get("subagents"):
+        lines.append(f"  subagents: {', '.join(r['subagents'])}")
+    if r.get("first_prompt"):
+        lines.append(f"  first prompt: {r['first_prompt'][:200]!r}")
+    lines.append(
+        f"  source: {r['source_path']}{' (gone from disk)' if r['source_missing'] else ''}"
+    )
+    return "\n".join(lines)
+
+
+def cmd_kpis(args: argparse.Namespace) -> int:
+    from workbench.query import signals, tables
+
+    kwargs = filters(args)
+    kwargs.pop("tz")
+    data = signals.kpis(tables.connect(args.db), **kwargs)
+    if args.json:
+        textout.print_json(data)
+        return EXIT_OK
+    rate = data["tool_error_rate"]
+    print(
+        textout.table(
+            ["sessions", "users", "with errors", "tool calls", "tool errors", "error rate"],
+            [
+                [
+                    textout.number(data["sessions"]),
+                    data["users"],
+                    textout.number(data["sessions_with_errors"]),
+                    textout.number(data["tool_calls"]),
+                    textout.number(data["tool_errors"]),
+                    "-" if rate is None else f"{100 * rate:.1f}%",
+                ]
+            ],
+            right=range(6),
+        )
+    )
+    return EXIT_OK
+
+
+def _for_id(ssub, name: str, *, help: str, description: str, func, json: bool = True):
+    """A subcommand on one session: ``ID`` (or prefix), ``--db`` and usually ``--json``."""
+    p = ssub.add_parser(name, help=help, description=description)
+    p.add_argument("session_id", metavar="ID", help="session id or an unambiguous prefix")
+    db_arg(p)
+    if json:
+        p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=func)
+    return p
+
+
+def _csv(text: str) -> list[str]:
+    return [x.strip() for x in text.split(",") if x.strip()]
+
+
+def _depth(text: str) -> int | None:
+    if text == "all":
+        return None
+    if text.isdigit():
+        return int(text)
+    raise argparse.ArgumentTypeError("use 0, 1, 2, ... or all")
+
+
+def _short_model(model: str | None) -> str:
+    if not model:
+        return "-"
+    m = model.removeprefix("claude-")
+    parts = m.split("-")
+    if parts and len(parts[-1]) == 8 and parts[-1].isdigit():
+        m = "-".join(parts[:-1])
+    return m
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from workbench.query import signals, tables
+
+    kwargs = filters(args)
+    tz = kwargs.pop("tz")
+    data = signals.listing(
+        tables.connect(args.db),
+        models=args.model,
+        errors_only=args.errors,
+        min_tool_failures=args.min_tool_failures,
+        outcomes=args.outcome,
+        grades=args.health_grade,
+        q=args.q,
+        include_subagents=args.include_subagents,
+        sort=args.sort,
+        limit=args.limit,
+        offset=args.offset,
+        **kwargs,
+    )
+    if args.json:
+        textout.print_json(data)
+        return EXIT_OK
+    body = [
+        [
+            ("!" if r["tool_errors"] else " ") + r["session_id"][:8],
+            textout.local(r["started_at"], tz),
+            r["user_name"],
+            r["project"] or "-",
+            textout.duration(r["active_seconds"]),
+            r["tool_calls"],
+            r["tool_errors"],
+            textout.money(r["cost_usd"]) if r["cost_usd"] is not None else "-",
+            _short_model(r["primary_model"]),
+            r["health_grade"],
+        ]
+        for r in data["rows"]
+    ]
+    print(
+        textout.table(
+            [
+                "  id",
+                "when",
+                "user",
+                "project",
+                "active",
+                "tools",
+                "errors",
+                "cost",
+                "model",
+                "grade",
+            ],
+            body,
+            right=(4, 5, 6, 7),
+            max_width=120,
+        )
+    )
+    if data["rows"]:
+        a, b = args.offset + 1, args.offset + len(data["rows"])
+        line = f"Showing {a}–{b} of {data['total']:,}."
+        if data["next_offset"] is not None:
+            line += f" Next page: --offset {data['next_offset']}"
+        print(line)
+    else:
+        print(f"No sessions match (of {data['total']:,}).")
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from workbench.present import render
+    from workbench.query import tables, transcript
+
+    t = transcript.load(tables.connect(args.db), args.session_id, depth=args.depth)
+    if args.json:
+        textout.print_json(transcript.as_dict(t, errors_only=args.errors))
+        return EXIT_OK
+    print(render.text(t, errors_only=args.errors, full=args.full))
+    return EXIT_OK
+
+
+def cmd_messages(args: argparse.Namespace) -> int:
+    from workbench.query import tables, transcript
+
+    if args.limit < 1:
+        raise UsageError("--limit must be at least 1")
+    data = transcript.message_window(
+        tables.connect(args.db),
+        args.session_id,
+        start=args.start,
+        limit=args.limit,
+        direction=args.direction,
+    )
+    if args.json:
+        textout.print_json(data)
+        return EXIT_OK
+    for m in data["messages"]:
+        flag = " (system)" if m["is_system"] else ""
+        print(
+            f"#{m['ordinal']} {m['role']}{flag} {m['timestamp']}: "
+            f"{' '.join(m['content'].split())[:200]}"
+        )
+    if data["next_from"] is not None:
+        print(f"More: --from {data['next_from']} --direction {data['direction']}")
+    return EXIT_OK
+
+
+def cmd_tool_calls(args: argparse.Namespace) -> int:
+    from workbench.query import tables, transcript
+
+    data = transcript.tool_call_list(tables.connect(args.db), args.session_id)
+    if args.json:
+        textout.print_json(data)
+        return EXIT_OK
+    print(
+        textout.table(
+            ["#", "tool", "error", "result", "input"],
+            [
+                [
+                    c["ordinal"],
+                    c["tool_name"],
+                    c["category"] or "",
+                    c["result_length"],
+                    " ".join((c["input_json"] or "").split())[:70],
+                ]
+                for c in data["tool_calls"]
+            ],
+            right=(0, 3),
+            max_width=120,
+        )
+    )
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from workbench.present import render
+    from workbench.query import signals, tables, transcript
+
+    con = tables.connect(args.db)
+    if args.format == "raw":
+        row = signals.get(con, args.session_id)
+        path = Path(row["source_path"])
+        if not path.is_file():
+            print(
+                f"workbench: source file not found: {path} (the database keeps the session; "
+                "use --format md or html)",
+                file=sys.stderr,
+            )
+            return EXIT_ERROR
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                sys.stdout.buffer.write(chunk)
+        sys.stdout.buffer.flush()
+        return EXIT_OK
+    t = transcript.load(con, args.session_id, depth=args.depth)
+    if args.format == "md":
+        print(render.markdown(t, redact=args.redact))
+    else:
+        sid = t.session["session_id"]
+        print(
+            '<!doctype html><html><head><meta charset="utf-8">'
+            f"<title>Session {sid}</title></head><body>"
+        )
+        print(render.html(t, redact=args.redact, max_chars=None))
+        print("</body></html>")
+    return EXIT_OK

@@ -1,0 +1,60 @@
+"""`workbench status`: what the database holds."""
+
+from __future__ import annotations
+
+import argparse
+
+from workbench.core import config
+from workbench.frontends.commands.common import EXIT_OK, db_arg
+from workbench.present import textout
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "status",
+        help="what the database holds",
+        description="Files, sessions, time range, bad lines and the last ingest.",
+    )
+    db_arg(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_status)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from workbench.core import store
+
+    path = args.db or config.default_db()
+    con = store.open_db(path, read_only=True)
+    try:
+        row = con.execute(
+            """
+            SELECT (SELECT count(*) FROM files), (SELECT count(*) FROM files WHERE missing),
+                   (SELECT count(*) FROM sessions),
+                   (SELECT count(DISTINCT user_name) FROM sessions),
+                   (SELECT min(started_at)::VARCHAR FROM sessions),
+                   (SELECT max(ended_at)::VARCHAR FROM sessions),
+                   (SELECT count(*) FROM bad_lines),
+                   (SELECT max(ingested_at)::VARCHAR FROM files),
+                   (SELECT coalesce(sum(total_tokens), 0) FROM api_responses)
+            """
+        ).fetchone()
+    finally:
+        con.close()
+    keys = [
+        "files",
+        "files_missing",
+        "sessions",
+        "users",
+        "first_activity",
+        "last_activity",
+        "bad_lines",
+        "last_ingest",
+        "tokens",
+    ]
+    data = {"db": str(path), **dict(zip(keys, row))}
+    if args.json:
+        textout.print_json(data)
+    else:
+        for k, v in data.items():
+            print(f"{k:>15}: {textout.number(v) if isinstance(v, int) else v}")
+    return EXIT_OK

@@ -1,0 +1,424 @@
+"""Headless reports: run a notebook with papermill, convert it to one self-contained HTML file.
+
+``run("tokens", parameters={"since": "7d"})`` executes ``notebooks/tokens.ipynb`` on the
+project's own Python (whatever kernelspecs the machine has), drops code cells and stderr,
+redacts secrets from every output (unless the notebook's ``redact`` parameter is false) and
+writes ``reports/tokens.html``. The page embeds everything it needs: no remote scripts, styles
+or fonts (checked by :func:`present.assets.remote_assets`); charts carry their own JavaScript
+(:mod:`workbench.present.charts`). A failing cell raises :class:`ReportError` naming the cell.
+
+``report_all(out_dir)`` does that for every notebook and writes ``index.html``
+(:mod:`workbench.frontends.report_index`).
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import os
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.manager import AsyncKernelManager
+
+from workbench import __version__
+from workbench.core import config
+from workbench.core.redact import escape, redact
+from workbench.core.store import WorkbenchError
+from workbench.frontends.report_index import freshness, index_html, period_text
+from workbench.present import charts
+from workbench.present.assets import remote_assets
+from workbench.query.periods import UsageError
+
+__all__ = [
+    "Report",
+    "ReportError",
+    "Failure",
+    "run",
+    "report_all",
+    "remote_assets",
+    "freshness",
+    "period_text",
+    "index_html",
+]
+
+NOTEBOOKS_DIR = config.PROJECT_DIR / "notebooks"
+REPORTS_DIR = Path("reports")
+KERNEL = "python3"
+
+#: Cell tags that hide a cell, its output or its input in reports (as in Jupyter Book).
+REMOVE_CELL_TAGS = ("remove-cell", "remove_cell")
+REMOVE_OUTPUT_TAGS = ("remove-output", "remove_output")
+
+
+class ReportError(WorkbenchError):
+    """A report could not be produced (a failing cell, remote assets, a bad notebook)."""
+
+
+@dataclass
+class Report:
+    """One written report."""
+
+    name: str
+    title: str
+    path: Path
+    bytes: int
+    seconds: float
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Failure:
+    """A notebook that failed during ``report_all``."""
+
+    name: str
+    error: str
+
+
+# -- notebooks and parameters -------------------------------------------------------------
+
+
+def list_notebooks(notebooks_dir: Path | None = None) -> list[Path]:
+    """The report notebooks: ``*.ipynb`` in ``notebooks_dir`` (not starting with ``_``)."""
+    folder = Path(notebooks_dir or NOTEBOOKS_DIR)
+    return sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith(("_", ".")))
+
+
+def notebook_path(name: str | Path, notebooks_dir: Path | None = None) -> Path:
+    """``name`` as a notebook file: a path, or a name in ``notebooks_dir``."""
+    p = Path(name)
+    if p.suffix == ".ipynb" and p.exists():
+        return p
+    candidate = Path(notebooks_dir or NOTEBOOKS_DIR) / f"{p.stem if p.suffix else p.name}.ipynb"
+    if candidate.exists():
+        return candidate
+    known = ", ".join(n.stem for n in list_notebooks(notebooks_dir)) or "none"
+    raise UsageError(f"no report notebook {str(name)!r} (available: {known})")
+
+
+def notebook_parameters(path: Path) -> dict[str, Any]:
+    """The ``parameters`` cell's names and default values (``None`` when not a literal)."""
+    import papermill
+
+    found = papermill.inspect_notebook(str(path))
+    out: dict[str, Any] = {}
+    for name, info in found.items():
+        try:
+            out[name] = ast.literal_eval(info["default"])
+        except (ValueError, SyntaxError):
+            out[name] = None
+    return out
+
+
+def coerce(name: str, value: Any, default: Any) -> Any:
+    """A command-line string for parameter ``name`` as the type of its ``default``; other
+    values are returned unchanged. Lists accept ``a,b,c`` or a Python literal."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    try:
+        if isinstance(default, bool):
+            words = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+            return words[text.lower()]
+        if isinstance(default, int):
+            return int(text)
+        if isinstance(default, float):
+            return float(text)
+    except (KeyError, ValueError):
+        raise UsageError(
+            f"parameter {name}: cannot read {value!r} as {type(default).__name__}"
+        ) from None
+    if isinstance(default, (list, tuple)):
+        if text.startswith(("[", "(")):
+            return list(ast.literal_eval(text))
+        return [part.strip() for part in text.split(",") if part.strip()]
+    if isinstance(default, str):
+        return value
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return value
+
+
+def resolve_parameters(path: Path, given: Mapping[str, Any]) -> dict[str, Any]:
+    """``given`` checked against the notebook's parameters cell and coerced to its types."""
+    declared = notebook_parameters(path)
+    unknown = sorted(set(given) - set(declared))
+    if unknown:
+        names = ", ".join(declared) or "none"
+        raise UsageError(
+            f"{path.stem} has no parameter {', '.join(unknown)} (its parameters: {names})"
+        )
+    return {k: coerce(k, v, declared[k]) for k, v in given.items()}
+
+
+# -- execution ----------------------------------------------------------------------------
+
+
+class ProjectKernelManager(AsyncKernelManager):
+    """The ``python3`` kernel on this interpreter (the project's virtualenv), even when the
+    machine has another kernelspec of that name. Transport encryption is on when the kernel
+    and libzmq support it (the kernel warns on stderr otherwise)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        import zmq
+
+        if "transport_encryption" in self.trait_names() and zmq.has("curve"):
+            self.transport_encryption = "auto"
+
+    @property
+    def kernel_spec(self):  # type: ignore[override]
+        if self._kernel_spec is None:
+            from ipykernel.kernelspec import RESOURCES, get_kernel_dict
+            from jupyter_client.kernelspec import KernelSpec
+
+            self._kernel_spec = KernelSpec(resource_dir=RESOURCES, **get_kernel_dict())
+        return self._kernel_spec
+
+
+#: Run before a report's first cell (hidden): charts render offline even if the notebook
+#: forgot ``charts.setup()``, and widgets know there is no one to click them
+#: (``browser.headless()`` renders a static table instead).
+SETUP_CODE = (
+    "import os as _os\n_os.environ['WORKBENCH_HEADLESS'] = '1'\n"
+    "from workbench.present import charts as _workbench_charts\n_workbench_charts.setup()"
+)
+
+
+def execute(path: Path, parameters: Mapping[str, Any], *, timeout: float | None = None):
+    """Run the notebook with papermill (parameters injected, :data:`SETUP_CODE` first) and
+    return the executed notebook; a failing cell raises :class:`ReportError` naming it."""
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(SETUP_CODE, metadata={"tags": ["remove-cell"]}))
+    try:
+        return papermill.execute_notebook(
+            nb,
+            None,
+            parameters=dict(parameters),
+            kernel_name=KERNEL,
+            progress_bar=False,
+            cwd=str(path.parent),
+            execution_timeout=timeout,
+            kernel_manager_class=ProjectKernelManager,
+        )
+    except PapermillExecutionError as exc:
+        # numbered as in the notebook file, where the setup cell (index 0) is not
+        number = next((i for i, c in enumerate(nb.cells) if i and c.source == exc.source), None)
+        first = next((ln.strip() for ln in exc.source.splitlines() if ln.strip()), "")
+        where = f"cell {number}" if number else f"cell In [{exc.exec_count}]"
+        if len(first) > 60:
+            first = first[:57] + "..."
+        raise ReportError(
+            f"{path.name} failed in {where} ({first}): {exc.ename}: {redact(str(exc.evalue))}"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - dead kernel, timeout, unreadable notebook
+        raise ReportError(f"{path.name} could not run: {type(exc).__name__}: {exc}") from exc
+
+
+# -- conversion ---------------------------------------------------------------------------
+
+_TEMPLATE = r"""
+{%- extends 'lab/index.html.j2' -%}
+{#- The lab template minus everything it loads from the network. -#}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{% block extra_css %}
+<style type="text/css">
+  body.jp-Notebook { max-width: 1100px; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
+  .jp-Cell { padding-left: 0; padding-right: 0; }
+  .wb-chart { margin: 0.5rem 0 1rem; }
+  .wb-text { white-space: pre-wrap; word-break: break-word; }
+  .wb-footer { margin-top: 2.5rem; color: #666; font-size: 0.85em;
+               font-family: var(--jp-ui-font-family, system-ui, sans-serif); }
+</style>
+{% endblock extra_css %}
+{% block body_footer %}
+<footer class="wb-footer">{{ resources.wb_footer }}</footer>
+{{ super() }}
+{% endblock body_footer %}
+"""
+
+
+def to_html(nb, *, title: str, redact_secrets: bool = True, footer: str = "") -> str:
+    """One self-contained HTML page for an executed notebook: outputs only (no code, no
+    stderr), secrets redacted unless ``redact_secrets`` is false; ``footer`` is HTML."""
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    nb = copy.deepcopy(nb)
+    nb.metadata["title"] = title
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            cell.outputs = [_clean(o, redact_secrets) for o in cell.get("outputs", [])]
+            cell.outputs = [o for o in cell.outputs if o is not None]
+    exporter = HTMLExporter(
+        template_name="lab",
+        template_file="workbench.html.j2",
+        extra_loaders=[DictLoader({"workbench.html.j2": _TEMPLATE})],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(
+            remove_cell_tags=REMOVE_CELL_TAGS, remove_all_outputs_tags=REMOVE_OUTPUT_TAGS
+        ),
+        enabled=True,
+    )
+    body, _ = exporter.from_notebook_node(nb, resources={"wb_footer": footer})
+    return body
+
+
+def _clean(output: dict, redact_secrets: bool) -> dict | None:
+    """Drop stderr; redact the text of everything else."""
+    if output.get("output_type") == "stream" and output.get("name") == "stderr":
+        return None
+    if not redact_secrets:
+        return output
+    if "text" in output:
+        output["text"] = redact(_joined(output["text"]))
+    if output.get("output_type") == "error":
+        output["evalue"] = redact(output.get("evalue", ""))
+        output["traceback"] = [redact(line) for line in output.get("traceback", [])]
+    data = output.get("data", {})
+    for mime in ("text/plain", "text/markdown", "text/latex", "image/svg+xml"):
+        if mime in data:
+            data[mime] = redact(_joined(data[mime]))
+    if "text/html" in data:
+        data["text/html"] = _redact_html(_joined(data["text/html"]))
+    return output
+
+
+def _joined(value: str | list[str]) -> str:
+    return value if isinstance(value, str) else "".join(value)
+
+
+_LIBRARY = re.compile(rf"<script[^>]*{charts.LIBRARY_ATTR}=[^>]*>.*?</script>", re.DOTALL)
+
+
+def _redact_html(text: str) -> str:
+    """Redact HTML output, leaving the chart library's code alone."""
+    parts, last = [], 0
+    for m in _LIBRARY.finditer(text):
+        parts += [redact(text[last : m.start()]), m.group(0)]
+        last = m.end()
+    return "".join(parts) + redact(text[last:])
+
+
+# -- one report ---------------------------------------------------------------------------
+
+
+def run(
+    notebook: str | Path,
+    out: str | Path | None = None,
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    defaults: Mapping[str, Any] | None = None,
+    notebooks_dir: Path | None = None,
+    timeout: float | None = None,
+) -> Report:
+    """Execute ``notebook`` (a name in ``notebooks/`` or a path) with ``parameters`` and write
+    its HTML report to ``out`` (default ``reports/<name>.html``; a folder gets that name).
+    ``defaults`` are parameters set only where the notebook declares them and
+    ``parameters`` does not."""
+    path = notebook_path(notebook, notebooks_dir)
+    declared = notebook_parameters(path)
+    given = {k: v for k, v in (defaults or {}).items() if k in declared}
+    params = resolve_parameters(path, {**given, **(parameters or {})})
+    if isinstance(params.get("db"), str) and params["db"]:
+        # the kernel runs in the notebook's folder: a relative path means the caller's folder
+        params["db"] = str(Path(params["db"]).expanduser().absolute())
+    target = Path(out) if out else REPORTS_DIR / f"{path.stem}.html"
+    if target.is_dir():
+        target = target / f"{path.stem}.html"
+    started = time.monotonic()
+    executed = execute(path, params, timeout=timeout)
+    redact_secrets = bool(params.get("redact", declared.get("redact", True)))
+    title = notebook_title(executed) or path.stem
+    page = to_html(executed, title=title, redact_secrets=redact_secrets, footer=_footer(params))
+    remote = remote_assets(page)
+    if remote:
+        raise ReportError(f"{path.name}: the report would load remote assets: {remote[:3]}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, target)
+    return Report(
+        path.stem, title, target, target.stat().st_size, time.monotonic() - started, params
+    )
+
+
+def notebook_title(nb) -> str | None:
+    """The text of the notebook's first ``# heading``."""
+    for cell in nb.cells:
+        if cell.get("cell_type") == "markdown":
+            m = re.search(r"^#\s+(.+?)\s*#*\s*$", _joined(cell.source), re.MULTILINE)
+            if m:
+                return m.group(1)
+    return None
+
+
+def _footer(params: Mapping[str, Any]) -> str:
+    shown = ", ".join(f"{k}={v!r}" for k, v in params.items() if k != "db")
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    text = f"Generated {when} by workbench {__version__}"
+    return escape(text + (f" · parameters: {shown}" if shown else ""))
+
+
+# -- every report and the index -----------------------------------------------------------
+
+
+def report_all(
+    out_dir: str | Path = REPORTS_DIR,
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    defaults: Mapping[str, Any] | None = None,
+    notebooks_dir: Path | None = None,
+    timeout: float | None = None,
+) -> tuple[list[Report], list[Failure], Path]:
+    """Write every notebook's report into ``out_dir`` plus ``index.html`` linking them.
+
+    Each notebook gets the ``parameters`` (and ``defaults``) its parameters cell declares; a
+    parameter no notebook declares is an error. Returns (reports, failures, index path); a
+    failure does not stop the others.
+    """
+    notebooks = list_notebooks(notebooks_dir)
+    if not notebooks:
+        raise ReportError(f"no notebooks in {notebooks_dir or NOTEBOOKS_DIR}")
+    given = dict(parameters or {})
+    declared = {nb: notebook_parameters(nb) for nb in notebooks}
+    unused = set(given) - set().union(*(set(d) for d in declared.values()))
+    if unused:
+        raise UsageError(f"no report notebook has a parameter {', '.join(sorted(unused))}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    reports: list[Report] = []
+    failures: list[Failure] = []
+    for nb in notebooks:
+        mine = {k: v for k, v in given.items() if k in declared[nb]}
+        target = out / f"{nb.stem}.html"
+        try:
+            reports.append(run(nb, target, parameters=mine, defaults=defaults, timeout=timeout))
+        except ReportError as exc:
+            failures.append(Failure(nb.stem, str(exc)))
+    db = (
+        given.get("db")
+        or (defaults or {}).get("db")
+        or next((d["db"] for d in declared.values() if d.get("db")), None)
+    )
+    index = out / "index.html"
+    index.write_text(index_html(reports, failures, given, freshness(db)), encoding="utf-8")
+    return reports, failures, index

@@ -1,0 +1,1 @@
+"""Transcripts into raw tables: discover -> plan -> read (DuckDB or Python) -> parse -> load."""

@@ -1,0 +1,355 @@
+"""Find transcript files and read what their paths say: agent, user, session, subagent links.
+
+A path may be one file, a Claude ``projects`` folder (or one project folder in it), a ``~/.claude``
+folder, a Codex or Gemini home, or a team root whose first-level folders are users
+(``<root>/<user>/**``). Nothing here opens a transcript except to read its first few KB: to sniff
+a file whose path does not tell its agent, and for Gemini CLI chats, whose file names hold only
+the first 8 characters of the session id (the head holds ``sessionId`` and ``projectHash``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workbench.core import config
+
+AGENTS = ("claude", "codex", "gemini")
+
+# Folders under an agent's home that never hold transcripts (and can be large).
+_SKIP_DIRS = {
+    ".git",
+    "node_modules",
+    "todos",
+    "statsig",
+    "shell-snapshots",
+    "plugins",
+    "file-history",
+    "debug",
+    "ide",
+    "cache",
+    "log",
+    "logs",
+    "tool-results",
+    "shell_snapshots",
+}
+# Files that are JSONL but not transcripts (prompt history of Claude Code and Codex).
+_SKIP_FILES = {"history.jsonl"}
+
+_AGENT_FILE = re.compile(r"^agent-(?P<id>[A-Za-z0-9_-]+)\.jsonl$")
+_CODEX_FILE = re.compile(r"^rollout-.*\.jsonl$")
+_GEMINI_FILE = re.compile(r"^session-.*\.jsonl?$")
+_HEAD_BYTES = 4096  # enough for a Gemini chat's first keys or a JSONL metadata line
+_JSON_STR = r'"{}"\s*:\s*"((?:[^"\\]|\\.){{1,200}})"'
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One transcript file and what its location says about it."""
+
+    path: str
+    agent: str
+    user: str
+    session_id: str
+    kind: str = "session"  # or "subagent"
+    parent_session_id: str | None = None
+    agent_id: str | None = None
+    project_dir: str | None = None
+    meta_path: str | None = None  # agent-<id>.meta.json (Claude Code 2.1), read when needed
+    document: bool = False  # one JSON document (Gemini .json chats), not JSON lines
+    appendable: bool = True  # False: re-read in full whenever it changes (never appended)
+
+    @property
+    def meta_agent_type(self) -> str | None:
+        return _meta(self.meta_path).get("agentType") if self.meta_path else None
+
+    @property
+    def meta_description(self) -> str | None:
+        return _meta(self.meta_path).get("description") if self.meta_path else None
+
+
+@dataclass
+class Discovery:
+    """What a scan found: the files, the folders it covered, and paths it could not use."""
+
+    files: list[FileSpec] = field(default_factory=list)
+    roots: list[str] = field(default_factory=list)  # folders scanned in full (vanished check)
+    explicit: list[str] = field(default_factory=list)  # single files named on the command line
+    problems: list[str] = field(default_factory=list)
+
+
+def discover(
+    paths: Sequence[str | os.PathLike] | None = None, user: str | None = None
+) -> Discovery:
+    """Scan ``paths`` (default: this machine's transcript folders) for transcript files."""
+    result = Discovery()
+    targets = [Path(p).expanduser() for p in paths] if paths else config.default_roots()
+    seen: set[str] = set()
+    for target in targets:
+        if not target.exists():
+            result.problems.append(f"{target}: no such file or folder")
+            continue
+        if target.is_file():
+            spec = classify(target, user or config.default_user())
+            if spec is None:
+                result.problems.append(f"{target}: not a transcript file (.jsonl or .json)")
+                continue
+            result.explicit.append(spec.path)
+            _add(result, seen, [spec])
+            continue
+        result.roots.append(os.path.abspath(target))
+        _add(result, seen, _scan_dir(target, user, result.problems))
+    result.files.sort(key=lambda s: s.path)
+    return result
+
+
+def _add(result: Discovery, seen: set[str], specs: Iterable[FileSpec]) -> None:
+    for spec in specs:
+        if spec.path not in seen:
+            seen.add(spec.path)
+            result.files.append(spec)
+
+
+def _scan_dir(root: Path, user: str | None, problems: list[str]) -> Iterable[FileSpec]:
+    """Decide what kind of folder ``root`` is and yield its transcripts."""
+    if _is_agent_home(root):
+        yield from _walk(root, user or config.default_user(), problems)
+        return
+    children = _subdirs(root, problems)
+    if _has_transcripts(root) or any(_has_transcripts(c) for c in children):
+        # a projects folder (or one project folder, or a flat folder of transcripts)
+        yield from _walk(root, user or config.default_user(), problems)
+        return
+    # a team root: every first-level folder is one user
+    for child in children:
+        yield from _walk(child, user or child.name, problems)
+
+
+def _is_agent_home(path: Path) -> bool:
+    """A folder that belongs to one person: an agent's home or its transcript folder."""
+    if path.name in {".claude", ".codex", ".gemini", "projects", "chats"}:
+        return True
+    if (path / "chats").is_dir():
+        return True  # one Gemini project folder: tmp/<project>/chats/
+    if (path / "projects").is_dir() and not _has_transcripts(path):
+        return True  # a Claude config folder (~/.claude, $CLAUDE_CONFIG_DIR)
+    if (path / "archived_sessions").is_dir() or _is_codex_sessions(path / "sessions"):
+        return True  # a Codex home ($CODEX_HOME)
+    if _is_gemini_tmp(path / "tmp"):
+        return True  # a Gemini home
+    return _is_codex_sessions(path) or _is_gemini_tmp(path)
+
+
+def _dirs(path: Path) -> list[os.DirEntry]:
+    try:
+        return [e for e in os.scandir(path) if e.is_dir()]
+    except OSError:
+        return []
+
+
+def _is_codex_sessions(path: Path) -> bool:
+    """Codex ``sessions/`` or ``archived_sessions/``: ``YYYY/MM/DD/rollout-*.jsonl``."""
+    children = _dirs(path)
+    return bool(children) and all(re.fullmatch(r"\d{4}", e.name) for e in children)
+
+
+def _is_gemini_tmp(path: Path) -> bool:
+    """Gemini ``tmp/``: ``<project>/chats/session-*.json(l)``."""
+    return any(os.path.isdir(os.path.join(e.path, "chats")) for e in _dirs(path))
+
+
+def _subdirs(path: Path, problems: list[str]) -> list[Path]:
+    try:
+        return sorted(p for p in path.iterdir() if p.is_dir() and p.name not in _SKIP_DIRS)
+    except OSError as exc:
+        problems.append(f"{path}: cannot list folder ({exc.strerror or exc})")
+        return []
+
+
+def _has_transcripts(path: Path) -> bool:
+    try:
+        return any(
+            e.is_file()
+            and (e.name.endswith(".jsonl") or _GEMINI_FILE.match(e.name))
+            and e.name not in _SKIP_FILES
+            for e in os.scandir(path)
+        )
+    except OSError:
+        return False
+
+
+def _walk(root: Path, user: str, problems: list[str]) -> Iterable[FileSpec]:
+    def onerror(exc: OSError) -> None:
+        problems.append(f"{exc.filename}: cannot list folder ({exc.strerror or exc})")
+
+    for dirpath, dirnames, filenames in os.walk(os.path.abspath(root), onerror=onerror):
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+        for name in sorted(filenames):
+            if name in _SKIP_FILES or not (name.endswith(".jsonl") or name.endswith(".json")):
+                continue
+            spec = classify(os.path.join(dirpath, name), user)
+            if spec is not None:
+                yield spec
+
+
+def classify(path: str | os.PathLike, user: str) -> FileSpec | None:
+    """Read agent, session id and subagent links from a transcript's path (``None``: not one).
+
+    String operations on the absolute path, not ``pathlib``: a scan classifies every file of
+    a corpus, and a no-op ingest is mostly this."""
+    abspath = os.path.abspath(path)
+    parts = abspath.split(os.sep)
+    name = parts[-1]
+    if _CODEX_FILE.match(name):
+        return _codex(abspath, user)
+    if _GEMINI_FILE.match(name) and "chats" in parts[-3:]:
+        return _gemini(abspath, user)
+    if name.endswith(".jsonl") and _part(parts, -3) == "chats":
+        # newer Gemini CLI: chats/<parentSessionId>/<sessionId>.jsonl
+        return _gemini(abspath, user)
+    if name.endswith(".json"):
+        # only Gemini chats are JSON documents; other .json files (settings, credentials) are
+        # never opened
+        return (
+            _gemini(abspath, user)
+            if name.startswith("session-") and _sniff(abspath) == "gemini"
+            else None
+        )
+    if not name.endswith(".jsonl"):
+        return None
+    agent = _sniff(abspath)
+    if agent == "codex":
+        return _codex(abspath, user, _json_str(_head(abspath), "id"))
+    if agent == "gemini":
+        return _gemini(abspath, user)
+    stem = name[: -len(".jsonl")]
+    m = _AGENT_FILE.match(name)
+    if m and _part(parts, -2) == "subagents":
+        # Claude Code 2.1: <project>/<sessionId>/subagents/agent-<id>.jsonl (+ .meta.json)
+        return FileSpec(
+            abspath,
+            "claude",
+            user,
+            session_id=stem,
+            kind="subagent",
+            parent_session_id=_part(parts, -3),
+            agent_id=m["id"],
+            project_dir=_part(parts, -4),
+            meta_path=abspath[: -len(".jsonl")] + ".meta.json",
+        )
+    if m:
+        # Claude Code 2.0: agent-<id>.jsonl beside the sessions; the parent is in the lines
+        return FileSpec(
+            abspath,
+            "claude",
+            user,
+            session_id=stem,
+            kind="subagent",
+            agent_id=m["id"],
+            project_dir=_part(parts, -2),
+        )
+    return FileSpec(abspath, "claude", user, session_id=stem, project_dir=_part(parts, -2))
+
+
+def _part(parts: list[str], i: int) -> str:
+    """``parts[i]`` of a split absolute path, or "" above the root (as ``Path('/').name``)."""
+    return parts[i] if len(parts) >= -i else ""
+
+
+def _codex(abspath: str, user: str, meta_id: str | None = None) -> FileSpec:
+    """A Codex CLI rollout; its session id is the UUID that ends ``rollout-*.jsonl`` (the
+    ``session_meta`` id). A line's model and session come from the ``turn_context`` and
+    ``session_meta`` lines before it, so a changed rollout is re-read in full, never appended."""
+    session_id = _codex_id(os.path.basename(abspath), meta_id)
+    return FileSpec(abspath, "codex", user, session_id=session_id, appendable=False)
+
+
+def _gemini(abspath: str, user: str) -> FileSpec:
+    """A Gemini CLI chat: ``chats/session-*.json`` (one JSON document, before April 2026),
+    ``chats/session-*.jsonl`` (records: the latest per message id wins, ``$set``,
+    ``$rewindTo``) or a subagent's ``chats/<parentSessionId>/<sessionId>.jsonl``. The session id
+    and project hash come from the head (else the file name and the ``tmp/<project>`` folder);
+    the file is re-read in full whenever it changes."""
+    path = Path(abspath)
+    head = _head(abspath)
+    subagent = len(path.parts) >= 3 and path.parts[-3] == "chats"
+    chats = path.parent.parent if subagent else path.parent
+    session_id = _json_str(head, "sessionId") or path.stem
+    return FileSpec(
+        abspath,
+        "gemini",
+        user,
+        session_id=session_id,
+        kind="subagent" if subagent else "session",
+        parent_session_id=path.parent.name if subagent else None,
+        agent_id=session_id if subagent else None,
+        project_dir=_json_str(head, "projectHash")
+        or (chats.parent.name if chats.name == "chats" else None),
+        document=path.name.endswith(".json"),
+        appendable=False,
+    )
+
+
+def _head(path: str) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(_HEAD_BYTES)
+    except OSError:
+        return b""
+
+
+def _json_str(head: bytes, key: str) -> str | None:
+    """The string value of ``key`` near the start of a JSON text (first match), if any."""
+    m = re.search(_JSON_STR.format(key).encode(), head)
+    if not m:
+        return None
+    try:
+        value = json.loads(b'"' + m.group(1) + b'"')
+    except ValueError:
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def _codex_id(name: str, meta_id: str | None = None) -> str:
+    # rollout-2025-12-09T19-55-16-<uuid>.jsonl: the session id is the trailing UUID
+    m = re.search(r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$", name)
+    return m.group(1) if m else meta_id or Path(name).stem
+
+
+def _sniff(path: str) -> str:
+    """Tell Codex, Gemini and Claude apart by the start of the file (at absolute ``path``) when
+    the path does not say (``"none"``: a ``.json`` file that is not a Gemini chat)."""
+    parts = path.split(os.sep)[-5:]
+    document = path.endswith(".json")
+    if not document and ".codex" in parts:
+        return "codex"
+    if not document and ("projects" in parts or ".claude" in parts):
+        return "claude"
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(_HEAD_BYTES) if document else fh.readline(65536)
+    except OSError:
+        return "none" if document else "claude"
+    if b'"projectHash"' in head and b'"sessionId"' in head:
+        return "gemini"
+    if document:
+        return "none"
+    if b'"session_meta"' in head and b'"payload"' in head:
+        return "codex"
+    return "claude"
+
+
+@functools.lru_cache(maxsize=4096)
+def _meta(path: str) -> dict:
+    """A subagent's ``.meta.json`` (``{}`` when missing or broken); read only for files that
+    are parsed, so an unchanged corpus costs a directory listing."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}

@@ -1,0 +1,548 @@
+"""Ingest transcript files into the DuckDB file: incremental, batched, never lossy.
+
+For each discovered file the planner (``plan``) decides from its size, mtime and a hash of the
+bytes it last read whether to skip it, read only what was appended, or re-read it whole. New bytes
+are read and split into lines by DuckDB itself where it can (``native``), else in Python
+(``lines``), parsed by DuckDB's vectorised JSON functions (``ingest/sql/ingest_<agent>.sql``) and
+committed a batch of files per transaction, files-table row included, so an interrupted run
+leaves every file either as it was or fully updated. Derived tables are rebuilt at the end
+(``models/sql/rebuild_*.sql``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from workbench.core import config, store
+from workbench.core.queries import sql_text
+from workbench.ingest import lines, native
+from workbench.ingest import plan as planning
+from workbench.ingest.discover import discover
+from workbench.ingest.plan import FilePlan
+
+BATCH_BYTES = 96 * 1024 * 1024  # read in Python and parsed together
+NATIVE_BATCH_BYTES = 256 * 1024 * 1024  # read by DuckDB and parsed together (none held here)
+COMMIT_BYTES = 256 * 1024 * 1024  # committed together
+PARSERS = {"claude": "ingest_claude", "codex": "ingest_codex", "gemini": "ingest_gemini"}
+
+
+@dataclass
+class IngestSummary:
+    """What one ingest run did (``workbench ingest --json`` prints this)."""
+
+    db: str
+    files: int = 0  # transcript files found
+    files_parsed: int = 0  # read whole (new, changed or re-parsed)
+    files_appended: int = 0  # read from where the last run stopped
+    files_unchanged: int = 0
+    files_vanished: int = 0  # found gone this run; their sessions stay in the database
+    files_unsupported: int = 0
+    sessions: int = 0  # sessions in the files read this run
+    lines: int = 0  # complete lines read this run
+    bad_lines: int = 0  # of which could not be used
+    bytes: int = 0
+    pending_lines: int = 0  # files ending in an incomplete line (read once complete)
+    seconds: float = 0.0
+    bad_line_samples: list[dict] = field(default_factory=list)
+    unreadable: list[dict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    totals: dict = field(default_factory=dict)  # whole database after the run
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def ingest(
+    paths: Sequence[str | os.PathLike] | None = None,
+    db: str | os.PathLike | None = None,
+    *,
+    user: str | None = None,
+    progress: bool | None = None,
+    wait_seconds: float = 0.0,
+    batch_bytes: int = BATCH_BYTES,
+    commit_bytes: int = COMMIT_BYTES,
+) -> IngestSummary:
+    """Discover transcripts under ``paths`` and bring the database at ``db`` up to date."""
+    started = time.perf_counter()
+    db_path = Path(db) if db else config.default_db()
+    found = discover(paths, user=user)
+    summary = IngestSummary(db=str(db_path), files=len(found.files), problems=found.problems)
+    con = store.open_db(db_path, wait_seconds=wait_seconds)
+    # a batch's parse can pass the 2 s after which DuckDB draws its own bar over ours
+    con.execute("SET enable_progress_bar = false")
+    try:
+        known = planning.known_files(con)
+        plans, unchanged = planning.plan(con, found, known, summary, PARSERS)
+        summary.files_unchanged = unchanged
+        changed = planning.mark_vanished(con, found, known, summary)
+        _run_batches(con, plans, summary, batch_bytes, commit_bytes, progress)
+        if summary.files_parsed or summary.files_appended or changed or _stale(con):
+            if _show_progress(progress) and plans:
+                print("ingest: computing sessions and signals …", file=sys.stderr, flush=True)
+            rebuild(con)
+        _finish_summary(con, plans, summary)
+    finally:
+        con.close()
+    summary.seconds = round(time.perf_counter() - started, 3)
+    return summary
+
+
+def _batches(plans: list[FilePlan], batch_bytes: int) -> list[list[FilePlan]]:
+    """Group plans into batches parsed together: up to ``batch_bytes`` read in Python (kept in
+    memory until committed) and ``NATIVE_BATCH_BYTES`` read by DuckDB, where fewer, larger
+    batches are faster."""
+    out: list[list[FilePlan]] = []
+    current: list[FilePlan] = []
+    size = {False: 0, True: 0}
+    for plan in plans:
+        todo = max(0, plan.size - plan.offset)
+        by_duckdb = native.eligible(plan.spec, plan.size)
+        limit = NATIVE_BATCH_BYTES if by_duckdb else batch_bytes
+        if current and size[by_duckdb] + todo > limit:
+            out.append(current)
+            current, size = [], {False: 0, True: 0}
+        current.append(plan)
+        size[by_duckdb] += todo
+    if current:
+        out.append(current)
+    return out
+
+
+@dataclass
+class _Prepared:
+    plans: list[FilePlan]
+    chunks: dict[int, lines.Chunk | native.Read | None]  # None: DuckDB reads it (native)
+    unreadable: list[dict]
+    planned_bytes: int
+
+
+def _prepare(batch: list[FilePlan]) -> _Prepared:
+    """Read and split one batch's new bytes (runs in a helper thread, ahead of DuckDB); files
+    DuckDB reads itself (``native``) are only opened, to report an unreadable one as such."""
+    chunks: dict[int, lines.Chunk | native.Read | None] = {}
+    ready: list[FilePlan] = []
+    unreadable: list[dict] = []
+    planned_bytes = sum(max(0, p.size - p.offset) for p in batch)
+    for plan in batch:
+        if native.eligible(plan.spec, plan.size):
+            try:
+                with open(plan.spec.path, "rb"):
+                    pass
+            except OSError as exc:
+                unreadable.append({"path": plan.spec.path, "reason": exc.strerror or str(exc)})
+                continue
+            chunks[plan.file_id] = None
+            ready.append(plan)
+            continue
+        chunk = _read(plan, unreadable)
+        if chunk is not None:
+            chunks[plan.file_id] = chunk
+            ready.append(plan)
+    return _Prepared(ready, chunks, unreadable, planned_bytes)
+
+
+def _read(plan: FilePlan, unreadable: list[dict]) -> lines.Chunk | None:
+    """Read and split a file's new bytes in Python (None: unreadable, noted)."""
+    try:
+        with open(plan.spec.path, "rb") as fh:
+            fh.seek(plan.offset)
+            data = fh.read()
+    except OSError as exc:
+        unreadable.append({"path": plan.spec.path, "reason": exc.strerror or str(exc)})
+        return None
+    plan.size = plan.offset + len(data)
+    if plan.spec.document:
+        return lines.whole(plan.file_id, data)
+    return lines.split(plan.file_id, data, plan.offset, plan.first_line_no)
+
+
+def _run_batches(
+    con: duckdb.DuckDBPyConnection,
+    plans: list[FilePlan],
+    summary: IngestSummary,
+    batch_bytes: int,
+    commit_bytes: int,
+    progress: bool | None,
+) -> None:
+    """Parse batches of files; commit after every ``commit_bytes`` and at the end.
+
+    A batch is read and split in a helper thread while DuckDB parses the previous one. A crash
+    or Ctrl-C rolls back the uncommitted batches only: every file is either as before or fully
+    updated, its files-table row included.
+    """
+    total = sum(max(0, p.size - p.offset) for p in plans)
+    show = _show_progress(progress)
+    bar = None
+    if show and plans:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit="B", unit_scale=True, desc="ingest", file=sys.stderr)
+    pending: list[tuple[_Prepared, list[dict]]] = []
+    since_commit = 0
+    in_tx = False
+    batches = _batches(plans, batch_bytes)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(_prepare, batches[0]) if batches else None
+        try:
+            for i in range(len(batches)):
+                prepared = future.result()
+                future = pool.submit(_prepare, batches[i + 1]) if i + 1 < len(batches) else None
+                if prepared.plans:
+                    if not in_tx:
+                        con.execute("BEGIN TRANSACTION")
+                        in_tx = True
+                    bad = _write_batch(con, prepared)
+                    pending.append((prepared, bad))
+                    since_commit += prepared.planned_bytes
+                # after _write_batch: a file DuckDB could not read may turn out unreadable
+                summary.unreadable += prepared.unreadable
+                if in_tx and (since_commit >= commit_bytes or future is None):
+                    con.execute("COMMIT")
+                    in_tx = False
+                    for done, bad in pending:
+                        _count(summary, done, bad)
+                    pending, since_commit = [], 0
+                if bar is not None:
+                    bar.update(prepared.planned_bytes)
+        except BaseException:
+            if in_tx:
+                con.execute("ROLLBACK")
+            if future is not None:
+                future.cancel()
+            raise
+        finally:
+            if bar is not None:
+                bar.close()
+
+
+def _show_progress(progress: bool | None) -> bool:
+    return sys.stderr.isatty() if progress is None else progress
+
+
+def _count(summary: IngestSummary, prepared: _Prepared, bad: list[dict]) -> None:
+    for plan in prepared.plans:
+        chunk = prepared.chunks[plan.file_id]
+        summary.lines += chunk.n_lines
+        summary.bytes += chunk.consumed
+        if plan.mode == "append":
+            summary.files_appended += 1
+        else:
+            summary.files_parsed += 1
+    summary.bad_lines += len(bad)
+    for row in bad:
+        if len(summary.bad_line_samples) < 20:
+            summary.bad_line_samples.append(row)
+
+
+def _write_batch(con: duckdb.DuckDBPyConnection, prepared: _Prepared) -> list[dict]:
+    """Replace/extend the rows of the batch's files inside the caller's transaction."""
+    plans = prepared.plans
+    append_ids = [p.file_id for p in plans if p.mode == "append"]
+    bases = (
+        dict(
+            con.execute(
+                "SELECT file_id, max(ordinal) + 1 FROM messages "
+                f"WHERE list_contains({store.int_list(append_ids)}, file_id) GROUP BY file_id"
+            ).fetchall()
+        )
+        if append_ids
+        else {}
+    )
+    bad: list[dict] = []
+    for agent, parser in PARSERS.items():
+        group = [p for p in plans if p.spec.agent == agent]
+        if group:
+            bad += _parse_group(con, prepared, group, bases, parser)
+    _upsert_files(con, prepared.plans, prepared.chunks, bad)
+    store.set_meta(con, "derived_stale", "1")
+    return bad
+
+
+def _parse_group(
+    con: duckdb.DuckDBPyConnection,
+    prepared: _Prepared,
+    plans: list[FilePlan],
+    bases: dict[int, int],
+    parser: str,
+) -> list[dict]:
+    """Parse one agent's files of a batch: those DuckDB reads, then those read in Python
+    (including any DuckDB could not read: not UTF-8, or gone since)."""
+    chunks = prepared.chunks
+    in_python = [p for p in plans if chunks[p.file_id] is not None]
+    by_duckdb = [p for p in plans if chunks[p.file_id] is None]
+    bad: list[dict] = []
+    if by_duckdb:
+        native.lines_view(con, by_duckdb)
+        bad += _parse(
+            con,
+            by_duckdb,
+            chunks,
+            bases,
+            parser,
+            after_parse=lambda: chunks.update(native.settle(con, by_duckdb)),
+        )
+        for plan in by_duckdb:
+            if chunks[plan.file_id] is not None:
+                plan.size = chunks[plan.file_id].size
+                continue
+            chunk = _read(plan, prepared.unreadable)
+            if chunk is None:
+                prepared.plans.remove(plan)
+            else:
+                chunks[plan.file_id] = chunk
+                in_python.append(plan)
+    if in_python:
+        import pyarrow as pa  # only here: see lines.schema
+
+        batches = [chunks[p.file_id].to_arrow() for p in in_python]
+        con.register("python_lines", pa.Table.from_batches(batches, schema=lines.schema()))
+        del batches
+        try:
+            con.execute(
+                "CREATE OR REPLACE TEMP VIEW raw_lines AS "
+                "SELECT *, NULL::BIGINT AS read_size FROM python_lines"
+            )
+            bad += _parse(
+                con,
+                in_python,
+                chunks,
+                bases,
+                parser,
+                after_parse=lambda: con.unregister("python_lines"),
+            )
+        finally:
+            con.unregister("python_lines")
+    return sorted(bad, key=lambda row: (row["file_id"], row["line_no"]))
+
+
+def _parse(
+    con: duckdb.DuckDBPyConnection,
+    plans: list[FilePlan],
+    chunks: dict[int, lines.Chunk | native.Read | None],
+    bases: dict[int, int],
+    parser: str,
+    *,
+    after_parse: Callable[[], None],
+) -> list[dict]:
+    """Parse the view ``raw_lines`` of ``plans`` once into a temp table, call ``after_parse``
+    (which releases the lines, and for files DuckDB read puts what it read in ``chunks``), write
+    every table from the temp table, and return the bad lines."""
+    store.temp_table(
+        con,
+        "batch_files",
+        [("file_id", "INTEGER"), ("session_id", "VARCHAR"), ("ordinal_base", "BIGINT")],
+        [(p.file_id, p.spec.session_id, bases.get(p.file_id, 0)) for p in plans],
+    )
+    try:
+        # parse once into a temp table (flat columns), then write every table from it
+        con.execute("CREATE OR REPLACE TEMP TABLE parsed AS " + sql_text(parser + "_parse"))
+        con.execute("DROP VIEW raw_lines")
+        after_parse()
+        # a file read again in full replaces its rows (one DuckDB could not read keeps them
+        # until it is read in Python)
+        full_ids = [p.file_id for p in plans if p.mode == "full" and chunks[p.file_id] is not None]
+        if full_ids:
+            for table in ("messages", "tool_uses", "tool_results", "usage_events", "bad_lines"):
+                con.execute(
+                    f"DELETE FROM {table} WHERE list_contains({store.int_list(full_ids)}, file_id)"
+                )
+        with store.threads(con, 1):
+            con.execute(sql_text(parser))
+        verdicts = con.execute(
+            "SELECT file_id, line_no, byte_offset, kind FROM parsed_bad ORDER BY file_id, line_no"
+        ).fetchall()
+    finally:
+        con.execute("DROP TABLE IF EXISTS parsed")
+        con.execute("DROP TABLE IF EXISTS batch_files")
+    paths = {p.file_id: p.spec.path for p in plans}
+    bad = []
+    for file_id, line_no, byte_offset, kind in verdicts:
+        line = chunks[file_id].line_bytes(line_no)
+        bad.append(
+            {
+                "file_id": file_id,
+                "path": paths[file_id],
+                "line_no": line_no,
+                "byte_offset": byte_offset,
+                "reason": lines.describe_bad(kind, line),
+                "excerpt": lines.excerpt(line),
+            }
+        )
+    if bad:
+        store.temp_table(
+            con,
+            "new_bad_lines",
+            [
+                ("file_id", "INTEGER"),
+                ("line_no", "BIGINT"),
+                ("byte_offset", "BIGINT"),
+                ("reason", "VARCHAR"),
+                ("excerpt", "VARCHAR"),
+            ],
+            [
+                (r["file_id"], r["line_no"], r["byte_offset"], r["reason"], r["excerpt"])
+                for r in bad
+            ],
+        )
+        con.execute("INSERT INTO bad_lines BY NAME SELECT * FROM new_bad_lines")
+        con.execute("DROP TABLE new_bad_lines")
+    return bad
+
+
+def _upsert_files(
+    con: duckdb.DuckDBPyConnection,
+    plans: list[FilePlan],
+    chunks: dict[int, lines.Chunk | native.Read],
+    bad: list[dict],
+) -> None:
+    bad_per_file: dict[int, int] = {}
+    for row in bad:
+        bad_per_file[row["file_id"]] = bad_per_file.get(row["file_id"], 0) + 1
+    rows = []
+    for plan in plans:
+        chunk = chunks[plan.file_id]
+        prev = plan.prev or {}
+        appended = plan.mode == "append"
+        consumed = plan.offset + chunk.consumed
+        spec = plan.spec
+        rows.append(
+            {
+                "file_id": plan.file_id,
+                "path": spec.path,
+                "agent": spec.agent,
+                "user_name": spec.user,
+                "kind": spec.kind,
+                "session_id": spec.session_id,
+                "parent_session_id": spec.parent_session_id,
+                "agent_id": spec.agent_id,
+                "project_dir": spec.project_dir,
+                "meta_agent_type": spec.meta_agent_type,
+                "meta_description": spec.meta_description,
+                "size_bytes": plan.size,
+                "mtime_us": plan.mtime_us,
+                "bytes_consumed": consumed,
+                "lines": (prev.get("lines", 0) if appended else 0) + chunk.n_lines,
+                "bad_lines": (prev.get("bad_lines", 0) if appended else 0)
+                + bad_per_file.get(plan.file_id, 0),
+                "pending_bytes": chunk.pending,
+                "tail_hash": planning.fingerprint(spec.path, consumed, chunk) if consumed else None,
+                "parser_version": config.PARSER_VERSION,
+            }
+        )
+    store.temp_table(
+        con, "batch_file_rows", _FILE_COLUMNS, [[row[c] for c, _ in _FILE_COLUMNS] for row in rows]
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE batch_first_seen AS
+        SELECT file_id, first_ingested_at FROM files
+        WHERE file_id IN (SELECT file_id FROM batch_file_rows);
+        DELETE FROM files WHERE file_id IN (SELECT file_id FROM batch_file_rows);
+        INSERT INTO files BY NAME
+        SELECT b.*, now() AS ingested_at,
+            coalesce(k.first_ingested_at, now()) AS first_ingested_at,
+            false AS missing, NULL::TIMESTAMPTZ AS missing_since
+        FROM batch_file_rows b LEFT JOIN batch_first_seen k USING (file_id);
+        DROP TABLE batch_file_rows;
+        """
+    )
+
+
+#: The columns of ``files`` that the loader writes, as (name, type).
+_FILE_COLUMNS = [
+    ("file_id", "INTEGER"),
+    ("path", "VARCHAR"),
+    ("agent", "VARCHAR"),
+    ("user_name", "VARCHAR"),
+    ("kind", "VARCHAR"),
+    ("session_id", "VARCHAR"),
+    ("parent_session_id", "VARCHAR"),
+    ("agent_id", "VARCHAR"),
+    ("project_dir", "VARCHAR"),
+    ("meta_agent_type", "VARCHAR"),
+    ("meta_description", "VARCHAR"),
+    ("size_bytes", "BIGINT"),
+    ("mtime_us", "BIGINT"),
+    ("bytes_consumed", "BIGINT"),
+    ("lines", "BIGINT"),
+    ("bad_lines", "BIGINT"),
+    ("pending_bytes", "BIGINT"),
+    ("tail_hash", "VARCHAR"),
+    ("parser_version", "INTEGER"),
+]
+
+
+def _stale(con: duckdb.DuckDBPyConnection) -> bool:
+    return store.get_meta(con, "derived_stale") == "1"
+
+
+REBUILD_STEPS = (
+    "rebuild_responses",
+    "rebuild_tool_errors",
+    "rebuild_retry_loops",
+    "rebuild_sessions",
+)
+
+
+def rebuild(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute the derived tables (deduplicated API responses, categorised tool errors, retry
+    loops, sessions with their signals) in one transaction."""
+    from workbench.models import friction  # compiles its rules: only when there is work to do
+
+    friction.install(con)
+    con.execute(f"SET VARIABLE active_gap = {float(config.ACTIVE_GAP_SECONDS)}")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for step in REBUILD_STEPS:
+            con.execute(sql_text(step).replace("{rule_case}", friction.rule_case()))
+        store.set_meta(con, "derived_stale", "0")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.execute("DROP TABLE IF EXISTS chosen_responses")
+
+
+def _finish_summary(
+    con: duckdb.DuckDBPyConnection, plans: list[FilePlan], summary: IngestSummary
+) -> None:
+    ids = [p.file_id for p in plans]
+    if ids:
+        summary.sessions = con.execute(
+            f"SELECT count(*) FROM sessions WHERE list_contains({store.int_list(ids)}, file_id)"
+        ).fetchone()[0]
+        summary.pending_lines = con.execute(
+            "SELECT count(*) FROM files WHERE pending_bytes > 0 "
+            f"AND list_contains({store.int_list(ids)}, file_id)"
+        ).fetchone()[0]
+    row = con.execute(
+        """
+        SELECT (SELECT count(*) FROM files), (SELECT count(*) FROM sessions),
+               (SELECT count(*) FROM messages), (SELECT count(*) FROM bad_lines),
+               -- written by the last rebuild (rebuild_responses.sql)
+               coalesce((SELECT value::BIGINT FROM meta WHERE key = 'api_responses'), 0),
+               coalesce((SELECT value::HUGEINT FROM meta WHERE key = 'api_response_tokens'), 0),
+               (SELECT count(*) FROM tool_results WHERE is_error),
+               (SELECT count(*) FROM files WHERE missing)
+        """
+    ).fetchone()
+    keys = [
+        "files",
+        "sessions",
+        "messages",
+        "bad_lines",
+        "api_responses",
+        "tokens",
+        "tool_errors",
+        "files_missing",
+    ]
+    summary.totals = dict(zip(keys, row))

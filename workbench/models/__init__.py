@@ -1,0 +1,1 @@
+"""The marts built from the raw tables (SQL models), with the rules they apply: prices, friction."""

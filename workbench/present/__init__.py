@@ -1,0 +1,1 @@
+"""Values into text tables, JSON, HTML, charts and widgets."""

@@ -1,0 +1,307 @@
+"""The session browser: filters, a sortable list, and the selected session's transcript.
+
+Interactive (JupyterLab): ipywidgets for every filter (user, project, agent, model, date range,
+errors only, outcome, grade, free text), a sort control, a list of sessions, and below it the
+selected transcript with tool errors highlighted, a "next error" button and a way into
+subagents and back. Headless (``workbench report``, or ``WORKBENCH_HEADLESS=1``): a static,
+escaped HTML table of the filtered sessions instead of widgets.
+
+Every number comes from :func:`workbench.query.signals.listing`; the transcript from
+:mod:`workbench.query.transcript` and :mod:`workbench.present.render`.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo
+
+from ibis import _
+
+from workbench.core import redact as redaction
+from workbench.present import render, textout
+from workbench.query import signals, tables, transcript
+
+SORTS = {
+    "newest first": "started_at:desc",
+    "oldest first": "started_at:asc",
+    "most active": "active_seconds:desc",
+    "most tool calls": "tool_calls:desc",
+    "most errors": "tool_errors:desc",
+    "most expensive": "cost:desc",
+    "user": "user:asc",
+    "model": "model:asc",
+}
+OUTCOMES = ("completed", "abandoned", "errored", "unknown")
+GRADES = ("A", "B", "C", "D", "F")
+#: Events shown before the current error when jumping to it.
+CONTEXT_EVENTS = 6
+
+
+def headless() -> bool:
+    """True when running without a live front end (``workbench report`` sets the variable)."""
+    return os.environ.get("WORKBENCH_HEADLESS", "") not in ("", "0")
+
+
+class SessionBrowser:
+    """Filters, list and transcript; ``widget`` is the ipywidgets tree to display."""
+
+    def __init__(
+        self, con, *, tz: str = "UTC", redact: bool = True, page_size: int = 200, **filters
+    ):
+        import ipywidgets as w
+
+        self.con, self.tz, self.redact, self.page_size = con, tz, redact, page_size
+        self.base_filters = filters
+        s = tables.sessions(con)
+        options = {
+            col: sorted(
+                v
+                for v in s.select(col).distinct().to_pyarrow().column(0).to_pylist()
+                if v is not None
+            )
+            for col in ("user_name", "project", "agent", "primary_model")
+        }
+        layout = w.Layout(width="auto")
+        self.users = w.SelectMultiple(
+            options=options["user_name"], description="users", rows=4, layout=layout
+        )
+        self.projects = w.SelectMultiple(
+            options=options["project"], description="projects", rows=4, layout=layout
+        )
+        self.agents = w.SelectMultiple(
+            options=options["agent"], description="agents", rows=3, layout=layout
+        )
+        self.models = w.SelectMultiple(
+            options=options["primary_model"], description="models", rows=4, layout=layout
+        )
+        self.since = w.DatePicker(description="from")
+        self.until = w.DatePicker(description="to")
+        self.errors_only = w.Checkbox(description="errors only", value=False)
+        self.outcomes = w.SelectMultiple(options=OUTCOMES, description="outcome", rows=4)
+        self.grades = w.SelectMultiple(options=GRADES, description="grade", rows=5)
+        self.text = w.Text(description="search", placeholder="id, file or first prompt")
+        self.sort = w.Dropdown(options=list(SORTS), value="newest first", description="sort")
+        self.status = w.HTML()
+        self.list = w.Select(options=[], rows=14, layout=w.Layout(width="100%"))
+        self.next_error_button = w.Button(description="next error", icon="arrow-down")
+        self.back_button = w.Button(description="back to parent", disabled=True)
+        self.subagents = w.Dropdown(options=[], description="subagents")
+        self.view = w.HTML()
+        for control in (
+            self.users,
+            self.projects,
+            self.agents,
+            self.models,
+            self.since,
+            self.until,
+            self.errors_only,
+            self.outcomes,
+            self.grades,
+            self.text,
+            self.sort,
+        ):
+            control.observe(lambda _change: self.refresh(), names="value")
+        self.list.observe(lambda change: self.open(change["new"]), names="value")
+        self.next_error_button.on_click(lambda _b: self.next_error())
+        self.back_button.on_click(lambda _b: self.back())
+        self.subagents.observe(
+            lambda change: change["new"] and self.open(change["new"], from_parent=True),
+            names="value",
+        )
+        self.rows: list[dict] = []
+        self.current: transcript.Transcript | None = None
+        self.error_index = -1
+        self.trail: list[str] = []
+        self.widget = w.VBox(
+            [
+                w.HBox([self.users, self.projects, self.agents, self.models]),
+                w.HBox([self.since, self.until, self.errors_only, self.text]),
+                w.HBox([self.outcomes, self.grades, self.sort]),
+                self.status,
+                self.list,
+                w.HBox([self.next_error_button, self.subagents, self.back_button]),
+                self.view,
+            ]
+        )
+        self.refresh()
+
+    # ---- filtering ----------------------------------------------------------------------
+    def filters(self) -> dict:
+        """The listing arguments the widgets currently select."""
+        f = dict(self.base_filters)
+        f.update(
+            users=list(self.users.value) or f.get("users", ()),
+            projects=list(self.projects.value) or f.get("projects", ()),
+            agents=list(self.agents.value) or f.get("agents", ()),
+            models=list(self.models.value),
+            errors_only=self.errors_only.value,
+            outcomes=list(self.outcomes.value),
+            grades=list(self.grades.value),
+            q=self.text.value.strip() or None,
+            sort=SORTS[self.sort.value],
+            limit=self.page_size,
+        )
+        zone = ZoneInfo(self.tz)
+        if self.since.value:
+            f["since"] = datetime.combine(self.since.value, time(), zone).astimezone(timezone.utc)
+        if self.until.value:
+            end = date.fromordinal(self.until.value.toordinal() + 1)
+            f["until"] = datetime.combine(end, time(), zone).astimezone(timezone.utc)
+        return f
+
+    def refresh(self) -> None:
+        """Re-run the listing with the current filters."""
+        data = signals.listing(self.con, **self.filters())
+        self.rows = data["rows"]
+        shown = len(self.rows)
+        more = f" (showing the first {shown})" if data["total"] > shown else ""
+        self.status.value = f"<b>{data['total']:,}</b> sessions{more}"
+        self.list.options = [(self._label(r), r["session_id"]) for r in self.rows]
+
+    def _label(self, r: dict) -> str:
+        mark = "!" if r["tool_errors"] else " "
+        cost = textout.money(r["cost_usd"]) if r["cost_usd"] is not None else "-"
+        prompt = " ".join((r["first_prompt"] or "").split())[:60]
+        if self.redact:
+            prompt = redaction.redact(prompt)
+        return (
+            f"{mark} {textout.local(r['started_at'], self.tz)}  {r['user_name']:<10} "
+            f"{(r['project'] or '-'):<14} {r['tool_errors']:>3} err  {cost:>8}  "
+            f"{r['health_grade']}  {prompt}"
+        )
+
+    # ---- the transcript -----------------------------------------------------------------
+    def open(self, session_id: str | None, *, from_parent: bool = False) -> None:
+        """Show a session's transcript (subagents: reachable below, and back again)."""
+        if not session_id:
+            return
+        if from_parent and self.current is not None:
+            self.trail.append(self.current.session["session_id"])
+        elif not from_parent:
+            self.trail = []
+        self.current = transcript.load(self.con, session_id, depth=0)
+        self.error_index = -1
+        subs = (
+            tables.sessions(self.con)
+            .filter(_.parent_session_id == session_id)
+            .order_by("started_at")
+            .select("session_id", "agent_type")
+            .to_pyarrow()
+            .to_pylist()
+        )
+        self.subagents.options = [("", None)] + [
+            (f"{s['session_id']} ({s['agent_type'] or '?'})", s["session_id"]) for s in subs
+        ]
+        self.back_button.disabled = not self.trail
+        self._show(0)
+
+    def error_positions(self) -> list[int]:
+        """Indexes (in the current transcript's events) of the failed tool results."""
+        if self.current is None:
+            return []
+        return [
+            i for i, e in enumerate(self.current.events) if e.kind == "tool_result" and e.is_error
+        ]
+
+    def next_error(self) -> int | None:
+        """Jump to the next tool error (wrapping around); returns its event index."""
+        errors = self.error_positions()
+        if not errors:
+            self.view.value = self._banner("No tool errors in this session.") + self.view.value
+            return None
+        self.error_index = (self.error_index + 1) % len(errors)
+        at = errors[self.error_index]
+        self._show(
+            max(0, at - CONTEXT_EVENTS), note=f"Error {self.error_index + 1} of {len(errors)}"
+        )
+        return at
+
+    def back(self) -> None:
+        """Return to the session that spawned the current subagent."""
+        if self.trail:
+            parent = self.trail.pop()
+            self.open(parent, from_parent=False)
+            self.trail = list(self.trail)
+
+    def _show(self, start: int, note: str = "") -> None:
+        t = self.current
+        view = transcript.Transcript(t.session, t.events[start:])
+        head = self._banner(
+            note or f"{len(t.events)} events, {len(self.error_positions())} tool errors"
+        )
+        self.view.value = head + render.html(view, redact=self.redact)
+
+    @staticmethod
+    def _banner(text: str) -> str:
+        return f'<div style="margin:.4em 0;color:#374151">{html.escape(text)}</div>'
+
+
+def static_table(con, *, tz: str = "UTC", redact: bool = True, limit: int = 200, **filters) -> str:
+    """The filtered sessions as one escaped HTML table (for headless reports)."""
+    data = signals.listing(con, limit=limit, **filters)
+    esc = lambda v: redaction.escape(v, redact=redact)  # noqa: E731
+    head = (
+        "when",
+        "user",
+        "project",
+        "agent",
+        "active",
+        "tools",
+        "errors",
+        "cost",
+        "model",
+        "outcome",
+        "grade",
+        "first prompt",
+        "session",
+    )
+    rows = []
+    for r in data["rows"]:
+        cls = ' class="err"' if r["tool_errors"] else ""
+        cells = (
+            textout.local(r["started_at"], tz),
+            r["user_name"],
+            r["project"],
+            r["agent"],
+            textout.duration(r["active_seconds"]),
+            r["tool_calls"],
+            r["tool_errors"],
+            textout.money(r["cost_usd"]) if r["cost_usd"] is not None else "-",
+            r["primary_model"],
+            r["outcome"],
+            r["health_grade"],
+            " ".join((r["first_prompt"] or "").split())[:100],
+            r["session_id"],
+        )
+        rows.append(f"<tr{cls}>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
+    more = (
+        f"<p>Showing {len(data['rows'])} of {data['total']:,} sessions.</p>"
+        if data["total"] > len(data["rows"])
+        else f"<p>{data['total']:,} sessions.</p>"
+    )
+    style = (
+        "<style>.wb-sessions{border-collapse:collapse;font:13px system-ui,sans-serif}"
+        ".wb-sessions td,.wb-sessions th{padding:2px 8px;border-bottom:1px solid #e5e7eb;"
+        "text-align:left;vertical-align:top}.wb-sessions tr.err td:first-child"
+        "{border-left:3px solid #dc2626}</style>"
+    )
+    return (
+        style
+        + more
+        + '<table class="wb-sessions"><thead><tr>'
+        + "".join(f"<th>{h}</th>" for h in head)
+        + "</tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+    )
+
+
+def show(con, *, tz: str = "UTC", redact: bool = True, **filters):
+    """The browser widget, or the static table when headless (what the notebook displays)."""
+    from IPython.display import HTML
+
+    if headless():
+        return HTML(static_table(con, tz=tz, redact=redact, **filters))
+    return SessionBrowser(con, tz=tz, redact=redact, **filters).widget

@@ -1,0 +1,1 @@
+"""Questions over the marts as plain Python values: tokens, sessions, friction, search."""

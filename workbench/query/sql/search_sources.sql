@@ -1,0 +1,13 @@
+-- Every searchable text with where it came from: prompts and replies, thinking, tool inputs,
+-- tool outputs. workbench.query.search filters it with an RE2 pattern.
+SELECT session_id, ordinal, type AS kind, NULL::VARCHAR AS tool_name, ts, text AS body
+FROM messages WHERE text IS NOT NULL
+UNION ALL
+SELECT session_id, ordinal, 'thinking', NULL, ts, thinking
+FROM messages WHERE thinking IS NOT NULL
+UNION ALL
+SELECT session_id, ordinal, 'tool_input', name, ts, input_json
+FROM tool_uses
+UNION ALL
+SELECT session_id, ordinal, 'tool_output', NULL, ts, result_text
+FROM tool_results WHERE result_text IS NOT NULL

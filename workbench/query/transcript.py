@@ -1,0 +1,268 @@
+"""One session's transcript as ordered events: text, thinking, tool calls and their results.
+
+``events()`` reads the database (never the JSONL, which may be gone) and returns plain Python
+objects in transcript order; ``render`` turns them into terminal text, Markdown or HTML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ibis import _
+
+from workbench.query import signals, tables
+
+
+@dataclass
+class Event:
+    """One thing that happened: ``kind`` is user, assistant, thinking, system, tool_use or
+    tool_result."""
+
+    ordinal: int
+    kind: str
+    ts: datetime | None
+    text: str = ""
+    tool_name: str | None = None
+    tool_use_id: str | None = None
+    input_json: str | None = None
+    is_error: bool = False
+    category: str | None = None
+    result_length: int = 0
+    agent_id: str | None = None  # the subagent a Task/Agent result ran
+    is_meta: bool = False
+    subagent: Transcript | None = None
+
+
+@dataclass
+class Transcript:
+    session: dict
+    events: list[Event] = field(default_factory=list)
+
+
+def failed_calls(events: list[Event]) -> list[Event]:
+    """Only the failed tool calls: each call and its error result, in order."""
+    failed = {e.tool_use_id for e in events if e.kind == "tool_result" and e.is_error}
+    return [e for e in events if e.kind in ("tool_use", "tool_result") and e.tool_use_id in failed]
+
+
+def as_dict(t: Transcript, *, errors_only: bool = False) -> dict:
+    """The transcript as plain data (``sessions show --json``); subagents nest."""
+    events = t.events
+    if errors_only:
+        events = failed_calls(events)
+    out = []
+    for e in events:
+        d = {k: v for k, v in vars(e).items() if k != "subagent" and v not in (None, "", False)}
+        d["ordinal"], d["kind"] = e.ordinal, e.kind
+        if e.subagent is not None and not errors_only:
+            d["subagent"] = as_dict(e.subagent)
+        out.append(d)
+    return {"session": t.session, "events": out}
+
+
+def messages(con, session_id: str):
+    """The session's messages as a lazy Ibis table ordered by ordinal."""
+    return con.table("messages").filter(_.session_id == session_id).order_by("ordinal")
+
+
+def tool_calls(con, session_id: str):
+    """The session's tool calls with result, error flag and friction category (lazy)."""
+    c = con.table("tool_calls").filter(_.session_id == session_id)
+    e = con.table("tool_errors").filter(_.session_id == session_id)
+    j = c.left_join(e, [c.ordinal == e.ordinal, c.block_index == e.block_index])
+    return j.select(
+        c.ordinal,
+        c.block_index,
+        c.tool_use_id,
+        tool_name=c.name,
+        input_json=c.input_json,
+        ts=c.ts,
+        result_text=c.result_text,
+        result_length=c.result_length,
+        is_error=e.category.notnull(),
+        category=e.category,
+        result_ordinal=c.result_ordinal,
+        agent_id=c.result_agent_id,
+    ).order_by(["ordinal", "block_index"])
+
+
+def load(con, session_id: str, *, depth: int | None = 0) -> Transcript:
+    """The transcript of ``session_id`` (id or unambiguous prefix); ``depth`` levels of
+    subagents are attached to the call that spawned them (``None``: all levels)."""
+    sid = signals.resolve_id(con, session_id)
+    session = tables.sessions(con).filter(_.session_id == sid).to_pyarrow().to_pylist()[0]
+    msgs = (
+        messages(con, sid)
+        .select(
+            "ordinal",
+            "type",
+            "subtype",
+            "text",
+            "thinking",
+            "ts",
+            "is_meta",
+            "is_api_error",
+            "is_compact_summary",
+        )
+        .to_pyarrow()
+        .to_pylist()
+    )
+    calls = tool_calls(con, sid).to_pyarrow().to_pylist()
+    by_ordinal: dict[int, list[dict]] = {}
+    results: dict[int, list[dict]] = {}
+    for c in calls:
+        by_ordinal.setdefault(c["ordinal"], []).append(c)
+        if c["result_ordinal"] is not None:
+            results.setdefault(c["result_ordinal"], []).append(c)
+    t = Transcript(session)
+    for m in msgs:
+        o, ts = m["ordinal"], m["ts"]
+        if m["thinking"]:
+            t.events.append(Event(o, "thinking", ts, m["thinking"]))
+        if m["text"] and not (m["type"] == "user" and o in results):
+            kind = m["type"] if m["type"] in ("user", "assistant") else "system"
+            if m["is_api_error"] or m["is_compact_summary"]:
+                kind = "system"
+            t.events.append(Event(o, kind, ts, m["text"], is_meta=m["is_meta"]))
+        elif m["type"] == "system" and m["subtype"] and not m["text"]:
+            t.events.append(Event(o, "system", ts, f"({m['subtype']})"))
+        for c in by_ordinal.get(o, []):
+            t.events.append(
+                Event(
+                    o,
+                    "tool_use",
+                    c["ts"],
+                    tool_name=c["tool_name"],
+                    tool_use_id=c["tool_use_id"],
+                    input_json=c["input_json"],
+                )
+            )
+        for c in results.get(o, []):
+            t.events.append(
+                Event(
+                    o,
+                    "tool_result",
+                    ts,
+                    c["result_text"] or "",
+                    tool_name=c["tool_name"],
+                    tool_use_id=c["tool_use_id"],
+                    is_error=c["is_error"],
+                    category=c["category"],
+                    result_length=c["result_length"],
+                    agent_id=c["agent_id"],
+                )
+            )
+    if depth is None or depth > 0:
+        _attach_subagents(con, t, None if depth is None else depth - 1)
+    return t
+
+
+def _attach_subagents(con, t: Transcript, depth: int | None) -> None:
+    subs = (
+        tables.sessions(con)
+        .filter(_.parent_session_id == t.session["session_id"])
+        .order_by("started_at")
+        .select("session_id", "agent_id")
+        .to_pyarrow()
+        .to_pylist()
+    )
+    if not subs:
+        return
+    by_agent = {s["agent_id"]: s["session_id"] for s in subs}
+    placed: set[str] = set()
+    for e in t.events:
+        if e.kind == "tool_result" and e.agent_id in by_agent:
+            e.subagent = load(con, by_agent[e.agent_id], depth=depth)
+            placed.add(by_agent[e.agent_id])
+    for s in subs:  # subagents no result points at (e.g. 2.0 warm-up agents): at the end
+        if s["session_id"] not in placed:
+            t.events.append(
+                Event(
+                    t.events[-1].ordinal if t.events else 0,
+                    "subagent",
+                    None,
+                    subagent=load(con, s["session_id"], depth=depth),
+                )
+            )
+
+
+def message_window(
+    con, session_id: str, *, start: int | None = None, limit: int = 100, direction: str = "asc"
+) -> dict:
+    """Messages in agentsview's shape (ordinal, role, content, thinking_text, timestamp,
+    is_system, has_tool_use), ``limit`` of them from ordinal ``start`` going ``direction``."""
+    sid = signals.resolve_id(con, session_id)
+    m = messages(con, sid)
+    total = m.count().to_pyarrow().as_py()
+    if direction == "asc":
+        w = m.filter(m.ordinal >= (start or 0)).order_by("ordinal")
+    else:
+        w = m.filter(m.ordinal <= (total if start is None else start)).order_by(m.ordinal.desc())
+    rows = (
+        w.limit(limit)
+        .select(
+            "ordinal",
+            "role",
+            "type",
+            "is_meta",
+            "text",
+            "thinking",
+            "ts",
+            "tool_use_count",
+            "tool_result_count",
+        )
+        .to_pyarrow()
+        .to_pylist()
+    )
+    out = [
+        {
+            "ordinal": r["ordinal"],
+            "role": r["role"],
+            "content": r["text"] or "",
+            "thinking_text": r["thinking"],
+            "timestamp": r["ts"],
+            "is_system": r["type"] == "system" or r["is_meta"],
+            "has_tool_use": r["tool_use_count"] > 0,
+            "has_tool_result": r["tool_result_count"] > 0,
+        }
+        for r in rows
+    ]
+    nxt = None
+    if out:
+        last = out[-1]["ordinal"]
+        nxt = (
+            last + 1
+            if direction == "asc" and last + 1 < total
+            else (last - 1 if direction == "desc" and last > 0 else None)
+        )
+    return {
+        "session_id": sid,
+        "total": total,
+        "direction": direction,
+        "messages": out,
+        "next_from": nxt,
+    }
+
+
+def tool_call_list(con, session_id: str) -> dict:
+    """The session's tool calls flattened (ordinal, tool_use_id, tool_name, category,
+    input_json, is_error, result_length, timestamp)."""
+    sid = signals.resolve_id(con, session_id)
+    rows = tool_calls(con, sid).to_pyarrow().to_pylist()
+    return {
+        "session_id": sid,
+        "tool_calls": [
+            {
+                "ordinal": r["ordinal"],
+                "tool_use_id": r["tool_use_id"],
+                "tool_name": r["tool_name"],
+                "category": r["category"],
+                "input_json": r["input_json"],
+                "is_error": r["is_error"],
+                "result_length": r["result_length"],
+                "timestamp": r["ts"],
+            }
+            for r in rows
+        ],
+    }
