@@ -52,6 +52,32 @@ def filter_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def reader(p: argparse.ArgumentParser, data, present=None) -> None:
+    """Make ``p`` a read command. ``data(args, con) -> dict`` computes what ``--json`` prints
+    (the HTTP server returns the same dict); ``present(args, data)`` prints it for a person."""
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=run_reader, data=data, present=present)
+
+
+def open_reader(db: Path | None):
+    """The read connection every read command's ``data`` function gets."""
+    from workbench.query import tables
+
+    return tables.connect(db)
+
+
+def run_reader(args: argparse.Namespace) -> int:
+    """Compute a read command's data, then print it as JSON or for a person."""
+    from workbench.present import textout
+
+    data = args.data(args, open_reader(args.db))
+    if args.json or args.present is None:
+        textout.print_json(data)
+    else:
+        args.present(args, data)
+    return EXIT_OK
+
+
 def filters(args: argparse.Namespace) -> dict:
     """The common filters as keyword arguments for the query functions."""
     tz = resolve_timezone(args.timezone)

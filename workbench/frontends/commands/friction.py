@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from workbench.frontends.commands.common import EXIT_OK, db_arg, dedent, filter_args, filters
+from workbench.frontends.commands.common import db_arg, dedent, filter_args, filters, reader
 from workbench.present import textout
 from workbench.query.periods import parse_when
 
@@ -39,28 +39,18 @@ examples:
         action="store_false",
         help="show excerpts without redacting secrets",
     )
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_friction)
+    reader(p, friction_data, lambda args, data: print(describe(data)))
 
 
-def cmd_friction(args: argparse.Namespace) -> int:
-    from workbench.query import friction_report, tables
+def friction_data(args: argparse.Namespace, con) -> dict:
+    from workbench.query import friction_report
 
     kwargs = filters(args)
     tz = kwargs.pop("tz")
     compare_at = parse_when(args.compare_at, tz) if args.compare_at else None
-    data = friction_report.report(
-        tables.connect(args.db),
-        compare_at=compare_at,
-        examples=args.examples,
-        redact=args.redact,
-        **kwargs,
+    return friction_report.report(
+        con, compare_at=compare_at, examples=args.examples, redact=args.redact, **kwargs
     )
-    if args.json:
-        textout.print_json(data)
-        return EXIT_OK
-    print(describe(data))
-    return EXIT_OK
 
 
 def describe(d: dict) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from workbench.frontends.commands.common import EXIT_OK, db_arg, dedent, filter_args, filters
+from workbench.frontends.commands.common import db_arg, dedent, filter_args, filters, reader
 from workbench.present import textout
 
 
@@ -30,26 +30,26 @@ examples:
     p.add_argument("--limit", type=int, default=20, help="hits to show (default 20)")
     db_arg(p)
     filter_args(p)
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_search)
+    reader(p, search_data, present)
 
 
-def cmd_search(args: argparse.Namespace) -> int:
-    from workbench.query import search, tables
+def search_data(args: argparse.Namespace, con) -> dict:
+    from workbench.query import search
 
     kwargs = filters(args)
-    tz = kwargs.pop("tz")
-    data = search.search(
-        tables.connect(args.db),
+    kwargs.pop("tz")
+    return search.search(
+        con,
         args.text,
         regex=args.regex,
         case_sensitive=args.case_sensitive,
         limit=args.limit,
         **kwargs,
     )
-    if args.json:
-        textout.print_json(data)
-        return EXIT_OK
+
+
+def present(args: argparse.Namespace, data: dict) -> None:
+    tz = filters(args)["tz"]
     print(
         textout.table(
             ["session", "#", "where", "when", "user", "snippet"],
@@ -73,4 +73,3 @@ def cmd_search(args: argparse.Namespace) -> int:
         f"{shown} of {data['total']:,} hits"
         + (" (--limit to see more)" if data["total"] > shown else "")
     )
-    return EXIT_OK

@@ -12,6 +12,8 @@ from workbench.frontends.commands.common import (
     dedent,
     filter_args,
     filters,
+    open_reader,
+    reader,
 )
 from workbench.present import textout
 from workbench.query.periods import UsageError
@@ -73,8 +75,7 @@ examples:
     )
     ls.add_argument("--limit", type=int, default=50, help="rows per page (default 50, max 500)")
     ls.add_argument("--offset", type=int, default=0, help="rows to skip (for the next page)")
-    ls.add_argument("--json", action="store_true", help="print JSON")
-    ls.set_defaults(func=cmd_list)
+    reader(ls, list_data, present_list)
 
     _for_id(
         ssub,
@@ -82,7 +83,8 @@ examples:
         help="one session with every signal",
         description="Metadata and signals of one session: time, counters, "
         "tokens, outcome, health score with its penalties.",
-        func=cmd_get,
+        data=get_data,
+        present=lambda args, row: print(describe_session(row)),
     )
 
     sh = _for_id(
@@ -93,6 +95,7 @@ examples:
         "TOOL_RESULT with [ERROR category] marks.",
         func=cmd_show,
     )
+    sh.add_argument("--json", action="store_true", help="print JSON")
     sh.add_argument("--errors", action="store_true", help="only failed calls and their inputs")
     sh.add_argument("--full", action="store_true", help="do not shorten long results")
     sh.add_argument(
@@ -109,7 +112,8 @@ examples:
         help="a window of messages (JSON like agentsview's API)",
         description="Messages with ordinal, role, content, thinking_text, "
         "timestamp, is_system, has_tool_use.",
-        func=cmd_messages,
+        data=messages_data,
+        present=present_messages,
     )
     ms.add_argument(
         "--from",
@@ -128,7 +132,8 @@ examples:
         help="the session's tool calls, flattened",
         description="Tool calls with ordinal, tool_use_id, tool_name, "
         "category, input_json, is_error, result_length.",
-        func=cmd_tool_calls,
+        data=tool_calls_data,
+        present=present_tool_calls,
     )
 
     ex = _for_id(
@@ -139,7 +144,6 @@ examples:
         "if it is gone from disk). --format md|html renders the transcript from "
         "the database, escaped and with secrets redacted.",
         func=cmd_export,
-        json=False,
     )
     ex.add_argument("--format", choices=["raw", "md", "html"], default="raw")
     ex.add_argument(
@@ -161,19 +165,13 @@ examples:
     )
     db_arg(k)
     filter_args(k)
-    k.add_argument("--json", action="store_true", help="print JSON")
-    k.set_defaults(func=cmd_kpis)
+    reader(k, kpis_data, present_kpis)
 
 
-def cmd_get(args: argparse.Namespace) -> int:
-    from workbench.query import signals, tables
+def get_data(args: argparse.Namespace, con) -> dict:
+    from workbench.query import signals
 
-    row = signals.get(tables.connect(args.db), args.session_id)
-    if args.json:
-        textout.print_json(row)
-        return EXIT_OK
-    print(describe_session(row))
-    return EXIT_OK
+    return signals.get(con, args.session_id)
 
 
 def describe_session(r: dict) -> str:
@@ -219,15 +217,15 @@ def describe_session(r: dict) -> str:
     return "\n".join(lines)
 
 
-def cmd_kpis(args: argparse.Namespace) -> int:
-    from workbench.query import signals, tables
+def kpis_data(args: argparse.Namespace, con) -> dict:
+    from workbench.query import signals
 
     kwargs = filters(args)
     kwargs.pop("tz")
-    data = signals.kpis(tables.connect(args.db), **kwargs)
-    if args.json:
-        textout.print_json(data)
-        return EXIT_OK
+    return signals.kpis(con, **kwargs)
+
+
+def present_kpis(args: argparse.Namespace, data: dict) -> None:
     rate = data["tool_error_rate"]
     print(
         textout.table(
@@ -245,17 +243,18 @@ def cmd_kpis(args: argparse.Namespace) -> int:
             right=range(6),
         )
     )
-    return EXIT_OK
 
 
-def _for_id(ssub, name: str, *, help: str, description: str, func, json: bool = True):
-    """A subcommand on one session: ``ID`` (or prefix), ``--db`` and usually ``--json``."""
+def _for_id(ssub, name: str, *, help: str, description: str, func=None, data=None, present=None):
+    """A subcommand on one session: ``ID`` (or prefix) and ``--db``; a read command (``--json``)
+    when given ``data``."""
     p = ssub.add_parser(name, help=help, description=description)
     p.add_argument("session_id", metavar="ID", help="session id or an unambiguous prefix")
     db_arg(p)
-    if json:
-        p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=func)
+    if data is not None:
+        reader(p, data, present)
+    else:
+        p.set_defaults(func=func)
     return p
 
 
@@ -281,13 +280,13 @@ def _short_model(model: str | None) -> str:
     return m
 
 
-def cmd_list(args: argparse.Namespace) -> int:
-    from workbench.query import signals, tables
+def list_data(args: argparse.Namespace, con) -> dict:
+    from workbench.query import signals
 
     kwargs = filters(args)
-    tz = kwargs.pop("tz")
-    data = signals.listing(
-        tables.connect(args.db),
+    kwargs.pop("tz")
+    return signals.listing(
+        con,
         models=args.model,
         errors_only=args.errors,
         min_tool_failures=args.min_tool_failures,
@@ -300,9 +299,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         offset=args.offset,
         **kwargs,
     )
-    if args.json:
-        textout.print_json(data)
-        return EXIT_OK
+
+
+def present_list(args: argparse.Namespace, data: dict) -> None:
+    tz = filters(args)["tz"]
     body = [
         [
             ("!" if r["tool_errors"] else " ") + r["session_id"][:8],
@@ -345,14 +345,13 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(line)
     else:
         print(f"No sessions match (of {data['total']:,}).")
-    return EXIT_OK
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     from workbench.present import render
-    from workbench.query import tables, transcript
+    from workbench.query import transcript
 
-    t = transcript.load(tables.connect(args.db), args.session_id, depth=args.depth)
+    t = transcript.load(open_reader(args.db), args.session_id, depth=args.depth)
     if args.json:
         textout.print_json(transcript.as_dict(t, errors_only=args.errors))
         return EXIT_OK
@@ -360,21 +359,17 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_messages(args: argparse.Namespace) -> int:
-    from workbench.query import tables, transcript
+def messages_data(args: argparse.Namespace, con) -> dict:
+    from workbench.query import transcript
 
     if args.limit < 1:
         raise UsageError("--limit must be at least 1")
-    data = transcript.message_window(
-        tables.connect(args.db),
-        args.session_id,
-        start=args.start,
-        limit=args.limit,
-        direction=args.direction,
+    return transcript.message_window(
+        con, args.session_id, start=args.start, limit=args.limit, direction=args.direction
     )
-    if args.json:
-        textout.print_json(data)
-        return EXIT_OK
+
+
+def present_messages(args: argparse.Namespace, data: dict) -> None:
     for m in data["messages"]:
         flag = " (system)" if m["is_system"] else ""
         print(
@@ -383,16 +378,15 @@ def cmd_messages(args: argparse.Namespace) -> int:
         )
     if data["next_from"] is not None:
         print(f"More: --from {data['next_from']} --direction {data['direction']}")
-    return EXIT_OK
 
 
-def cmd_tool_calls(args: argparse.Namespace) -> int:
-    from workbench.query import tables, transcript
+def tool_calls_data(args: argparse.Namespace, con) -> dict:
+    from workbench.query import transcript
 
-    data = transcript.tool_call_list(tables.connect(args.db), args.session_id)
-    if args.json:
-        textout.print_json(data)
-        return EXIT_OK
+    return transcript.tool_call_list(con, args.session_id)
+
+
+def present_tool_calls(args: argparse.Namespace, data: dict) -> None:
     print(
         textout.table(
             ["#", "tool", "error", "result", "input"],
@@ -410,16 +404,15 @@ def cmd_tool_calls(args: argparse.Namespace) -> int:
             max_width=120,
         )
     )
-    return EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from workbench.present import render
-    from workbench.query import signals, tables, transcript
+    from workbench.query import signals, transcript
 
-    con = tables.connect(args.db)
+    con = open_reader(args.db)
     if args.format == "raw":
         row = signals.get(con, args.session_id)
         path = Path(row["source_path"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from workbench.core import config
-from workbench.frontends.commands.common import EXIT_OK, db_arg
+from workbench.frontends.commands.common import db_arg, reader
 from workbench.present import textout
 
 
@@ -16,17 +16,14 @@ def register(sub) -> None:
         description="Files, sessions, time range, bad lines and the last ingest.",
     )
     db_arg(p)
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_status)
+    reader(p, status_data, present)
 
 
-def cmd_status(args: argparse.Namespace) -> int:
-    from workbench.core import store
-
+def status_data(args: argparse.Namespace, con) -> dict:
     path = args.db or config.default_db()
-    con = store.open_db(path, read_only=True)
-    try:
-        row = con.execute(
+    row = (
+        getattr(con, "con", con)
+        .execute(
             """
             SELECT (SELECT count(*) FROM files), (SELECT count(*) FROM files WHERE missing),
                    (SELECT count(*) FROM sessions),
@@ -37,9 +34,9 @@ def cmd_status(args: argparse.Namespace) -> int:
                    (SELECT max(ingested_at)::VARCHAR FROM files),
                    (SELECT coalesce(sum(total_tokens), 0) FROM api_responses)
             """
-        ).fetchone()
-    finally:
-        con.close()
+        )
+        .fetchone()
+    )
     keys = [
         "files",
         "files_missing",
@@ -51,10 +48,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         "last_ingest",
         "tokens",
     ]
-    data = {"db": str(path), **dict(zip(keys, row))}
-    if args.json:
-        textout.print_json(data)
-    else:
-        for k, v in data.items():
-            print(f"{k:>15}: {textout.number(v) if isinstance(v, int) else v}")
-    return EXIT_OK
+    return {"db": str(path), **dict(zip(keys, row))}
+
+
+def present(args: argparse.Namespace, data: dict) -> None:
+    for k, v in data.items():
+        print(f"{k:>15}: {textout.number(v) if isinstance(v, int) else v}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from workbench.frontends.commands.common import EXIT_OK, db_arg, dedent, filter_args, filters
+from workbench.frontends.commands.common import db_arg, dedent, filter_args, filters, reader
 from workbench.present import textout
 
 COLUMNS = ("inputTokens", "outputTokens", "cacheCreationTokens", "cacheReadTokens", "totalTokens")
@@ -40,26 +40,23 @@ examples:
     p.add_argument(
         "--breakdown", "-b", action="store_true", help="a row per model under each row (table)"
     )
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_tokens)
+    reader(p, tokens_data, present)
 
 
-def cmd_tokens(args: argparse.Namespace) -> int:
-    from workbench.query import tables, tokens
+def tokens_data(args: argparse.Namespace, con) -> dict:
+    from workbench.query import tokens
 
     kwargs = filters(args)
-    con = tables.connect(args.db)
     if args.grouping == "blocks":
-        data = tokens.blocks(con, **kwargs)
-    else:
-        data = tokens.report(con, args.grouping, **kwargs)
-    if args.json:
-        textout.print_json(data)
-    elif args.grouping == "blocks":
+        return tokens.blocks(con, **kwargs)
+    return tokens.report(con, args.grouping, **kwargs)
+
+
+def present(args: argparse.Namespace, data: dict) -> None:
+    if args.grouping == "blocks":
         _print_blocks(data)
     else:
         _print_report(data, args.breakdown)
-    return EXIT_OK
 
 
 def cost(value: float | None, unpriced: bool = False) -> str:
