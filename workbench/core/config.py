@@ -11,10 +11,10 @@ PROJECT_DIR = PACKAGE_DIR.parent
 
 #: Bumped whenever parsing changes what rows a transcript line produces; files parsed by an
 #: older version are re-parsed on the next ingest (if they still exist).
-PARSER_VERSION = 1
+PARSER_VERSION = 2  # 2: agent_progress copies of subagent responses
 
 #: Bumped when the table layout changes (see ``store.migrate``).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: A gap longer than this (seconds) between two events starts a new activity block.
 ACTIVE_GAP_SECONDS = 600

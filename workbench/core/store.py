@@ -81,15 +81,23 @@ def open_db(
     return con
 
 
-#: Tables recomputed from the others at every ingest; an older schema version drops them.
-DERIVED_TABLES = ("response_keys", "tool_errors", "retry_loops", "sessions")
+#: Tables an older schema had that the current one builds differently: dropped on upgrade and
+#: rebuilt by the next ingest's full build.
+OLD_DERIVED = ("response_keys", "tool_errors", "retry_loops", "sessions")
+#: Raw tables renamed in schema 4 (the marts took their names as views).
+RENAMED_4 = {
+    "messages": "raw_messages",
+    "tool_uses": "raw_tool_uses",
+    "tool_results": "raw_tool_results",
+}
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
     """Create missing tables; upgrade an older schema; refuse a newer one.
 
-    Derived tables are dropped and rebuilt by the next ingest (``derived_stale``); tables read
-    from transcripts are only ever extended, since their files may be gone.
+    Marts of an older layout are dropped and rebuilt by the next ingest (meta ``rebuild_all``);
+    tables read from transcripts are only ever extended or renamed, since their files may be
+    gone.
     """
     has_meta = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'meta' AND NOT temporary"
@@ -107,17 +115,38 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("BEGIN TRANSACTION")  # an interrupted upgrade leaves the old layout
     try:
         if version is not None and version < config.SCHEMA_VERSION:
-            for table in DERIVED_TABLES:
-                con.execute(f"DROP TABLE IF EXISTS {table}")
-            if version < 3:
-                _usage_to_events(con)
-            con.execute("INSERT OR REPLACE INTO meta VALUES ('derived_stale', '1')")
+            _upgrade(con, version)
         con.execute(sql_text("schema"))
         set_meta(con, "schema_version", str(config.SCHEMA_VERSION))
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def _upgrade(con: duckdb.DuckDBPyConnection, version: int) -> None:
+    for view in ("api_responses", "usage_lines", "tool_calls", "messages"):
+        con.execute(f"DROP VIEW IF EXISTS {view}")
+    for table in OLD_DERIVED:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    if version < 3:
+        _usage_to_events(con)
+    if version < 4:
+        for old, new in RENAMED_4.items():
+            con.execute(f"ALTER TABLE {old} RENAME TO {new}")
+        con.execute("ALTER TABLE raw_messages ADD COLUMN dedupe_key VARCHAR")
+        con.execute("ALTER TABLE usage_events ADD COLUMN parent_session_id VARCHAR")
+        # the response key is a macro of the schema; write it before the schema runs
+        schema = sql_text("schema")
+        start = schema.index("CREATE OR REPLACE MACRO claude_response_key")
+        con.execute(schema[start : schema.index(";", start) + 1])
+        con.execute(
+            "UPDATE raw_messages SET dedupe_key = claude_response_key(message_id, request_id, "
+            "file_id, line_no) WHERE type = 'assistant' AND has_usage "
+            "AND coalesce(model, '') <> '<synthetic>' "
+            "AND file_id IN (SELECT file_id FROM files WHERE agent = 'claude')"
+        )
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('rebuild_all', '1')")
 
 
 def _usage_to_events(con: duckdb.DuckDBPyConnection) -> None:

@@ -5,8 +5,8 @@ bytes it last read whether to skip it, read only what was appended, or re-read i
 are read and split into lines by DuckDB itself where it can (``native``), else in Python
 (``lines``), parsed by DuckDB's vectorised JSON functions (``ingest/sql/ingest_<agent>.sql``) and
 committed a batch of files per transaction, files-table row included, so an interrupted run
-leaves every file either as it was or fully updated. Derived tables are rebuilt at the end
-(``models/sql/rebuild_*.sql``).
+leaves every file either as it was or fully updated. Each batch queues its files for the marts'
+build (``models.build``), which runs at the end for what changed, in one transaction.
 """
 
 from __future__ import annotations
@@ -27,11 +27,14 @@ from workbench.ingest import lines, native
 from workbench.ingest import plan as planning
 from workbench.ingest.discover import discover
 from workbench.ingest.plan import FilePlan
+from workbench.models import build
 
 BATCH_BYTES = 96 * 1024 * 1024  # read in Python and parsed together
 NATIVE_BATCH_BYTES = 256 * 1024 * 1024  # read by DuckDB and parsed together (none held here)
 COMMIT_BYTES = 256 * 1024 * 1024  # committed together
 PARSERS = {"claude": "ingest_claude", "codex": "ingest_codex", "gemini": "ingest_gemini"}
+#: The tables a file's lines become (replaced when the file is read again in full).
+RAW_TABLES = ("raw_messages", "raw_tool_uses", "raw_tool_results", "usage_events", "bad_lines")
 
 
 @dataclass
@@ -82,12 +85,12 @@ def ingest(
         known = planning.known_files(con)
         plans, unchanged = planning.plan(con, found, known, summary, PARSERS)
         summary.files_unchanged = unchanged
-        changed = planning.mark_vanished(con, found, known, summary)
+        planning.mark_vanished(con, found, known, summary)
         _run_batches(con, plans, summary, batch_bytes, commit_bytes, progress)
-        if summary.files_parsed or summary.files_appended or changed or _stale(con):
+        if build.pending(con):
             if _show_progress(progress) and plans:
                 print("ingest: computing sessions and signals …", file=sys.stderr, flush=True)
-            rebuild(con)
+            build.refresh(con)
         _finish_summary(con, plans, summary)
     finally:
         con.close()
@@ -249,7 +252,7 @@ def _write_batch(con: duckdb.DuckDBPyConnection, prepared: _Prepared) -> list[di
     bases = (
         dict(
             con.execute(
-                "SELECT file_id, max(ordinal) + 1 FROM messages "
+                "SELECT file_id, max(ordinal) + 1 FROM raw_messages "
                 f"WHERE list_contains({store.int_list(append_ids)}, file_id) GROUP BY file_id"
             ).fetchall()
         )
@@ -262,7 +265,7 @@ def _write_batch(con: duckdb.DuckDBPyConnection, prepared: _Prepared) -> list[di
         if group:
             bad += _parse_group(con, prepared, group, bases, parser)
     _upsert_files(con, prepared.plans, prepared.chunks, bad)
-    store.set_meta(con, "derived_stale", "1")
+    build.queue(con, [p.file_id for p in prepared.plans])
     return bad
 
 
@@ -350,7 +353,7 @@ def _parse(
         # until it is read in Python)
         full_ids = [p.file_id for p in plans if p.mode == "full" and chunks[p.file_id] is not None]
         if full_ids:
-            for table in ("messages", "tool_uses", "tool_results", "usage_events", "bad_lines"):
+            for table in RAW_TABLES:
                 con.execute(
                     f"DELETE FROM {table} WHERE list_contains({store.int_list(full_ids)}, file_id)"
                 )
@@ -480,45 +483,14 @@ _FILE_COLUMNS = [
 ]
 
 
-def _stale(con: duckdb.DuckDBPyConnection) -> bool:
-    return store.get_meta(con, "derived_stale") == "1"
-
-
-REBUILD_STEPS = (
-    "rebuild_responses",
-    "rebuild_tool_errors",
-    "rebuild_retry_loops",
-    "rebuild_sessions",
-)
-
-
-def rebuild(con: duckdb.DuckDBPyConnection) -> None:
-    """Recompute the derived tables (deduplicated API responses, categorised tool errors, retry
-    loops, sessions with their signals) in one transaction."""
-    from workbench.models import friction  # compiles its rules: only when there is work to do
-
-    friction.install(con)
-    con.execute(f"SET VARIABLE active_gap = {float(config.ACTIVE_GAP_SECONDS)}")
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for step in REBUILD_STEPS:
-            con.execute(sql_text(step).replace("{rule_case}", friction.rule_case()))
-        store.set_meta(con, "derived_stale", "0")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.execute("DROP TABLE IF EXISTS chosen_responses")
-
-
 def _finish_summary(
     con: duckdb.DuckDBPyConnection, plans: list[FilePlan], summary: IngestSummary
 ) -> None:
     ids = [p.file_id for p in plans]
     if ids:
         summary.sessions = con.execute(
-            f"SELECT count(*) FROM sessions WHERE list_contains({store.int_list(ids)}, file_id)"
+            "SELECT count(*) FROM sessions WHERE session_id IN (SELECT session_id FROM files "
+            f"WHERE list_contains({store.int_list(ids)}, file_id))"
         ).fetchone()[0]
         summary.pending_lines = con.execute(
             "SELECT count(*) FROM files WHERE pending_bytes > 0 "
@@ -528,10 +500,9 @@ def _finish_summary(
         """
         SELECT (SELECT count(*) FROM files), (SELECT count(*) FROM sessions),
                (SELECT count(*) FROM messages), (SELECT count(*) FROM bad_lines),
-               -- written by the last rebuild (rebuild_responses.sql)
-               coalesce((SELECT value::BIGINT FROM meta WHERE key = 'api_responses'), 0),
-               coalesce((SELECT value::HUGEINT FROM meta WHERE key = 'api_response_tokens'), 0),
-               (SELECT count(*) FROM tool_results WHERE is_error),
+               (SELECT count(*) FROM responses),
+               (SELECT coalesce(sum(total_tokens), 0) FROM responses),
+               (SELECT count(*) FROM tool_errors),
                (SELECT count(*) FROM files WHERE missing)
         """
     ).fetchone()

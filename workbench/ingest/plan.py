@@ -21,6 +21,7 @@ from workbench.ingest.discover import Discovery, FileSpec
 
 if TYPE_CHECKING:
     from workbench.ingest.load import IngestSummary
+from workbench.models import build
 
 
 @dataclass
@@ -85,7 +86,7 @@ def plan(
                     "UPDATE files SET missing = false, missing_since = NULL "
                     f"WHERE file_id = {int(prev['file_id'])}"
                 )
-                store.set_meta(con, "derived_stale", "1")  # sessions.source_missing
+                build.queue(con, [prev["file_id"]])  # sessions.source_missing
             continue
         if (
             same_identity
@@ -151,5 +152,6 @@ def mark_vanished(
             "UPDATE files SET missing = true, missing_since = now() "
             f"WHERE list_contains({store.int_list(gone)}, file_id)",
         )
+        build.queue(con, gone)  # sessions.source_missing
     summary.files_vanished = len(gone)
     return bool(gone)

@@ -25,22 +25,15 @@ Rules (the ones a reader of a cost report needs):
 - Claude Code's ``speed: "fast"`` and ``inference_geo`` surcharges are not applied: the
   database does not keep those usage fields.
 
-SQL and Ibis (all lazy):
-
-- ``install(con)`` puts a temp table ``model_prices`` on a connection (``tables.connect()``
-  calls it): one row per table name and per model name found in ``usage_lines`` (every model
-  of ``api_responses``, read without its deduplicating join), with
-  ``model``, ``price_key``, ``price_match`` (exact | normalized | prefix) and complete rates
-  ``input``, ``output``, ``cache_write_5m``, ``cache_write_1h``, ``cache_read``,
-  ``long_threshold``, ``long_input``, ``long_output``, ``long_cache_write_5m``,
-  ``long_cache_write_1h``, ``long_cache_read`` (USD per million tokens).
-- ``response_costs(con)`` is ``models/sql/response_costs.sql``: per ``api_responses`` row
-  ``dedupe_key``, ``session_id``, ``model``, ``price_key``, ``price_match``, ``priced``,
-  ``prompt_tokens``, ``long_context``, ``input_cost``, ``output_cost``, ``cache_write_cost``,
-  ``cache_read_cost`` and ``cost_usd`` (NULL when unpriced).
-- ``responses_with_cost(con)``: ``tables.responses(con)`` plus those cost columns.
-- ``session_costs(con)``: per ``session_id``: ``cost_usd`` (sum over priced responses, NULL
-  when none is priced), ``priced_responses``, ``unpriced_responses``, ``unpriced_models``.
+In the database: ``install(con)`` puts a temp table ``model_prices`` on a DuckDB connection
+(the marts' builder calls it): one row per table name and per model name found in
+``usage_lines``, with ``model``, ``price_key``, ``price_match`` (exact | normalized | prefix)
+and complete rates ``input``, ``output``, ``cache_write_5m``, ``cache_write_1h``,
+``cache_read``, ``long_threshold``, ``long_input``, ``long_output``, ``long_cache_write_5m``,
+``long_cache_write_1h``, ``long_cache_read`` (USD per million tokens). The cost formula itself
+is SQL, in one place: ``models/sql/build_responses.sql``, which prices each response once, when
+it is built (``fingerprint()`` tells the builder when the table changed and every response must
+be priced again).
 """
 
 from __future__ import annotations
@@ -53,11 +46,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-import ibis
-from ibis import _
-
-from workbench.core import config
-from workbench.core.queries import query
+from workbench.core import config, store
 
 PRICES_FILE = config.PACKAGE_DIR / "data" / "prices.json"
 RATES = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
@@ -95,27 +84,6 @@ class Price:
     long_cache_write_5m: float | None = None
     long_cache_write_1h: float | None = None
     long_cache_read: float | None = None
-
-    def cost(
-        self,
-        input_tokens: int = 0,
-        output_tokens: int = 0,
-        cache_5m_tokens: int = 0,
-        cache_1h_tokens: int = 0,
-        cache_read_tokens: int = 0,
-    ) -> float:
-        """USD for one request with these tokens (the same formula as response_costs.sql)."""
-        prompt = input_tokens + cache_5m_tokens + cache_1h_tokens + cache_read_tokens
-        long = self.long_threshold is not None and prompt > self.long_threshold
-        p = "long_" if long else ""
-        total = (
-            input_tokens * getattr(self, p + "input")
-            + output_tokens * getattr(self, p + "output")
-            + cache_5m_tokens * getattr(self, p + "cache_write_5m")
-            + cache_1h_tokens * getattr(self, p + "cache_write_1h")
-            + cache_read_tokens * getattr(self, p + "cache_read")
-        )
-        return total / 1e6
 
 
 @cache
@@ -198,70 +166,30 @@ def _first(value: float | None, default: float) -> float:
     return default if value is None else value
 
 
-def _raw(con):
-    """The DuckDB connection under an Ibis backend (or ``con`` itself)."""
-    return getattr(con, "con", con)
+def fingerprint() -> str:
+    """A digest of the bundled price table: responses priced with another one are re-priced."""
+    import hashlib
+
+    return hashlib.sha256(PRICES_FILE.read_bytes()).hexdigest()[:16]
 
 
 def install(con) -> None:
-    """Create (or refresh) the temp table ``model_prices`` on an Ibis or DuckDB connection."""
-    import pyarrow as pa
-
-    raw = _raw(con)
+    """Create (or refresh) the temp table ``model_prices`` on a DuckDB connection."""
     names = set(load_table()["models"])
-    has_usage = raw.execute(
-        "SELECT count(*) FROM duckdb_views() WHERE view_name = 'usage_lines' AND NOT temporary"
-    ).fetchone()[0]
-    if has_usage:
-        names |= {
-            m for (m,) in raw.execute("SELECT DISTINCT model FROM usage_lines").fetchall() if m
-        }
+    names |= {m for (m,) in con.execute("SELECT DISTINCT model FROM usage_lines").fetchall() if m}
+    columns = (
+        [("model", "VARCHAR"), ("price_key", "VARCHAR"), ("price_match", "VARCHAR")]
+        + [(r, "DOUBLE") for r in RATES]
+        + [("long_threshold", "BIGINT")]
+        + [("long_" + r, "DOUBLE") for r in RATES]
+    )
     rows = []
     for name in sorted(names):
         price = lookup(name)
         if price is not None:
-            rows.append({"model": name, **asdict(price)})
-    schema = pa.schema(
-        [("model", pa.string()), ("price_key", pa.string()), ("price_match", pa.string())]
-        + [(r, pa.float64()) for r in RATES]
-        + [("long_threshold", pa.int64())]
-        + [("long_" + r, pa.float64()) for r in RATES]
-    )
-    raw.register("_workbench_prices", pa.Table.from_pylist(rows, schema=schema))
-    try:
-        raw.execute("CREATE OR REPLACE TEMP TABLE model_prices AS SELECT * FROM _workbench_prices")
-    finally:
-        raw.unregister("_workbench_prices")
-
-
-def response_costs(con) -> ibis.Table:
-    """``models/sql/response_costs.sql``: the cost of each deduplicated API response."""
-    install(con)
-    return query(con, "response_costs")
-
-
-def responses_with_cost(con) -> ibis.Table:
-    """``tables.responses(con)`` (responses with session attributes) plus the cost columns."""
-    from workbench.query import tables
-
-    r = tables.responses(con)
-    c = response_costs(con).drop("session_id", "model")
-    return r.left_join(c, "dedupe_key").drop("dedupe_key_right")
-
-
-def session_costs(con) -> ibis.Table:
-    """Cost per ``session_id`` (NULL when no response of the session has a price)."""
-    c = response_costs(con)
-    return (
-        c.group_by("session_id")
-        .agg(
-            cost_usd=_.cost_usd.sum(),
-            priced_responses=_.priced.sum(),
-            unpriced_responses=(~_.priced).sum(),
-            unpriced_models=_.model.collect(distinct=True, where=~_.priced & _.model.notnull()),
-        )
-        .mutate(unpriced_models=_.unpriced_models.fill_null(ibis.literal([], "array<string>")))
-    )
+            values = {"model": name, **asdict(price)}
+            rows.append([values[c] for c, _ in columns])
+    store.temp_table(con, "model_prices", columns, rows)
 
 
 # -- rebuilding the table from LiteLLM releases ------------------------------------------------

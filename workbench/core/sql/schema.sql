@@ -10,6 +10,21 @@ CREATE SEQUENCE IF NOT EXISTS file_ids START 1;
 
 -- No PRIMARY KEY/UNIQUE constraints: the loader keeps keys unique and bulk-replaces rows,
 -- which DuckDB's index checks would slow down.
+--
+-- Two kinds of table: raw_* tables, files, usage_events and bad_lines hold what the transcripts
+-- say, one row per line or block, per file (written by ingest/); the marts below them (files'
+-- roles, responses, sessions, activity_blocks, tool_errors, retry_loops) and the views messages
+-- and tool_calls hold each fact once (built by models/, incrementally). Readers read the marts.
+
+-- The key that identifies one Claude API response across lines and files: Claude Code writes a
+-- line per content block of a streamed response, all with the same message.id and requestId;
+-- files re-serialised by other tools drop requestId, and then message.id alone identifies it.
+-- A line with neither is a response of its own.
+CREATE OR REPLACE MACRO claude_response_key(message_id, request_id, file_id, line_no) AS
+    CASE WHEN message_id IS NOT NULL AND request_id IS NOT NULL
+         THEN message_id || ':' || request_id
+         WHEN message_id IS NOT NULL THEN message_id
+         ELSE 'line:' || file_id || ':' || line_no END;
 
 -- One row per transcript file ever ingested. A file that vanished keeps its row (missing = true)
 -- and its sessions: the database is the archive.
@@ -40,7 +55,7 @@ CREATE TABLE IF NOT EXISTS files (
 );
 
 -- One row per transcript event that is a message (user, assistant, system).
-CREATE TABLE IF NOT EXISTS messages (
+CREATE TABLE IF NOT EXISTS raw_messages (
     file_id            INTEGER NOT NULL,
     session_id         VARCHAR NOT NULL,
     line_no            BIGINT NOT NULL,
@@ -70,16 +85,17 @@ CREATE TABLE IF NOT EXISTS messages (
     agent_id           VARCHAR,              -- Claude subagent lines carry their agentId
     line_session_id    VARCHAR,              -- the sessionId written in the line
     has_usage          BOOLEAN NOT NULL,     -- usage as the line reports it (not deduplicated:
-    input_tokens       BIGINT,               -- see usage_lines / api_responses for that)
+    input_tokens       BIGINT,               -- see usage_lines / responses for that)
     output_tokens      BIGINT,
     cache_creation_tokens BIGINT,
     cache_5m_tokens    BIGINT,
     cache_1h_tokens    BIGINT,
-    cache_read_tokens  BIGINT
+    cache_read_tokens  BIGINT,
+    dedupe_key         VARCHAR               -- claude_response_key() of a usage line, else NULL
 );
 
 -- One row per tool_use block.
-CREATE TABLE IF NOT EXISTS tool_uses (
+CREATE TABLE IF NOT EXISTS raw_tool_uses (
     file_id      INTEGER NOT NULL,
     session_id   VARCHAR NOT NULL,
     line_no      BIGINT NOT NULL,
@@ -93,7 +109,7 @@ CREATE TABLE IF NOT EXISTS tool_uses (
 );
 
 -- One row per tool_result block (joined to its call in the tool_calls view).
-CREATE TABLE IF NOT EXISTS tool_results (
+CREATE TABLE IF NOT EXISTS raw_tool_results (
     file_id       INTEGER NOT NULL,
     session_id    VARCHAR NOT NULL,
     line_no       BIGINT NOT NULL,
@@ -108,9 +124,11 @@ CREATE TABLE IF NOT EXISTS tool_results (
     interrupted   BOOLEAN
 );
 
--- Usage that Codex and Gemini report, one row per report (before deduplication). Claude Code's
--- usage is read from its assistant messages (the token columns of messages) by the usage_lines
--- view below, so it is stored once.
+-- Usage that is not in a message row, one row per report (before deduplication): Codex
+-- token_count events, Gemini records, and the copies of a Claude subagent's responses that
+-- Claude Code 2.x writes into the parent transcript (`agent_progress` progress lines, counted as
+-- responses of that subagent). Claude Code's own usage is read from its assistant messages (the
+-- token columns of raw_messages) by the usage_lines view below, so it is stored once.
 CREATE TABLE IF NOT EXISTS usage_events (
     file_id        INTEGER NOT NULL,
     session_id     VARCHAR NOT NULL,
@@ -128,7 +146,8 @@ CREATE TABLE IF NOT EXISTS usage_events (
     cache_1h_tokens       BIGINT NOT NULL,
     cache_read_tokens     BIGINT NOT NULL,
     reasoning_tokens      BIGINT NOT NULL,   -- part of output_tokens, where reported
-    total_tokens          BIGINT NOT NULL
+    total_tokens          BIGINT NOT NULL,
+    parent_session_id     VARCHAR            -- a Claude subagent's parent (agent_progress copies)
 );
 
 -- One row per line that could not be used.
@@ -140,17 +159,81 @@ CREATE TABLE IF NOT EXISTS bad_lines (
     excerpt     VARCHAR
 );
 
--- Derived at the end of each ingest that changed anything (see rebuild_*.sql); a newer schema
--- version drops and rebuilds them (store.migrate), so they never need an ALTER.
+-- ----------------------------------------------------------------------------------------------
+-- Marts, built from the tables above by models/ (workbench/models/sql/build_*.sql; each file
+-- names its inputs and outputs). An ingest rebuilds the rows of the sessions and response keys
+-- its files touched; a newer schema version drops and rebuilds them (store.migrate).
 
--- The usage line counted for each API response (rebuild_responses.sql): its file, line and the
--- MD5 of its dedupe_key (a Gemini chat document has several responses on one line; MD5, unlike
--- DuckDB's hash(), cannot change with the DuckDB version). The api_responses view below reads
--- the rows themselves.
-CREATE TABLE IF NOT EXISTS response_keys (
-    file_id  INTEGER NOT NULL,
-    line_no  BIGINT NOT NULL,
-    key_md5  UHUGEINT NOT NULL
+-- Which files make up each session. A session id can span several files: the same transcript
+-- found in two folders (~/.claude/projects and ~/.config/claude/projects, a collector's copy, a
+-- file moved to another project folder), or a Gemini chat resumed into a second file. The
+-- primary file (present, largest) gives the session's metadata; another file whose messages are
+-- all in a higher-ranked file is a copy (role 'copy', left out); otherwise it is 'extra': its
+-- messages not found in higher-ranked files join the session after the primary's
+-- (ordinal_offset), and shadowed_messages lists the ones that were found.
+CREATE TABLE IF NOT EXISTS file_roles (
+    file_id        INTEGER NOT NULL,
+    session_id     VARCHAR NOT NULL,
+    role           VARCHAR NOT NULL,         -- primary | extra | copy
+    rank           INTEGER NOT NULL,         -- 1 = primary
+    ordinal_offset BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS shadowed_messages (
+    file_id INTEGER NOT NULL,
+    ordinal BIGINT NOT NULL                  -- raw ordinal (within its file)
+);
+
+-- Files whose marts are behind their rows: written with the rows, emptied by the build that
+-- catches up (models/build.py). Not empty = the marts are stale (an ingest was interrupted).
+CREATE TABLE IF NOT EXISTS build_queue (
+    file_id INTEGER NOT NULL
+);
+
+-- One row per deduplicated API response, priced when built (cost columns NULL for a model the
+-- price table does not know, never 0): Claude lines deduplicated by claude_response_key()
+-- across all files, keeping the copy with the largest token total (the non-sidechain copy on a
+-- tie); Codex token_count events by session and cumulative totals; Gemini by session and
+-- message id; `<synthetic>` lines excluded. root_session_id is the session that spawned a
+-- subagent (else the session itself); user, project, agent and machine are its session's.
+CREATE TABLE IF NOT EXISTS responses (
+    dedupe_key            VARCHAR NOT NULL,  -- unique
+    file_id               INTEGER NOT NULL,  -- the copy counted
+    line_no               BIGINT NOT NULL,
+    session_id            VARCHAR NOT NULL,
+    root_session_id       VARCHAR NOT NULL,
+    user_name             VARCHAR,
+    project               VARCHAR,
+    agent                 VARCHAR,
+    ts                    TIMESTAMPTZ,
+    model                 VARCHAR,
+    is_sidechain          BOOLEAN NOT NULL,
+    input_tokens          BIGINT NOT NULL,   -- uncached input
+    output_tokens         BIGINT NOT NULL,   -- includes reasoning
+    cache_creation_tokens BIGINT NOT NULL,   -- 5m + 1h writes
+    cache_5m_tokens       BIGINT NOT NULL,
+    cache_1h_tokens       BIGINT NOT NULL,
+    cache_read_tokens     BIGINT NOT NULL,
+    reasoning_tokens      BIGINT NOT NULL,
+    total_tokens          BIGINT NOT NULL,   -- input + output + cache writes + cache reads
+    price_key             VARCHAR,           -- the price-table entry used (NULL: unpriced)
+    long_context          BOOLEAN,
+    input_cost_usd        DOUBLE,
+    output_cost_usd       DOUBLE,
+    cache_write_cost_usd  DOUBLE,
+    cache_read_cost_usd   DOUBLE,
+    cost_usd              DOUBLE             -- the sum of the four; NULL when unpriced
+);
+
+-- Runs of activity per session: consecutive messages less than the active gap apart (10
+-- minutes). A session is active in a period when one of its blocks overlaps the period; its
+-- active time in the period is the overlap.
+CREATE TABLE IF NOT EXISTS activity_blocks (
+    session_id      VARCHAR NOT NULL,
+    root_session_id VARCHAR NOT NULL,
+    started_at      TIMESTAMPTZ NOT NULL,
+    ended_at        TIMESTAMPTZ NOT NULL,
+    messages        BIGINT NOT NULL
 );
 
 -- One row per failed tool call (is_error, or an exit code N != 0 in the output) with its
@@ -181,9 +264,16 @@ CREATE TABLE IF NOT EXISTS retry_loops (
     started_at    TIMESTAMPTZ
 );
 
+-- One row per session id, whatever the number of files it spans (file_roles), with the
+-- signals every report shows. Token and cost columns come in two kinds, named so: own_* count
+-- this session's own responses; total_* add those of the subagents it spawned (for a subagent
+-- they equal own_*). A subagent whose own file is missing (Claude Code deleted it, or it was
+-- never collected) but whose responses the parent recorded (agent_progress) has a row with
+-- messages = 0 and source_missing = true.
 CREATE TABLE IF NOT EXISTS sessions (
-    session_id          VARCHAR NOT NULL,    -- unique (one transcript file per session)
-    file_id             INTEGER NOT NULL,
+    session_id          VARCHAR NOT NULL,    -- unique
+    file_id             INTEGER,             -- the primary file (NULL: no file of its own)
+    files               INTEGER NOT NULL,    -- files holding this session (copies included)
     agent               VARCHAR NOT NULL,
     user_name           VARCHAR NOT NULL,
     project             VARCHAR,
@@ -193,10 +283,11 @@ CREATE TABLE IF NOT EXISTS sessions (
     cli_version         VARCHAR,
     is_subagent         BOOLEAN NOT NULL,
     parent_session_id   VARCHAR,
+    root_session_id     VARCHAR NOT NULL,    -- the top-level session (itself, if not a subagent)
     agent_id            VARCHAR,
     agent_type          VARCHAR,
     agent_description   VARCHAR,
-    source_path         VARCHAR NOT NULL,
+    source_path         VARCHAR,
     source_missing      BOOLEAN NOT NULL,
     started_at          TIMESTAMPTZ,         -- the transcript's own timestamps, never mtime
     ended_at            TIMESTAMPTZ,
@@ -231,45 +322,69 @@ CREATE TABLE IF NOT EXISTS sessions (
     first_prompt        VARCHAR,
     primary_model       VARCHAR,
     models              VARCHAR[],
-    api_responses       BIGINT NOT NULL,
-    input_tokens        BIGINT NOT NULL,
-    output_tokens       BIGINT NOT NULL,
-    cache_creation_tokens BIGINT NOT NULL,
-    cache_5m_tokens     BIGINT NOT NULL,
-    cache_1h_tokens     BIGINT NOT NULL,
-    cache_read_tokens   BIGINT NOT NULL,
-    reasoning_tokens    BIGINT NOT NULL,
-    total_tokens        BIGINT NOT NULL
+    own_responses             BIGINT NOT NULL,
+    own_input_tokens          BIGINT NOT NULL,
+    own_output_tokens         BIGINT NOT NULL,
+    own_cache_creation_tokens BIGINT NOT NULL,
+    own_cache_5m_tokens       BIGINT NOT NULL,
+    own_cache_1h_tokens       BIGINT NOT NULL,
+    own_cache_read_tokens     BIGINT NOT NULL,
+    own_reasoning_tokens      BIGINT NOT NULL,
+    own_total_tokens          BIGINT NOT NULL,
+    own_cost_usd              DOUBLE,        -- priced responses; NULL when none is priced
+    own_unpriced_responses    BIGINT NOT NULL,
+    total_responses             BIGINT NOT NULL,
+    total_input_tokens          BIGINT NOT NULL,
+    total_output_tokens         BIGINT NOT NULL,
+    total_cache_creation_tokens BIGINT NOT NULL,
+    total_cache_5m_tokens       BIGINT NOT NULL,
+    total_cache_1h_tokens       BIGINT NOT NULL,
+    total_cache_read_tokens     BIGINT NOT NULL,
+    total_reasoning_tokens      BIGINT NOT NULL,
+    total_total_tokens          BIGINT NOT NULL,
+    total_cost_usd              DOUBLE,
+    total_unpriced_responses    BIGINT NOT NULL,
+    unpriced_models             VARCHAR[] NOT NULL  -- models without a price (own + subagents)
 );
 
+-- One row per message of a session, one copy per session even when its file is present twice
+-- (file_roles, shadowed_messages); ordinal is the position in the session.
+CREATE OR REPLACE VIEW messages AS
+SELECT m.* EXCLUDE (ordinal, session_id), r.session_id, m.ordinal + r.ordinal_offset AS ordinal,
+    m.ordinal AS file_ordinal
+FROM raw_messages m
+JOIN file_roles r ON r.file_id = m.file_id AND r.role <> 'copy'
+ANTI JOIN shadowed_messages s ON s.file_id = m.file_id AND s.ordinal = m.ordinal;
+
+-- One row per tool call with its result (the first result for its id in the same file), one
+-- copy per session like messages.
 CREATE OR REPLACE VIEW tool_calls AS
 SELECT
-    u.session_id, u.file_id, u.ordinal, u.line_no, u.block_index, u.tool_use_id, u.name,
-    u.input_json, u.ts, u.is_sidechain,
-    r.result_text, coalesce(r.result_length, 0) AS result_length,
-    coalesce(r.is_error, false) AS is_error, r.ts AS result_ts, r.ordinal AS result_ordinal,
-    r.agent_id AS result_agent_id, r.interrupted, r.tool_use_id IS NOT NULL AS has_result
-FROM tool_uses u
+    r.session_id, u.file_id, u.ordinal + r.ordinal_offset AS ordinal, u.ordinal AS file_ordinal,
+    u.line_no, u.block_index, u.tool_use_id, u.name, u.input_json, u.ts, u.is_sidechain,
+    x.result_text, coalesce(x.result_length, 0) AS result_length,
+    coalesce(x.is_error, false) AS is_error, x.ts AS result_ts,
+    x.ordinal + r.ordinal_offset AS result_ordinal,
+    x.agent_id AS result_agent_id, x.interrupted, x.tool_use_id IS NOT NULL AS has_result
+FROM raw_tool_uses u
+JOIN file_roles r ON r.file_id = u.file_id AND r.role <> 'copy'
 LEFT JOIN (
-    SELECT * FROM tool_results
+    SELECT * FROM raw_tool_results
     QUALIFY row_number() OVER (PARTITION BY file_id, tool_use_id ORDER BY line_no, block_index) = 1
-) r ON r.file_id = u.file_id AND r.tool_use_id = u.tool_use_id;
+) x ON x.file_id = u.file_id AND x.tool_use_id = u.tool_use_id
+ANTI JOIN shadowed_messages s ON s.file_id = u.file_id AND s.ordinal = u.ordinal;
 
 -- One row per transcript line that reports token usage, as written (before deduplication):
 -- Claude Code's assistant lines (not <synthetic> ones) and the usage_events of the others.
--- Claude Code writes a line per content block of a streamed response, each repeating usage;
--- dedupe_key is message.id:requestId (else the line itself), which api_responses counts once.
 CREATE OR REPLACE VIEW usage_lines AS
 SELECT file_id, session_id, line_no, dedupe_key, message_id, request_id, ts, model,
     is_sidechain, input_tokens, output_tokens,
     cache_creation AS cache_creation_tokens, cache_creation - cache_1h AS cache_5m_tokens,
     cache_1h AS cache_1h_tokens, cache_read AS cache_read_tokens, 0::BIGINT AS reasoning_tokens,
-    input_tokens + output_tokens + cache_creation + cache_read AS total_tokens
+    input_tokens + output_tokens + cache_creation + cache_read AS total_tokens,
+    NULL::VARCHAR AS parent_session_id
 FROM (
-    SELECT m.file_id, m.session_id, m.line_no,
-        CASE WHEN m.message_id IS NOT NULL AND m.request_id IS NOT NULL
-             THEN m.message_id || ':' || m.request_id
-             ELSE 'line:' || m.file_id || ':' || m.line_no END AS dedupe_key,
+    SELECT m.file_id, m.session_id, m.line_no, m.dedupe_key,
         m.message_id, m.request_id, m.ts, m.model, m.is_sidechain,
         coalesce(m.input_tokens, 0) AS input_tokens,
         coalesce(m.output_tokens, 0) AS output_tokens,
@@ -278,16 +393,11 @@ FROM (
         -- a 1h figure above the total is capped; the rest of the writes are 5m
         least(coalesce(m.cache_1h_tokens, 0), cache_creation) AS cache_1h,
         coalesce(m.cache_read_tokens, 0) AS cache_read
-    FROM messages m
-    WHERE m.type = 'assistant' AND m.has_usage AND coalesce(m.model, '') <> '<synthetic>'
-      AND m.file_id IN (SELECT file_id FROM files WHERE agent = 'claude')
+    FROM raw_messages m
+    WHERE m.dedupe_key IS NOT NULL
 )
 UNION ALL
-SELECT * FROM usage_events;
-
--- One row per API response (deduplicated across files): the usage line response_keys chose.
-CREATE OR REPLACE VIEW api_responses AS
-SELECT u.*
-FROM usage_lines u
-SEMI JOIN response_keys k
-    ON k.file_id = u.file_id AND k.line_no = u.line_no AND k.key_md5 = md5_number(u.dedupe_key);
+SELECT file_id, session_id, line_no, dedupe_key, message_id, request_id, ts, model,
+    is_sidechain, input_tokens, output_tokens, cache_creation_tokens, cache_5m_tokens,
+    cache_1h_tokens, cache_read_tokens, reasoning_tokens, total_tokens, parent_session_id
+FROM usage_events;

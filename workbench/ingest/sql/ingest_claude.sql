@@ -1,6 +1,9 @@
 -- Claude Code: rows from one parsed batch. Inputs: parsed (ingest_claude_parse.sql) and
 -- batch_files(file_id, session_id, ordinal_base). Unknown line types are skipped silently.
--- Usage stays in the messages' token columns (the usage_lines view reads it from there).
+-- Usage stays in the messages' token columns (the usage_lines view reads it from there); an
+-- assistant line with usage whose model is not <synthetic> is a usage line, with its
+-- claude_response_key() in dedupe_key. A subagent turn copied into the parent (agent_progress)
+-- goes to usage_events as a response of that subagent (session agent-<agentId>).
 
 -- Lines that cannot be used; the loader words the reason (it has the bytes for a JSON error).
 CREATE OR REPLACE TEMP TABLE parsed_bad AS
@@ -14,16 +17,49 @@ FROM parsed p
 JOIN batch_files f USING (file_id)
 WHERE p.is_message;
 
-INSERT INTO messages BY NAME
+INSERT INTO raw_messages BY NAME
 SELECT o.session_id, o.ordinal,
     p.* EXCLUDE (byte_offset, read_size, raw_line, bad_kind, is_message, tool_uses, tool_results,
-                 result_agent_id, result_interrupted),
+                 result_agent_id, result_interrupted, agent_copy),
     coalesce(len(p.tool_uses), 0) AS tool_use_count,
-    coalesce(len(p.tool_results), 0) AS tool_result_count
+    coalesce(len(p.tool_results), 0) AS tool_result_count,
+    CASE WHEN p.type = 'assistant' AND p.has_usage AND coalesce(p.model, '') <> '<synthetic>'
+         THEN claude_response_key(p.message_id, p.request_id, p.file_id, p.line_no) END
+        AS dedupe_key
 FROM parsed p
 JOIN line_ordinals o USING (file_id, line_no);
 
-INSERT INTO tool_uses BY NAME
+INSERT INTO usage_events BY NAME
+SELECT file_id, 'agent-' || agent_id AS session_id, line_no,
+    claude_response_key(message_id, request_id, file_id, line_no) AS dedupe_key,
+    message_id, request_id, ts, model, true AS is_sidechain,
+    input_tokens, output_tokens, cache_creation AS cache_creation_tokens,
+    cache_creation - cache_1h AS cache_5m_tokens, cache_1h AS cache_1h_tokens,
+    cache_read AS cache_read_tokens, 0 AS reasoning_tokens,
+    input_tokens + output_tokens + cache_creation + cache_read AS total_tokens,
+    parent_session_id
+FROM (
+    SELECT p.file_id, p.line_no, p.agent_copy.agentId AS agent_id,
+        p.agent_copy.message.message.id AS message_id,
+        p.agent_copy.message.requestId AS request_id,
+        coalesce(try_cast(p.agent_copy.message.timestamp AS TIMESTAMPTZ), p.ts) AS ts,
+        p.agent_copy.message.message.model AS model,
+        coalesce(p.line_session_id, f.session_id) AS parent_session_id,
+        coalesce(u.input_tokens, 0) AS input_tokens,
+        coalesce(u.output_tokens, 0) AS output_tokens,
+        coalesce(u.cache_creation_input_tokens,
+                 coalesce(u.cache_creation.ephemeral_5m_input_tokens, 0)
+                 + coalesce(u.cache_creation.ephemeral_1h_input_tokens, 0)) AS cache_creation,
+        least(coalesce(u.cache_creation.ephemeral_1h_input_tokens, 0), cache_creation)
+            AS cache_1h,
+        coalesce(u.cache_read_input_tokens, 0) AS cache_read
+    FROM (SELECT *, agent_copy.message.message.usage AS u FROM parsed) p
+    JOIN batch_files f USING (file_id)
+    WHERE p.agent_copy IS NOT NULL AND p.agent_copy.agentId IS NOT NULL
+      AND coalesce(p.agent_copy.message.message.model, '') <> '<synthetic>'
+);
+
+INSERT INTO raw_tool_uses BY NAME
 SELECT file_id, session_id, line_no, ordinal, b.block_index, b.id AS tool_use_id, b.name,
     b.input AS input_json, ts, is_sidechain
 FROM (
@@ -35,7 +71,7 @@ FROM (
 );
 
 -- A result's content is a string or a list of text/image blocks.
-INSERT INTO tool_results BY NAME
+INSERT INTO raw_tool_results BY NAME
 SELECT * EXCLUDE (result_text), result_text, coalesce(strlen(result_text), 0) AS result_length
 FROM (
     SELECT file_id, session_id, line_no, ordinal, b.block_index, b.tool_use_id,

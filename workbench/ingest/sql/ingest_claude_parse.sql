@@ -57,7 +57,12 @@ SELECT
             'is_error': b.is_error}),
         b -> b.type = 'tool_result') END AS tool_results,
     j.toolUseResult.agentId AS result_agent_id,
-    j.toolUseResult.interrupted AS result_interrupted
+    j.toolUseResult.interrupted AS result_interrupted,
+    -- Claude Code 2.x copies each subagent assistant turn into the parent transcript as a
+    -- progress line: data.message is the subagent's whole assistant line
+    CASE WHEN j.type = 'progress' AND j.data.type = 'agent_progress'
+              AND j.data.message.type = 'assistant' AND j.data.message.message.usage IS NOT NULL
+         THEN j.data END AS agent_copy
 FROM (
     SELECT *,
         -- a typed prompt has a string content: read it again, only for those lines
@@ -77,6 +82,17 @@ FROM (
                 "cwd": "VARCHAR", "gitBranch": "VARCHAR", "version": "VARCHAR",
                 "requestId": "VARCHAR", "level": "VARCHAR", "content": "VARCHAR",
                 "toolUseResult": {"agentId": "VARCHAR", "interrupted": "BOOLEAN"},
+                "data": {"type": "VARCHAR", "agentId": "VARCHAR", "message": {
+                    "type": "VARCHAR", "timestamp": "VARCHAR", "requestId": "VARCHAR",
+                    "isSidechain": "BOOLEAN",
+                    "message": {"id": "VARCHAR", "model": "VARCHAR", "usage": {
+                        "input_tokens": "BIGINT", "output_tokens": "BIGINT",
+                        "cache_creation_input_tokens": "BIGINT",
+                        "cache_read_input_tokens": "BIGINT",
+                        "cache_creation": {
+                            "ephemeral_5m_input_tokens": "BIGINT",
+                            "ephemeral_1h_input_tokens": "BIGINT"
+                        }}}}},
                 "message": {
                     "id": "VARCHAR", "role": "VARCHAR", "model": "VARCHAR",
                     "stop_reason": "VARCHAR",

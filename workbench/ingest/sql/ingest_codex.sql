@@ -112,7 +112,7 @@ FROM (
     )
 );
 
-INSERT INTO messages BY NAME
+INSERT INTO raw_messages BY NAME
 SELECT i.file_id, i.session_id, i.line_no, i.ordinal,
     i.item_id AS uuid,
     i.msg_type AS type, i.msg_subtype AS subtype,
@@ -144,7 +144,7 @@ SELECT i.file_id, i.session_id, i.line_no, i.ordinal,
     false AS has_usage
 FROM codex_items i;
 
-INSERT INTO tool_uses BY NAME
+INSERT INTO raw_tool_uses BY NAME
 SELECT file_id, session_id, line_no, ordinal, 0 AS block_index,
     coalesce(call_id, item_id) AS tool_use_id,
     CASE item_type WHEN 'local_shell_call' THEN 'local_shell'
@@ -159,7 +159,7 @@ SELECT file_id, session_id, line_no, ordinal, 0 AS block_index,
     ts, false AS is_sidechain
 FROM codex_items WHERE is_call;
 
-INSERT INTO tool_results BY NAME
+INSERT INTO raw_tool_results BY NAME
 SELECT i.file_id, i.session_id, i.line_no, i.ordinal, 0 AS block_index,
     i.call_id AS tool_use_id, o.text AS result_text,
     coalesce(strlen(o.text), 0) AS result_length,

@@ -58,7 +58,7 @@ WHERE l.m.type IN ('user', 'gemini', 'info', 'error', 'warning')
       SELECT 1 FROM gemini_rewinds w
       WHERE w.file_id = l.file_id AND w.line_no > l.first_line AND w.cut <= l.first_seq);
 
-INSERT INTO messages BY NAME
+INSERT INTO raw_messages BY NAME
 SELECT file_id, session_id, line_no, ordinal, m.id AS uuid,
     msg_type AS type,
     CASE WHEN msg_type = 'system' THEN m.type END AS subtype,
@@ -97,7 +97,7 @@ FROM (
     WHERE len(m.toolCalls) > 0
 );
 
-INSERT INTO tool_uses BY NAME
+INSERT INTO raw_tool_uses BY NAME
 SELECT file_id, session_id, line_no, ordinal, block_index, c.id AS tool_use_id, c.name,
     c.args::VARCHAR AS input_json, ts, false AS is_sidechain
 FROM gemini_calls;
@@ -105,7 +105,7 @@ FROM gemini_calls;
 -- A result is a list of parts, each {"functionResponse": {"response": {"output"|"error"}}}; a
 -- call failed when its status is error or cancelled, the response holds an error, or a shell
 -- command reports a non-zero "Exit Code: N".
-INSERT INTO tool_results BY NAME
+INSERT INTO raw_tool_results BY NAME
 SELECT * EXCLUDE (errored, cancelled),
     coalesce(strlen(result_text), 0) AS result_length,
     errored OR cancelled

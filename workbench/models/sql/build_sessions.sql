@@ -1,10 +1,13 @@
--- Sessions: one row per transcript file with messages, with the signals every report shows.
+-- Sessions: one row per session id with the signals every report shows (see sessions in
+-- schema.sql). Inputs: messages, tool_calls, tool_errors, retry_loops, responses, files,
+-- file_roles, usage_events, build_sessions. Output: their sessions rows, own_* columns set and
+-- total_* equal to own_* (build_totals.sql adds the subagents' part).
 -- getvariable('active_gap') is the gap (seconds) that starts a new activity block.
-DELETE FROM sessions;
+DELETE FROM sessions WHERE session_id IN (SELECT session_id FROM build_sessions);
 INSERT INTO sessions BY NAME
 WITH
 kinds AS (
-    SELECT file_id, ordinal, ts, type, subtype, text, cwd, git_branch, cli_version,
+    SELECT session_id, ordinal, ts, type, subtype, text, cwd, git_branch, cli_version,
         line_session_id, agent_id, is_compact_summary,
         CASE
             WHEN is_api_error THEN 'api_error'
@@ -20,10 +23,11 @@ kinds AS (
                  AND NOT starts_with(coalesce(text, ''), '<local-command') THEN 'prompt'
         END AS kind
     FROM messages
+    WHERE session_id IN (SELECT session_id FROM build_sessions)
 ),
 msg AS (
     SELECT
-        file_id,
+        session_id,
         min(ts) AS started_at,
         max(ts) AS ended_at,
         count(*) AS messages,
@@ -49,45 +53,49 @@ msg AS (
         mode(agent_id) AS line_agent_id,
         list(DISTINCT cwd) FILTER (cwd IS NOT NULL) AS cwds
     FROM kinds
-    GROUP BY file_id
+    GROUP BY session_id
 ),
 -- gaps in whole microseconds, summed exactly: a sum of seconds as DOUBLE depends in its last
 -- digits on the order the rows arrive in (threads, storage, appends); this does not, and
 -- subtracting microseconds costs a tenth of subtracting TIMESTAMPTZ values (ICU arithmetic)
 gaps AS (
-    SELECT file_id,
-        epoch_us(ts) - lag(epoch_us(ts)) OVER (PARTITION BY file_id ORDER BY ts) AS gap_us
-    FROM messages
+    SELECT session_id,
+        epoch_us(ts) - lag(epoch_us(ts)) OVER (PARTITION BY session_id ORDER BY ts) AS gap_us
+    FROM kinds
     WHERE ts IS NOT NULL
 ),
 activity AS (
-    SELECT file_id,
+    SELECT session_id,
         coalesce(sum(gap_us) FILTER (gap_us <= getvariable('active_gap') * 1000000), 0)
             / 1000000 AS active_seconds,
         1 + count(*) FILTER (gap_us > getvariable('active_gap') * 1000000) AS activity_blocks
     FROM gaps
-    GROUP BY file_id
+    GROUP BY session_id
+),
+session_calls AS MATERIALIZED (
+    SELECT * FROM tool_calls WHERE session_id IN (SELECT session_id FROM build_sessions)
 ),
 seq AS (
-    SELECT u.file_id, u.name, u.input_json, u.ordinal,
+    SELECT u.session_id, u.name, u.input_json, u.ordinal,
         e.ordinal IS NOT NULL AS failed,
         row_number() OVER w AS pos,
         lead(u.name, 1) OVER w AS next1,
         lead(u.name, 2) OVER w AS next2
-    FROM tool_uses u
+    FROM session_calls u
     LEFT JOIN tool_errors e
-        ON e.file_id = u.file_id AND e.ordinal = u.ordinal AND e.block_index = u.block_index
-    WINDOW w AS (PARTITION BY u.file_id ORDER BY u.ordinal, u.block_index)
+        ON e.session_id = u.session_id AND e.ordinal = u.ordinal
+       AND e.block_index = u.block_index
+    WINDOW w AS (PARTITION BY u.session_id ORDER BY u.ordinal, u.block_index)
 ),
 streaks AS (
-    SELECT file_id, count(*) AS n, max(pos) AS last_pos
-    FROM (SELECT file_id, pos,
-                 pos - row_number() OVER (PARTITION BY file_id ORDER BY pos) AS grp
+    SELECT session_id, count(*) AS n, max(pos) AS last_pos
+    FROM (SELECT session_id, pos,
+                 pos - row_number() OVER (PARTITION BY session_id ORDER BY pos) AS grp
           FROM seq WHERE failed)
-    GROUP BY file_id, grp
+    GROUP BY session_id, grp
 ),
 calls AS (
-    SELECT file_id,
+    SELECT session_id,
         count(*) AS tool_calls,
         count(*) FILTER (failed) AS tool_errors,
         count(*) FILTER (failed AND (next1 = name OR next2 = name)) AS error_retries,
@@ -100,92 +108,103 @@ calls AS (
         count(DISTINCT name) AS distinct_tools,
         max(pos) AS last_pos
     FROM seq
-    GROUP BY file_id
+    GROUP BY session_id
 ),
 streak_stats AS (
-    SELECT c.file_id, coalesce(max(s.n), 0) AS max_failure_streak,
+    SELECT c.session_id, coalesce(max(s.n), 0) AS max_failure_streak,
         coalesce(max(s.n) FILTER (s.last_pos = c.last_pos), 0) AS final_failure_streak
-    FROM calls c LEFT JOIN streaks s USING (file_id)
-    GROUP BY c.file_id
+    FROM calls c LEFT JOIN streaks s USING (session_id)
+    GROUP BY c.session_id
 ),
 -- edit churn: one file edited >= 3 times within 10 messages; clusters of edits to a file
 -- closer than 10 messages count once
 edits AS (
-    SELECT file_id, ordinal, coalesce(json_extract_string(input_json, '$.file_path'),
+    SELECT session_id, ordinal, coalesce(json_extract_string(input_json, '$.file_path'),
                                       json_extract_string(input_json, '$.notebook_path'),
                                       json_extract_string(input_json, '$.path')) AS path
-    FROM tool_uses
+    FROM session_calls
     WHERE name IN ('Edit', 'MultiEdit', 'Write', 'NotebookEdit', 'write_file', 'replace')
     UNION ALL
-    SELECT file_id, ordinal, unnest(regexp_extract_all(
+    SELECT session_id, ordinal, unnest(regexp_extract_all(
         input_json, '\*\*\* (?:Update|Add) File: ([^\n\\"]+)', 1)) AS path
-    FROM tool_uses
+    FROM session_calls
     WHERE name = 'apply_patch'
 ),
 edit_marks AS (
-    SELECT file_id, path, ordinal,
+    SELECT session_id, path, ordinal,
         lead(ordinal, 2) OVER w - ordinal <= 10 AS starts_window,
         CASE WHEN ordinal - lag(ordinal) OVER w <= 10 THEN 0 ELSE 1 END AS new_cluster
     FROM edits
     WHERE path IS NOT NULL
-    WINDOW w AS (PARTITION BY file_id, path ORDER BY ordinal)
+    WINDOW w AS (PARTITION BY session_id, path ORDER BY ordinal)
 ),
 churn AS (
-    SELECT file_id, count(DISTINCT (path, cluster)) FILTER (starts_window) AS edit_churn
-    FROM (SELECT *, sum(new_cluster) OVER (PARTITION BY file_id, path ORDER BY ordinal)
+    SELECT session_id, count(DISTINCT (path, cluster)) FILTER (starts_window) AS edit_churn
+    FROM (SELECT *, sum(new_cluster) OVER (PARTITION BY session_id, path ORDER BY ordinal)
                     AS cluster FROM edit_marks)
-    GROUP BY file_id
+    GROUP BY session_id
 ),
 -- a tool call the person cancelled (Gemini writes no interruption message)
 cancelled AS (
-    SELECT file_id, count(*) AS n
-    FROM tool_results
+    SELECT session_id, count(*) AS n
+    FROM session_calls
     WHERE starts_with(coalesce(result_text, ''), '[Operation Cancelled]')
-    GROUP BY file_id
+    GROUP BY session_id
 ),
 loops AS (
-    SELECT s.file_id, count(*) AS retry_loops
-    FROM retry_loops l JOIN files s USING (session_id)
-    GROUP BY s.file_id
+    SELECT session_id, count(*) AS retry_loops
+    FROM retry_loops WHERE session_id IN (SELECT session_id FROM build_sessions)
+    GROUP BY session_id
 ),
--- the rows of api_responses, as rebuild_responses.sql chose them, summed per file and model
+-- the session's own responses (build_responses.sql), summed per model
 model_use AS MATERIALIZED (
-    SELECT file_id, model, count(*) AS n,
+    SELECT session_id, model, count(*) AS n, sum(cost_usd) AS cost_usd,
+        count(*) FILTER (price_key IS NULL) AS unpriced,
         sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
         sum(cache_creation_tokens) AS cache_creation_tokens,
         sum(cache_5m_tokens) AS cache_5m_tokens, sum(cache_1h_tokens) AS cache_1h_tokens,
         sum(cache_read_tokens) AS cache_read_tokens, sum(reasoning_tokens) AS reasoning_tokens,
         sum(total_tokens) AS total_tokens
-    FROM chosen_responses
-    GROUP BY file_id, model
+    FROM responses
+    WHERE session_id IN (SELECT session_id FROM build_sessions)
+    GROUP BY session_id, model
 ),
 tok AS (
-    SELECT file_id, sum(n) AS api_responses,
+    SELECT session_id, sum(n) AS responses, sum(cost_usd) AS cost_usd,
+        sum(unpriced) AS unpriced,
+        coalesce(list(DISTINCT coalesce(model, 'unknown') ORDER BY coalesce(model, 'unknown'))
+            FILTER (unpriced > 0 AND total_tokens > 0), []) AS unpriced_models,
         sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
         sum(cache_creation_tokens) AS cache_creation_tokens,
         sum(cache_5m_tokens) AS cache_5m_tokens, sum(cache_1h_tokens) AS cache_1h_tokens,
         sum(cache_read_tokens) AS cache_read_tokens, sum(reasoning_tokens) AS reasoning_tokens,
         sum(total_tokens) AS total_tokens
-    FROM model_use GROUP BY file_id
+    FROM model_use GROUP BY session_id
 ),
 models AS (
-    SELECT file_id, arg_max(model, (n, output_tokens)) AS primary_model,
+    SELECT session_id, arg_max(model, (n, output_tokens)) AS primary_model,
         list(model ORDER BY n DESC, model) AS models
-    FROM model_use WHERE model IS NOT NULL GROUP BY file_id
+    FROM model_use WHERE model IS NOT NULL GROUP BY session_id
 ),
 -- subagent type/description as written by the parent's Task/Agent call
 spawns AS (
     SELECT r.agent_id,
         any_value(json_extract_string(u.input_json, '$.subagent_type')) AS agent_type,
         any_value(json_extract_string(u.input_json, '$.description')) AS description
-    FROM tool_results r
-    JOIN tool_uses u ON u.file_id = r.file_id AND u.tool_use_id = r.tool_use_id
+    FROM raw_tool_results r
+    JOIN raw_tool_uses u ON u.file_id = r.file_id AND u.tool_use_id = r.tool_use_id
     WHERE r.agent_id IS NOT NULL
     GROUP BY r.agent_id
 ),
+primary_files AS (
+    SELECT f.*, count(*) OVER (PARTITION BY f.session_id) AS n_files_
+    FROM file_roles r JOIN files f USING (file_id)
+    WHERE r.session_id IN (SELECT session_id FROM build_sessions)
+    QUALIFY r.rank = 1
+),
 base AS (
     SELECT
-        f.session_id, f.file_id, f.agent, f.user_name,
+        f.session_id, f.file_id, f.n_files_ AS files, f.agent, f.user_name,
         -- the folder name is the launch cwd with every non-alphanumeric replaced by '-'
         coalesce(
             list_filter(m.cwds, c -> regexp_replace(c, '[^A-Za-z0-9]', '-', 'g') = f.project_dir)[1],
@@ -218,15 +237,15 @@ base AS (
         coalesce(ss.final_failure_streak, 0) AS final_failure_streak,
         coalesce(ch.edit_churn, 0) AS edit_churn,
         coalesce(l.retry_loops, 0) AS retry_loops,
-        f.meta_agent_type, f.meta_description, f.size_bytes
-    FROM files f
-    JOIN msg m USING (file_id)
-    LEFT JOIN activity a USING (file_id)
-    LEFT JOIN calls c USING (file_id)
-    LEFT JOIN streak_stats ss USING (file_id)
-    LEFT JOIN churn ch USING (file_id)
-    LEFT JOIN loops l USING (file_id)
-    LEFT JOIN cancelled cx USING (file_id)
+        f.meta_agent_type, f.meta_description
+    FROM primary_files f
+    JOIN msg m USING (session_id)
+    LEFT JOIN activity a USING (session_id)
+    LEFT JOIN calls c USING (session_id)
+    LEFT JOIN streak_stats ss USING (session_id)
+    LEFT JOIN churn ch USING (session_id)
+    LEFT JOIN loops l USING (session_id)
+    LEFT JOIN cancelled cx USING (session_id)
 ),
 judged AS (
     SELECT *,
@@ -257,37 +276,84 @@ scored AS (
              'points': least(15, 5 * greatest(compactions - 1, 0))::INTEGER}
         ], p -> p.points > 0)::STRUCT(rule VARCHAR, count BIGINT, points INTEGER)[] AS penalties
     FROM judged
+),
+built AS (
+    SELECT
+        b.* EXCLUDE (meta_agent_type, meta_description),
+        nullif(regexp_extract(rtrim(b.project_path, '/\'), '([^/\\]+)$', 1), '') AS project,
+        CASE WHEN b.is_subagent THEN coalesce(b.meta_agent_type, s.agent_type) END AS agent_type,
+        CASE WHEN b.is_subagent THEN coalesce(b.meta_description, s.description) END
+            AS agent_description,
+        greatest(0, 100 - coalesce(list_sum(list_transform(b.penalties, p -> p.points)), 0))
+            ::INTEGER AS health_score,
+        CASE
+            WHEN health_score >= 90 THEN 'A'
+            WHEN health_score >= 75 THEN 'B'
+            WHEN health_score >= 60 THEN 'C'
+            WHEN health_score >= 40 THEN 'D'
+            ELSE 'F'
+        END AS health_grade
+    FROM scored b
+    LEFT JOIN spawns s ON s.agent_id = b.agent_id
+    UNION ALL BY NAME
+    -- a subagent known only from the copies of its responses in the parent (agent_progress)
+    SELECT o.session_id, NULL::INTEGER AS file_id, 0 AS files, 'claude' AS agent,
+        coalesce(p.user_name, 'unknown') AS user_name,
+        NULL AS project_path, NULL AS cwd, NULL AS git_branch, NULL AS cli_version,
+        true AS is_subagent,
+        o.parent_session_id, substr(o.session_id, 7) AS agent_id, NULL AS source_path,
+        true AS source_missing, o.started_at, o.ended_at,
+        epoch(o.ended_at - o.started_at) AS wall_seconds, 0.0 AS active_seconds,
+        0 AS activity_blocks, 0 AS messages, 0 AS user_messages, 0 AS assistant_messages,
+        0 AS system_messages, 0 AS slash_commands, 0 AS compactions, 0 AS api_errors,
+        NULL AS ended_with, 0 AS interruptions, NULL AS first_prompt, 0 AS tool_calls,
+        0 AS tool_errors, 0 AS error_retries, 0 AS skill_calls, 0 AS distinct_skills,
+        0 AS subagent_calls, 0 AS mcp_calls, 0 AS distinct_tools, 0 AS max_failure_streak,
+        0 AS final_failure_streak, 0 AS edit_churn, 0 AS retry_loops, 'unknown' AS outcome,
+        []::STRUCT(rule VARCHAR, count BIGINT, points INTEGER)[] AS penalties,
+        NULL AS project,
+        s.agent_type, s.description AS agent_description, 100 AS health_score,
+        'A' AS health_grade
+    FROM (
+        SELECT e.session_id, any_value(e.parent_session_id) AS parent_session_id,
+            min(e.ts) AS started_at, max(e.ts) AS ended_at
+        FROM usage_events e
+        WHERE e.session_id IN (SELECT session_id FROM build_sessions)
+          AND e.parent_session_id IS NOT NULL
+          AND e.session_id NOT IN (SELECT session_id FROM files)
+        GROUP BY e.session_id
+    ) o
+    LEFT JOIN (SELECT session_id, any_value(user_name) AS user_name FROM files
+               GROUP BY session_id) p ON p.session_id = o.parent_session_id
+    LEFT JOIN spawns s ON 'agent-' || s.agent_id = o.session_id
 )
-SELECT
-    b.* EXCLUDE (meta_agent_type, meta_description, size_bytes),
-    nullif(regexp_extract(rtrim(b.project_path, '/\'), '([^/\\]+)$', 1), '') AS project,
-    CASE WHEN b.is_subagent THEN coalesce(b.meta_agent_type, s.agent_type) END AS agent_type,
-    CASE WHEN b.is_subagent THEN coalesce(b.meta_description, s.description) END
-        AS agent_description,
-    greatest(0, 100 - coalesce(list_sum(list_transform(b.penalties, p -> p.points)), 0))::INTEGER
-        AS health_score,
-    CASE
-        WHEN health_score >= 90 THEN 'A'
-        WHEN health_score >= 75 THEN 'B'
-        WHEN health_score >= 60 THEN 'C'
-        WHEN health_score >= 40 THEN 'D'
-        ELSE 'F'
-    END AS health_grade,
+SELECT r.*,
+    CASE WHEN r.is_subagent AND r.parent_session_id IS NOT NULL
+         THEN r.parent_session_id ELSE r.session_id END AS root_session_id,
     md.primary_model, coalesce(md.models, []) AS models,
-    coalesce(t.api_responses, 0) AS api_responses,
-    coalesce(t.input_tokens, 0) AS input_tokens,
-    coalesce(t.output_tokens, 0) AS output_tokens,
-    coalesce(t.cache_creation_tokens, 0) AS cache_creation_tokens,
-    coalesce(t.cache_5m_tokens, 0) AS cache_5m_tokens,
-    coalesce(t.cache_1h_tokens, 0) AS cache_1h_tokens,
-    coalesce(t.cache_read_tokens, 0) AS cache_read_tokens,
-    coalesce(t.reasoning_tokens, 0) AS reasoning_tokens,
-    coalesce(t.total_tokens, 0) AS total_tokens
-FROM scored b
-LEFT JOIN spawns s ON s.agent_id = b.agent_id
-LEFT JOIN models md USING (file_id)
-LEFT JOIN tok t USING (file_id)
--- two files claiming one session id (a copied transcript): keep the present, larger one
-QUALIFY row_number() OVER (
-    PARTITION BY b.session_id ORDER BY b.source_missing, b.size_bytes DESC, b.file_id
-) = 1;
+    coalesce(t.responses, 0) AS own_responses,
+    coalesce(t.input_tokens, 0) AS own_input_tokens,
+    coalesce(t.output_tokens, 0) AS own_output_tokens,
+    coalesce(t.cache_creation_tokens, 0) AS own_cache_creation_tokens,
+    coalesce(t.cache_5m_tokens, 0) AS own_cache_5m_tokens,
+    coalesce(t.cache_1h_tokens, 0) AS own_cache_1h_tokens,
+    coalesce(t.cache_read_tokens, 0) AS own_cache_read_tokens,
+    coalesce(t.reasoning_tokens, 0) AS own_reasoning_tokens,
+    coalesce(t.total_tokens, 0) AS own_total_tokens,
+    t.cost_usd AS own_cost_usd,
+    coalesce(t.unpriced, 0) AS own_unpriced_responses,
+    coalesce(t.responses, 0) AS total_responses,
+    coalesce(t.input_tokens, 0) AS total_input_tokens,
+    coalesce(t.output_tokens, 0) AS total_output_tokens,
+    coalesce(t.cache_creation_tokens, 0) AS total_cache_creation_tokens,
+    coalesce(t.cache_5m_tokens, 0) AS total_cache_5m_tokens,
+    coalesce(t.cache_1h_tokens, 0) AS total_cache_1h_tokens,
+    coalesce(t.cache_read_tokens, 0) AS total_cache_read_tokens,
+    coalesce(t.reasoning_tokens, 0) AS total_reasoning_tokens,
+    coalesce(t.total_tokens, 0) AS total_total_tokens,
+    t.cost_usd AS total_cost_usd,
+    coalesce(t.unpriced, 0) AS total_unpriced_responses,
+    coalesce(t.unpriced_models, []) AS unpriced_models
+FROM built r
+LEFT JOIN models md USING (session_id)
+LEFT JOIN tok t USING (session_id);

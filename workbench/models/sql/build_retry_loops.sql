@@ -1,20 +1,22 @@
 -- Retry loops: runs of >= 3 consecutive tool calls (in session order) of the same tool with
--- identical input.
-DELETE FROM retry_loops;
+-- identical input. Inputs: tool_calls, tool_errors, build_sessions. Output: their rows.
+DELETE FROM retry_loops WHERE session_id IN (SELECT session_id FROM build_sessions);
 INSERT INTO retry_loops BY NAME
 WITH calls AS (
-    SELECT u.session_id, u.file_id, u.name, u.input_json, u.ordinal, u.block_index, u.ts,
+    SELECT u.session_id, u.name, u.input_json, u.ordinal, u.block_index, u.ts,
         e.ordinal IS NOT NULL AS failed,
         CASE WHEN u.name IS NOT DISTINCT FROM lag(u.name) OVER w
                   AND u.input_json IS NOT DISTINCT FROM lag(u.input_json) OVER w
              THEN 0 ELSE 1 END AS starts_run
-    FROM tool_uses u
+    FROM tool_calls u
     LEFT JOIN tool_errors e
-        ON e.file_id = u.file_id AND e.ordinal = u.ordinal AND e.block_index = u.block_index
-    WINDOW w AS (PARTITION BY u.file_id ORDER BY u.ordinal, u.block_index)
+        ON e.session_id = u.session_id AND e.ordinal = u.ordinal
+       AND e.block_index = u.block_index
+    WHERE u.session_id IN (SELECT session_id FROM build_sessions)
+    WINDOW w AS (PARTITION BY u.session_id ORDER BY u.ordinal, u.block_index)
 ),
 runs AS (
-    SELECT *, sum(starts_run) OVER (PARTITION BY file_id ORDER BY ordinal, block_index) AS run
+    SELECT *, sum(starts_run) OVER (PARTITION BY session_id ORDER BY ordinal, block_index) AS run
     FROM calls
 )
 SELECT any_value(session_id) AS session_id, any_value(name) AS tool_name,
@@ -22,5 +24,5 @@ SELECT any_value(session_id) AS session_id, any_value(name) AS tool_name,
     count(*) FILTER (failed) AS failures, min(ordinal) AS first_ordinal,
     max(ordinal) AS last_ordinal, min(ts) AS started_at
 FROM runs
-GROUP BY file_id, run
+GROUP BY session_id, run
 HAVING count(*) >= 3;

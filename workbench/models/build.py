@@ -1,0 +1,106 @@
+"""Build the marts from the raw tables: for the files an ingest touched, or all of them.
+
+The steps are the SQL files ``models/sql/build_*.sql``, run in order; each names its inputs and
+outputs in its header. They work on the sessions and response keys that the changed files
+touch (``build_scope.sql``), so an ingest costs what changed; a full build (a migration, a new
+price table) runs the same steps over every file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+
+from workbench.core import config, store
+from workbench.core.queries import sql_text
+
+#: The build steps, in order (``models/sql/<step>.sql``).
+STEPS = (
+    "build_scope",
+    "build_responses",
+    "build_files",
+    "build_file_roles",
+    "build_tool_errors",
+    "build_retry_loops",
+    "build_sessions",
+    "build_activity",
+    "build_totals",
+)
+#: The marts, emptied before a full build.
+MARTS = (
+    "file_roles",
+    "shadowed_messages",
+    "responses",
+    "tool_errors",
+    "retry_loops",
+    "sessions",
+    "activity_blocks",
+)
+#: meta keys the builder keeps.
+PRICES_KEY = "prices_fingerprint"
+REBUILD_ALL_KEY = "rebuild_all"  # "1": the next ingest builds every mart from scratch
+
+
+def queue(con: duckdb.DuckDBPyConnection, file_ids: Sequence[int]) -> None:
+    """Note files whose marts must be rebuilt, in the caller's transaction (with their rows),
+    so an ingest killed before its build leaves the work for the next one, visibly."""
+    if file_ids:
+        con.execute(
+            "INSERT INTO build_queue SELECT unnest(" + store.int_list(sorted(set(file_ids))) + ")"
+        )
+
+
+def pending(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the marts are behind the raw tables (queued files, or a full build due)."""
+    if store.get_meta(con, REBUILD_ALL_KEY) == "1":
+        return True
+    return bool(con.execute("SELECT count(*) FROM build_queue").fetchone()[0])
+
+
+def refresh(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild the marts for the queued files (everything when a full build is due or the
+    price table changed), in one transaction with emptying the queue."""
+    from workbench.models import friction, pricing  # only when there is work to do
+
+    prices = pricing.fingerprint()
+    full = store.get_meta(con, REBUILD_ALL_KEY) == "1" or store.get_meta(con, PRICES_KEY) != prices
+    friction.install(con)
+    pricing.install(con)
+    con.execute(f"SET VARIABLE active_gap = {float(config.ACTIVE_GAP_SECONDS)}")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if full:
+            for table in MARTS:
+                con.execute(f"DELETE FROM {table}")
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE changed_files AS SELECT file_id FROM files"
+            )
+        else:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE changed_files AS "
+                "SELECT DISTINCT file_id FROM build_queue"
+            )
+        for step in STEPS:
+            con.execute(_step_sql(step, friction))
+        con.execute("DELETE FROM build_queue")
+        store.set_meta(con, REBUILD_ALL_KEY, "0")
+        store.set_meta(con, PRICES_KEY, prices)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        for temp in ("changed_files", "build_sessions", "build_files"):
+            con.execute(f"DROP TABLE IF EXISTS {temp}")
+
+
+def _step_sql(step: str, friction) -> str:
+    text = sql_text(step)
+    if step == "build_tool_errors":
+        text = (
+            text.replace("{rule_case}", friction.rule_case())
+            .replace("{probe_head}", str(friction.PROBE_HEAD))
+            .replace("{probe_tail}", str(friction.PROBE_TAIL))
+        )
+    return text
