@@ -91,7 +91,7 @@ def test_bad_lines_are_recorded_and_the_rest_loads(tmp_path):
         (1, "user", "hello"),
         (9, "assistant", "hi"),
     ]
-    assert one(con, "SELECT count(*), sum(output_tokens) FROM api_responses") == (1, 4)
+    assert one(con, "SELECT count(*), sum(output_tokens) FROM responses") == (1, 4)
     assert one(con, "SELECT lines, bad_lines FROM files") == (len(LINES), len(EXPECTED))
     con.close()
 
@@ -129,7 +129,7 @@ def test_a_line_of_tens_of_megabytes_loads(tmp_path):
     summary = ingest([tmp_path / "projects"], db, progress=False)
     assert summary.bad_lines == 0
     con = store.open_db(db, read_only=True)
-    assert one(con, "SELECT result_length FROM tool_results") == (len(big),)
+    assert one(con, "SELECT result_length FROM raw_tool_results") == (len(big),)
     con.close()
 
 

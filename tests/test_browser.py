@@ -6,12 +6,12 @@ import pytest
 from conftest import S1, S2
 
 from workbench.present import browser
-from workbench.query import tables
+from workbench.query.db import open_reader
 
 
 @pytest.fixture
 def b(ingested):
-    return browser.SessionBrowser(tables.connect(ingested), tz="UTC")
+    return browser.SessionBrowser(open_reader(ingested), tz="UTC")
 
 
 def ids(b) -> list[str]:
@@ -60,7 +60,7 @@ def test_subagents_are_reachable_and_back(b):
 
 
 def test_headless_static_table(ingested, monkeypatch):
-    con = tables.connect(ingested)
+    con = open_reader(ingested)
     page = browser.static_table(con, tz="UTC")
     assert "<table" in page and S1 in page and S2 in page and "2 sessions." in page
     assert page.count('class="err"') == 1

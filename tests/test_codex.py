@@ -138,7 +138,7 @@ def test_tool_calls_fail_on_a_nonzero_exit_code(con):
         ("call_4", "shell_command", True, "error: unknown rule sele"),  # metadata.exit_code 2
     ]
     inputs = dict(
-        rows(con, "SELECT tool_use_id, input_json FROM tool_uses WHERE session_id = ?", [A])
+        rows(con, "SELECT tool_use_id, input_json FROM raw_tool_uses WHERE session_id = ?", [A])
     )
     assert json.loads(inputs["call_1"]) == {"command": "pytest -q", "workdir": "/home/ana/src/shop"}
     assert json.loads(inputs["call_2"]).startswith("*** Begin Patch\n*** Update File: cart.py")
@@ -154,7 +154,7 @@ def test_each_increase_of_the_cumulative_total_counts_once(con):
     got = rows(
         con,
         "SELECT model, count(*), sum(input_tokens), sum(cache_read_tokens), sum(output_tokens), "
-        "sum(reasoning_tokens), sum(total_tokens) FROM api_responses WHERE session_id = ? "
+        "sum(reasoning_tokens), sum(total_tokens) FROM responses WHERE session_id = ? "
         "GROUP BY model ORDER BY model",
         [A],
     )
@@ -169,12 +169,13 @@ def test_a_fork_counts_its_parents_history_once(con):
     got = one(
         con,
         "SELECT count(*), sum(input_tokens), sum(cache_read_tokens), sum(output_tokens) "
-        "FROM api_responses",
+        "FROM responses",
     )
     assert got == (5, 700 + 200, 3400 + 900, 150 + 30)
     assert one(
         con,
-        "SELECT api_responses, input_tokens, cache_read_tokens, output_tokens FROM sessions "
+        "SELECT own_responses, own_input_tokens, own_cache_read_tokens, own_output_tokens "
+        "FROM sessions "
         "WHERE session_id = ?",
         [B],
     ) == (1, 200, 900, 30)
@@ -223,14 +224,14 @@ def test_a_grown_rollout_is_read_again_in_full(tmp_path):
     ingest([corpus], cold, user="ana", progress=False)
     query = (
         "SELECT session_id, line_no, dedupe_key, model, input_tokens, output_tokens "
-        "FROM api_responses ORDER BY ALL"
+        "FROM responses ORDER BY ALL"
     )
     warm_con, cold_con = store.open_db(warm, read_only=True), store.open_db(cold, read_only=True)
     assert rows(warm_con, query) == rows(cold_con, query)
     assert one(warm_con, "SELECT count(*) FROM messages") == one(
         cold_con, "SELECT count(*) FROM messages"
     )
-    assert ("gpt-5.1-codex-mini",) in rows(warm_con, "SELECT DISTINCT model FROM api_responses")
+    assert ("gpt-5.1-codex-mini",) in rows(warm_con, "SELECT DISTINCT model FROM responses")
     warm_con.close()
     cold_con.close()
 
@@ -323,7 +324,7 @@ def test_bad_codex_lines_are_recorded_and_the_rest_loads(tmp_path):
     assert reasons[7] == 'response_item payload has no "type"'
     assert reasons[8].startswith("not valid UTF-8")
     assert one(con, "SELECT count(*), min(text) FROM messages") == (1, "fix the failing test")
-    assert one(con, "SELECT count(*) FROM api_responses") == (1,)
+    assert one(con, "SELECT count(*) FROM responses") == (1,)
     assert one(con, "SELECT lines, pending_bytes FROM files") == (12, len(lines[-1]))
     con.close()
 

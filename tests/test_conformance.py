@@ -11,7 +11,8 @@ from conftest import SHARED_FIXTURES
 
 from workbench.core import store
 from workbench.ingest.load import ingest
-from workbench.query import tables, tokens
+from workbench.query import tokens
+from workbench.query.db import open_reader
 
 CLAUDE = SHARED_FIXTURES / "claude" / "projects"
 pytestmark = pytest.mark.skipif(not CLAUDE.is_dir(), reason="../shared/fixtures not present")
@@ -39,13 +40,13 @@ def test_reference_totals(fixture_db):
     con = store.open_db(fixture_db, read_only=True)
     got = con.execute("""
         SELECT count(*), sum(input_tokens), sum(output_tokens), sum(cache_creation_tokens),
-               sum(cache_read_tokens) FROM api_responses""").fetchone()
+               sum(cache_read_tokens) FROM responses""").fetchone()
     con.close()
     assert got == (83, 6_529, 28_338, 251_137, 2_077_127)
 
 
 def test_days_equal_ccusage(fixture_db):
-    daily = tokens.report(tables.connect(fixture_db), "daily", tz="UTC")["daily"]
+    daily = tokens.report(open_reader(fixture_db), "daily", tz="UTC")["daily"]
     got = {
         d["date"]: (
             d["inputTokens"],
@@ -65,7 +66,7 @@ def test_every_fixture_session_and_subagent(fixture_db):
     sessions = dict(con.execute("SELECT session_id, parent_session_id FROM sessions").fetchall())
     tool_errors = con.execute("SELECT sum(tool_errors) FROM sessions").fetchone()[0]
     missing = con.execute("""
-        SELECT count(DISTINCT agent_id) FROM tool_results r WHERE agent_id IS NOT NULL
+        SELECT count(DISTINCT agent_id) FROM raw_tool_results r WHERE agent_id IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.agent_id = r.agent_id)""").fetchone()[0]
     con.close()
     assert len(sessions) == 11  # 12 files; one holds only a summary line

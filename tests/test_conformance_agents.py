@@ -9,7 +9,8 @@ from conftest import SHARED_FIXTURES, one, rows
 
 from workbench.core import store
 from workbench.ingest.load import ingest
-from workbench.query import tables, tokens
+from workbench.query import tokens
+from workbench.query.db import open_reader
 
 CODEX = SHARED_FIXTURES / "codex"
 GEMINI = SHARED_FIXTURES / "gemini"
@@ -38,7 +39,7 @@ def con(fixture_db):
 
 
 def _day(fixture_db, agent: str) -> dict:
-    report = tokens.report(tables.connect(fixture_db), "daily", tz="UTC", agents=[agent])
+    report = tokens.report(open_reader(fixture_db), "daily", tz="UTC", agents=[agent])
     assert [d["date"] for d in report["daily"]] == ["2025-12-09"]
     return report["daily"][0]
 
@@ -59,7 +60,7 @@ def test_codex_token_events(con):
     assert one(
         con,
         "SELECT count(*), sum(input_tokens + cache_read_tokens), sum(reasoning_tokens), "
-        "sum(total_tokens) FROM api_responses WHERE session_id = ?",
+        "sum(total_tokens) FROM responses WHERE session_id = ?",
         [CODEX_MAIN],
     ) == (7, 26_740, 128, 27_148)
 
@@ -101,7 +102,7 @@ def test_gemini_session(con):
     got = one(
         con,
         "SELECT messages, user_messages, assistant_messages, tool_calls, tool_errors, "
-        "api_responses, started_at, ended_at, primary_model FROM sessions WHERE session_id = ?",
+        "own_responses, started_at, ended_at, primary_model FROM sessions WHERE session_id = ?",
         [GEMINI_SESSION],
     )
     # `cd myapp && python hoge.py` reports "Exit Code: 1" under status success

@@ -10,7 +10,8 @@ from test_signals import IDS, build
 
 from workbench.frontends.cli import main
 from workbench.ingest.load import ingest
-from workbench.query import friction_report, tables
+from workbench.query import friction_report
+from workbench.query.db import open_reader
 from workbench.query.periods import parse_when
 
 
@@ -53,7 +54,7 @@ def db(tmp_path_factory):
 
 
 def test_categories_tools_and_rates(db):
-    con = tables.connect(db)
+    con = open_reader(db)
     r = friction_report.report(con, users=["ana"])
     assert (r["tool_calls"], r["tool_errors"], r["other_share"]) == (13, 6, 0.0)
     assert [(c["category"], c["count"], c["sessions"], c["share"]) for c in r["categories"]] == [
@@ -77,7 +78,7 @@ def test_categories_tools_and_rates(db):
 
 
 def test_before_and_after_a_fix(db):
-    con = tables.connect(db)
+    con = open_reader(db)
     at = parse_when("2026-05-05", "UTC")
     c = friction_report.compare(con, at, users=["ben"])
     assert c["before"] == {"sessions": 1, "tool_calls": 4, "tool_errors": 2}
@@ -104,7 +105,7 @@ def test_excerpts_are_redacted(tmp_path):
     )
     t.say("no").write(tmp_path / "p" / "-x")
     ingest([tmp_path / "p"], tmp_path / "wb.duckdb", progress=False)
-    con = tables.connect(tmp_path / "wb.duckdb")
+    con = open_reader(tmp_path / "wb.duckdb")
     safe = friction_report.report(con)["categories"][0]["examples"][0]["excerpt"]
     raw = friction_report.report(con, redact=False)["categories"][0]["examples"][0]["excerpt"]
     assert "ghp_R4nd0m" not in safe and "[REDACTED:" in safe

@@ -125,7 +125,7 @@ def test_embedded_tool_calls_and_their_errors(con):
         ("replace-4", "replace", True, True, "[Operation Cancelled"),
     ]
     assert got[0][5].isoformat() == "2026-01-06T10:00:05+00:00"  # the call's own timestamp
-    args = one(con, "SELECT input_json FROM tool_uses WHERE tool_use_id = 'read_file-3'")[0]
+    args = one(con, "SELECT input_json FROM raw_tool_uses WHERE tool_use_id = 'read_file-3'")[0]
     assert json.loads(args) == {"absolute_path": "/etc/shadow"}
     assert one(con, "SELECT tool_calls, tool_errors FROM sessions WHERE session_id = ?", [G1]) == (
         4,
@@ -137,7 +137,7 @@ def test_tokens_cached_is_part_of_input_and_thoughts_bill_as_output(con):
     got = rows(
         con,
         "SELECT model, count(*), sum(input_tokens), sum(cache_read_tokens), sum(output_tokens), "
-        "sum(reasoning_tokens), sum(total_tokens) FROM api_responses WHERE session_id = ? "
+        "sum(reasoning_tokens), sum(total_tokens) FROM responses WHERE session_id = ? "
         "GROUP BY model ORDER BY model",
         [G1],
     )
@@ -176,7 +176,7 @@ def test_records_latest_per_id_wins_and_rewind_truncates(con):
     # the rewound response was billed: it stays in the token totals
     assert rows(
         con,
-        "SELECT message_id, input_tokens, cache_read_tokens, output_tokens FROM api_responses "
+        "SELECT message_id, input_tokens, cache_read_tokens, output_tokens FROM responses "
         "WHERE session_id = ? ORDER BY line_no",
         [G2],
     ) == [("g1", 500, 0, 15), ("g2", 100, 500, 8), ("g3", 100, 600, 12), ("g4", 100, 700, 30)]
@@ -185,7 +185,7 @@ def test_records_latest_per_id_wins_and_rewind_truncates(con):
 def test_subagent_chat_is_linked_to_its_parent(con):
     assert one(
         con,
-        "SELECT is_subagent, parent_session_id, agent_id, project, input_tokens, first_prompt "
+        "SELECT is_subagent, parent_session_id, agent_id, project, own_input_tokens, first_prompt "
         "FROM sessions WHERE session_id = ?",
         [G3],
     ) == (True, G2, G3, HASH, 300, "Find the config files")
@@ -206,7 +206,7 @@ def test_a_migrated_chat_counts_its_responses_once(corpus, tmp_path):
     assert one(con, "SELECT count(*) FROM sessions WHERE session_id = ?", [G1]) == (1,)
     assert one(
         con,
-        "SELECT count(*), sum(input_tokens), sum(output_tokens) FROM api_responses "
+        "SELECT count(*), sum(input_tokens), sum(output_tokens) FROM responses "
         "WHERE session_id = ?",
         [G1],
     ) == (3, 905, 65)
@@ -247,7 +247,8 @@ def test_a_changed_chat_is_read_again_in_full(corpus, tmp_path):
     con = store.open_db(db, read_only=True)
     assert rows(
         con,
-        "SELECT session_id, messages, api_responses, input_tokens, output_tokens FROM sessions "
+        "SELECT session_id, messages, own_responses, own_input_tokens, own_output_tokens "
+        "FROM sessions "
         "WHERE session_id IN (?, ?) ORDER BY session_id",
         [G1, G2],
     ) == [(G1, 4, 2, 805, 60), (G2, 5, 4, 500 + 100 + 100 + 200, 15 + 8 + 12 + 35)]
@@ -307,7 +308,7 @@ def test_bad_records_are_recorded_and_the_rest_loads(tmp_path):
         ("u1", "user"),
         ("g1", "assistant"),
     ]
-    assert one(con, "SELECT session_id, input_tokens FROM sessions") == ("dddd4444", 10)
+    assert one(con, "SELECT session_id, own_input_tokens FROM sessions") == ("dddd4444", 10)
     con.close()
 
 

@@ -17,12 +17,12 @@ from workbench.ingest.load import ingest
 
 TABLES = {
     "messages": "session_id, line_no, ordinal, uuid, type, text, thinking, ts, model",
-    "tool_uses": "session_id, line_no, ordinal, tool_use_id, name, input_json",
-    "tool_results": "session_id, line_no, tool_use_id, result_text, is_error, agent_id",
+    "raw_tool_uses": "session_id, line_no, ordinal, tool_use_id, name, input_json",
+    "raw_tool_results": "session_id, line_no, tool_use_id, result_text, is_error, agent_id",
     "usage_lines": "session_id, line_no, dedupe_key, input_tokens, output_tokens",
-    "api_responses": "session_id, dedupe_key, input_tokens, output_tokens, cache_read_tokens",
+    "responses": "session_id, dedupe_key, input_tokens, output_tokens, cache_read_tokens",
     "bad_lines": "line_no, byte_offset, reason",
-    "sessions": "session_id, messages, user_messages, tool_calls, tool_errors, total_tokens, "
+    "sessions": "session_id, messages, user_messages, tool_calls, tool_errors, total_total_tokens, "
     "started_at, ended_at, first_prompt, parent_session_id",
     "files": "path, lines, bad_lines, bytes_consumed, pending_bytes, size_bytes",
 }

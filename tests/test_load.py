@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 from conftest import S1, S2, one, rows
 
+from workbench.core import config
 from workbench.ingest.load import ingest
 
 
@@ -58,7 +59,7 @@ def test_subagents_link_to_their_parent(con):
 
 def test_missing_subagent_file_is_harmless(con):
     # toolu_4's result names agent gone42, whose file does not exist
-    assert one(con, "SELECT agent_id FROM tool_results WHERE tool_use_id = 'toolu_4'") == (
+    assert one(con, "SELECT agent_id FROM raw_tool_results WHERE tool_use_id = 'toolu_4'") == (
         "gone42",
     )
     assert one(con, "SELECT count(*) FROM sessions WHERE agent_id = 'gone42'") == (0,)
@@ -72,25 +73,26 @@ def test_token_dedupe_counts_each_response_once(con):
         """
         SELECT count(*), sum(input_tokens), sum(output_tokens), sum(cache_creation_tokens),
                sum(cache_5m_tokens), sum(cache_1h_tokens), sum(cache_read_tokens)
-        FROM api_responses""",
+        FROM responses""",
     ) == (10, 51, 527, 2100, 1700, 400, 41800)
     # the split response keeps its largest (final) line, not the partial ones
-    assert one(
-        con, "SELECT output_tokens, line_no FROM api_responses WHERE message_id = 'msg_A'"
-    ) == (120, 6)
+    assert one(con, "SELECT output_tokens, line_no FROM responses WHERE message_id = 'msg_A'") == (
+        120,
+        6,
+    )
     # usage_lines keeps every line as written
     assert one(con, "SELECT count(*) FROM usage_lines WHERE message_id = 'msg_A'") == (3,)
 
 
 def test_repeated_response_goes_to_the_non_sidechain_copy(con):
     assert one(
-        con, "SELECT session_id, is_sidechain FROM api_responses WHERE message_id = 'msg_B'"
+        con, "SELECT session_id, is_sidechain FROM responses WHERE message_id = 'msg_B'"
     ) == (S1, False)
     assert rows(
         con,
         """
-        SELECT session_id, api_responses, input_tokens, output_tokens, cache_creation_tokens,
-               cache_read_tokens FROM sessions ORDER BY session_id""",
+        SELECT session_id, own_responses, own_input_tokens, own_output_tokens,
+               own_cache_creation_tokens, own_cache_read_tokens FROM sessions ORDER BY session_id""",
     ) == [
         (S1, 5, 22, 330, 1300, 29800),
         (S2, 2, 15, 120, 500, 6500),
@@ -168,7 +170,7 @@ def test_files_table_records_what_was_read(con, corpus):
         FROM files WHERE session_id = ?""",
         [S1],
     )
-    assert got == ("claude", "ana", "session", 19, 0, 0, True, False, 1)
+    assert got == ("claude", "ana", "session", 19, 0, 0, True, False, config.PARSER_VERSION)
     assert one(con, "SELECT count(*) FROM files") == (5,)
 
 
@@ -177,7 +179,7 @@ def test_ingest_summary(corpus, db_path):
     assert (s.files, s.files_parsed, s.files_unchanged, s.sessions, s.bad_lines) == (5, 5, 0, 4, 0)
     assert s.lines == 19 + 5 + 2 + 4 + 1
     with duckdb.connect(str(db_path), read_only=True) as con:
-        tokens = one(con, "SELECT sum(total_tokens) FROM api_responses")[0]
+        tokens = one(con, "SELECT sum(total_tokens) FROM responses")[0]
     assert s.totals["api_responses"] == 10 and s.totals["tokens"] == tokens > 0
     again = ingest([corpus], db_path, user="ana", progress=False)
     assert again.totals == s.totals  # nothing rebuilt: the totals the last rebuild stored

@@ -167,4 +167,4 @@ def test_a_file_gone_before_duckdb_reads_it_keeps_its_rows(tmp_path, monkeypatch
     s = ingest([root], db, user="u", progress=False)
     assert s.unreadable == [{"path": str(victim), "reason": "No such file or directory"}]
     assert s.files_parsed == 0
-    assert dump(db)["messages"] == before["messages"]
+    assert dump(db)["raw_messages"] == before["raw_messages"]

@@ -19,7 +19,8 @@ from conftest import SHARED_FIXTURES
 
 from workbench.ingest.load import ingest
 from workbench.models import pricing
-from workbench.query import tables, tokens
+from workbench.query import tokens
+from workbench.query.db import open_reader
 
 SESSION = "44444444-4444-4444-8444-444444444444"
 
@@ -213,52 +214,38 @@ def test_rates_and_defaults():
     assert pricing.lookup("claude-opus-4-7").long_threshold is None
 
 
-def test_python_cost_by_hand():
-    sonnet45 = pricing.lookup("claude-sonnet-4-5-20250929")
-    assert sonnet45.cost(100, 500, 1_000, 2_000, 10_000) == pytest.approx(0.02655)
-    sonnet4 = pricing.lookup("claude-sonnet-4-20250514")
-    assert sonnet4.cost(1_000, 2_000, 50_000, 0, 150_000) == pytest.approx(0.516)
-    assert sonnet4.cost(0, 100, 0, 0, 200_000) == pytest.approx(0.0615)
-
-
-def test_codex_and_gemini_fixture_costs_match_ccusage():
-    # ../shared/fixtures/README.md: gpt-5.1-codex-max, uncached input 3,828, cached 22,912,
-    # output 408 (reasoning included) -> ccusage 20.0.24 offline $0.011729
-    codex = pricing.lookup("gpt-5.1-codex-max").cost(3_828, 408, 0, 0, 22_912)
-    assert codex == pytest.approx(0.011729, rel=0.01)
-    # the Gemini fixture's sums: input 67,273 of which cached 43,377; output 300 + thoughts
-    # 377 -> ccusage 20.0.24 `gemini daily --offline` $0.01016261
-    gemini = pricing.lookup("gemini-2.5-flash").cost(67_273 - 43_377, 300 + 377, 0, 0, 43_377)
-    assert gemini == pytest.approx(0.01016261, rel=0.01)
-
-
 def test_cost_of_each_response(priced_db):
-    con = tables.connect(priced_db)
-    rows = pricing.response_costs(con).to_pyarrow().to_pylist()
+    # the cost formula lives in one place, models/sql/build_responses.sql: priced at ingest
+    con = open_reader(priced_db)
+    rows = con.rows("SELECT * FROM responses")
     by_key = {r["dedupe_key"]: r for r in rows}
     assert {k: r["cost_usd"] for k, r in by_key.items()} == pytest.approx(COSTS)
     assert by_key["msg_P3:req_P3"]["long_context"] is True
     assert by_key["msg_P4:req_P4"]["long_context"] is False
-    assert by_key["msg_P5:req_P5"]["priced"] is False
-    assert by_key["msg_P6:req_P6"]["price_match"] == "normalized"
+    assert by_key["msg_P5:req_P5"]["price_key"] is None
+    assert by_key["msg_P5:req_P5"]["input_cost_usd"] is None
+    assert by_key["msg_P6:req_P6"]["price_key"] == "claude-sonnet-4-5"  # a normalised name
     # the 1h write: 1000*3.75 + 2000*6 = 15750 per million
-    assert by_key["msg_P1:req_P1"]["cache_write_cost"] == pytest.approx(0.01575)
+    assert by_key["msg_P1:req_P1"]["cache_write_cost_usd"] == pytest.approx(0.01575)
+    for r in rows:
+        if r["price_key"] is not None:
+            parts = ("input", "output", "cache_write", "cache_read")
+            assert sum(r[f"{k}_cost_usd"] for k in parts) == pytest.approx(r["cost_usd"])
 
 
-def test_responses_with_cost_and_session_costs(priced_db):
-    con = tables.connect(priced_db)
-    r = pricing.responses_with_cost(con)
-    assert {"root_session_id", "user_name", "cost_usd", "priced"} <= set(r.columns)
-    assert r.count().to_pyarrow().as_py() == 7
-    [s] = pricing.session_costs(con).to_pyarrow().to_pylist()
-    assert s["session_id"] == SESSION
-    assert s["cost_usd"] == pytest.approx(0.02655 + 0.03005 + 0.516 + 0.0615 + 0.003)
-    assert (s["priced_responses"], s["unpriced_responses"]) == (5, 2)
+def test_session_costs_in_the_sessions_mart(priced_db):
+    con = open_reader(priced_db)
+    assert con.scalar("SELECT count(*) FROM responses") == 7
+    s = con.one(f"SELECT * FROM sessions WHERE session_id = '{SESSION}'")
+    assert s["own_cost_usd"] == pytest.approx(0.02655 + 0.03005 + 0.516 + 0.0615 + 0.003)
+    assert (s["own_responses"], s["own_unpriced_responses"]) == (7, 2)
     assert s["unpriced_models"] == ["claude-experimental-9"]
+    assert s["total_cost_usd"] == pytest.approx(s["own_cost_usd"])
+
 
 
 def test_daily_report_costs(priced_db):
-    data = tokens.report(tables.connect(priced_db), "daily", tz="UTC")
+    data = tokens.report(open_reader(priced_db), "daily", tz="UTC")
     days = {d["date"]: d for d in data["daily"]}
     assert days["2026-05-01"]["totalCost"] == pytest.approx(0.02655)
     assert days["2026-05-03"]["totalCost"] == pytest.approx(0.516 + 0.0615)
@@ -275,7 +262,7 @@ def test_daily_report_costs(priced_db):
 
 
 def test_blocks(priced_db):
-    data = tokens.blocks(tables.connect(priced_db), tz="UTC")
+    data = tokens.blocks(open_reader(priced_db), tz="UTC")
     real = [b for b in data["blocks"] if not b["isGap"]]
     assert [b["startTime"] for b in real] == [
         "2026-05-01T10:00:00.000Z",
@@ -373,7 +360,7 @@ def test_team_cost_within_one_percent_of_ccusage(tmp_path):
     build_team_corpus(root)
     db = tmp_path / "team.duckdb"
     ingest([root], db, progress=False)
-    data = tokens.report(tables.connect(db), "daily", tz="UTC")
+    data = tokens.report(open_reader(db), "daily", tz="UTC")
     got = {d["date"]: d["totalCost"] for d in data["daily"]}
     # ccusage drops the df749439 excerpt (timestamps with 6 fractional digits), 2025-07-03 here
     # (the token conformance test shows it is the only difference); its cost is 2 copies
@@ -383,9 +370,9 @@ def test_team_cost_within_one_percent_of_ccusage(tmp_path):
     total = data["totals"]["totalCost"] - 2 * 0.10116315
     assert total == pytest.approx(CCUSAGE_TEAM_TOTAL, rel=0.01)
     assert data["totals"]["unpricedModels"] == CCUSAGE_TEAM_UNPRICED
-    users = {s["user"] for s in tokens.report(tables.connect(db), "session", tz="UTC")["sessions"]}
+    users = {s["user"] for s in tokens.report(open_reader(db), "session", tz="UTC")["sessions"]}
     assert users == set(TEAM)
-    blocks = tokens.blocks(tables.connect(db))["blocks"]
+    blocks = tokens.blocks(open_reader(db))["blocks"]
     # per user: the 6 blocks ccusage finds in the fixtures plus the excerpt's; carol has 3
     assert sorted((b["user"], b["startTime"]) for b in blocks if not b["isGap"])[:1] == [
         ("alice", "2025-06-10T12:00:00.000Z")
@@ -403,7 +390,7 @@ CCUSAGE_OTHER = {"gpt-5.1-codex-max": 0.011729, "gemini-2.5-flash": 0.01016261}
 def test_codex_and_gemini_fixture_costs_end_to_end(tmp_path):
     db = tmp_path / "other.duckdb"
     ingest(CODEX_GEMINI, db, user="fixtures", progress=False)
-    data = tokens.report(tables.connect(db), "daily", tz="UTC")
+    data = tokens.report(open_reader(db), "daily", tz="UTC")
     got = {b["modelName"]: b["cost"] for d in data["daily"] for b in d["modelBreakdowns"]}
     if not got:
         pytest.skip("this checkout does not ingest Codex or Gemini transcripts yet")

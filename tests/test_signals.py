@@ -8,6 +8,7 @@ from conftest import one, rows
 
 from workbench.core import store
 from workbench.ingest.load import ingest
+from workbench.query.db import open_reader
 
 IDS = {
     k: f"{n:08d}-0000-4000-8000-000000000000"
@@ -151,13 +152,12 @@ def test_a_closing_slash_command_is_not_an_abandoned_turn(tmp_path):
 
 @pytest.fixture(scope="module")
 def ibis_con(tmp_path_factory):
-    from workbench.query import tables
 
     root = tmp_path_factory.mktemp("signals_ibis")
     build(root / "projects" / "-home-ana-src-shop")
     db = root / "wb.duckdb"
     ingest([root / "projects"], db, user="ana", progress=False)
-    return tables.connect(db)
+    return open_reader(db)
 
 
 def test_kpis(ibis_con):
@@ -197,13 +197,13 @@ def test_active_time_for_any_gap(ibis_con):
 
     got = {
         r["session_id"]: r
-        for r in signals.active_time(ibis_con, gap_seconds=5 * 86400).to_pyarrow().to_pylist()
+        for r in signals.active_time(ibis_con, gap_seconds=5 * 86400)
     }
     assert got[IDS["gaps"]]["active_seconds"] == 4 * 86400 + 30  # the pause now counts
     assert got[IDS["gaps"]]["activity_blocks"] == 1
     short = {
         r["session_id"]: r["active_seconds"]
-        for r in signals.active_time(ibis_con, 600).to_pyarrow().to_pylist()
+        for r in signals.active_time(ibis_con, 600)
     }
     assert short[IDS["gaps"]] == 20
 
@@ -211,9 +211,9 @@ def test_active_time_for_any_gap(ibis_con):
 def test_session_cost_from_the_price_table(ingested):
     from conftest import S1
 
-    from workbench.query import signals, tables
+    from workbench.query import signals
 
-    row = signals.get(tables.connect(ingested), S1)
+    row = signals.get(open_reader(ingested), S1)
     # sonnet 4.5 per million: input 3, output 15, 5m write 3.75, 1h write 6, read 0.30;
     # S1's own responses: input 22, output 330, 5m writes 900, 1h writes 400, reads 29,800
     expected = (22 * 3 + 330 * 15 + 900 * 3.75 + 400 * 6 + 29_800 * 0.3) / 1e6

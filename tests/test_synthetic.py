@@ -45,15 +45,15 @@ def test_demo_shapes_are_present(tmp_path):
     assert (
         q("SELECT count(*) FROM files WHERE kind = 'subagent' AND parent_session_id IS NULL") >= 1
     )
-    assert q("SELECT count(*) FROM tool_results WHERE is_error") >= 20
+    assert q("SELECT count(*) FROM raw_tool_results WHERE is_error") >= 20
     assert q("SELECT count(*) FROM messages WHERE subtype = 'compact_boundary'") >= 1
     assert q("SELECT count(*) FROM messages WHERE is_api_error") >= 1
     assert q("SELECT count(*) FROM sessions WHERE ended_at - started_at > INTERVAL 3 DAY") >= 1
-    assert q("SELECT count(*) FROM api_responses WHERE model = 'claude-nebula-preview'") >= 1
+    assert q("SELECT count(*) FROM responses WHERE model = 'claude-nebula-preview'") >= 1
     assert q("SELECT max(ended_at) FROM sessions") <= END
     # a spawned subagent whose file is missing
     assert (
-        q("""SELECT count(*) FROM tool_results r WHERE agent_id IS NOT NULL
+        q("""SELECT count(*) FROM raw_tool_results r WHERE agent_id IS NOT NULL
                 AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.agent_id = r.agent_id)""")
         >= 1
     )

@@ -7,13 +7,14 @@ from datetime import datetime, timezone
 import pytest
 from conftest import S1, S2
 
-from workbench.query import tables, tokens
+from workbench.query import tokens
+from workbench.query.db import open_reader
 from workbench.query.periods import UsageError, parse_when, resolve_timezone
 
 
 @pytest.fixture
 def ibis_con(ingested):
-    return tables.connect(ingested)
+    return open_reader(ingested)
 
 
 def test_daily_report_in_utc(ibis_con):

@@ -1,4 +1,4 @@
-"""workbench: load AI coding-agent transcripts into DuckDB and analyse them with Ibis."""
+"""workbench: load AI coding-agent transcripts into DuckDB and analyse them."""
 
 from __future__ import annotations
 
@@ -10,6 +10,13 @@ def connect(db=None, *, read_only: bool = True):
     from workbench.query.tables import connect as _connect
 
     return _connect(db, read_only=read_only)
+
+
+def reader(db=None):
+    """The plain read connection the CLI and the reports use (``query.db.open_reader``)."""
+    from workbench.query.db import open_reader
+
+    return open_reader(db)
 
 
 def load(paths=None, db=None, **kwargs):

@@ -125,8 +125,10 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _upgrade(con: duckdb.DuckDBPyConnection, version: int) -> None:
-    for view in ("api_responses", "usage_lines", "tool_calls", "messages"):
-        con.execute(f"DROP VIEW IF EXISTS {view}")
+    found = con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+    views = {v for (v,) in found}
+    for view in views & {"api_responses", "usage_lines", "tool_calls", "messages"}:
+        con.execute(f"DROP VIEW {view}")
     for table in OLD_DERIVED:
         con.execute(f"DROP TABLE IF EXISTS {table}")
     if version < 3:

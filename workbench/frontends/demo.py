@@ -34,8 +34,9 @@ def run(corpus: Path, db: Path, *, sessions: int = 300) -> dict:
     try:
         row = con.execute(
             """
-            SELECT count(*), count(DISTINCT user_name), count(DISTINCT project),
-                   sum(total_tokens), sum(tool_calls), sum(tool_errors),
+            SELECT count(*) FILTER (NOT is_subagent), count(DISTINCT user_name),
+                   count(DISTINCT project), sum(own_total_tokens), sum(tool_calls),
+                   sum(tool_errors),
                    count(*) FILTER (is_subagent)
             FROM sessions
             """

@@ -13,7 +13,8 @@ from pathlib import Path
 from workbench.core import config
 from workbench.core.store import SchemaTooOld
 from workbench.present import charts
-from workbench.query import periods, tables
+from workbench.query import db as database
+from workbench.query import periods
 from workbench.query.scope import Context
 
 
@@ -47,12 +48,12 @@ def context(
     if not db and not path.exists():
         _demo(path)
     try:
-        con = tables.connect(path)
+        con = database.open_reader(path)
     except SchemaTooOld:
         if db:
             raise
         _demo(path)  # a demo database of an older workbench: ingesting upgrades it
-        con = tables.connect(path)
+        con = database.open_reader(path)
     tz = periods.resolve_timezone(timezone or None)
     ctx = Context(
         con=con,

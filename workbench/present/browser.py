@@ -17,11 +17,10 @@ import os
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
-from ibis import _
-
 from workbench.core import redact as redaction
 from workbench.present import render, textout
-from workbench.query import signals, tables, transcript
+from workbench.query import signals, transcript
+from workbench.query.db import lit
 
 SORTS = {
     "newest first": "started_at:desc",
@@ -54,11 +53,10 @@ class SessionBrowser:
 
         self.con, self.tz, self.redact, self.page_size = con, tz, redact, page_size
         self.base_filters = filters
-        s = tables.sessions(con)
         options = {
             col: sorted(
                 v
-                for v in s.select(col).distinct().to_pyarrow().column(0).to_pylist()
+                for v in con.column(f"SELECT DISTINCT {col} FROM sessions")
                 if v is not None
             )
             for col in ("user_name", "project", "agent", "primary_model")
@@ -162,7 +160,7 @@ class SessionBrowser:
 
     def _label(self, r: dict) -> str:
         mark = "!" if r["tool_errors"] else " "
-        cost = textout.money(r["cost_usd"]) if r["cost_usd"] is not None else "-"
+        cost = textout.money(r["total_cost_usd"]) if r["total_cost_usd"] is not None else "-"
         prompt = " ".join((r["first_prompt"] or "").split())[:60]
         if self.redact:
             prompt = redaction.redact(prompt)
@@ -183,13 +181,9 @@ class SessionBrowser:
             self.trail = []
         self.current = transcript.load(self.con, session_id, depth=0)
         self.error_index = -1
-        subs = (
-            tables.sessions(self.con)
-            .filter(_.parent_session_id == session_id)
-            .order_by("started_at")
-            .select("session_id", "agent_type")
-            .to_pyarrow()
-            .to_pylist()
+        subs = self.con.rows(
+            "SELECT session_id, agent_type FROM sessions WHERE parent_session_id = "
+            f"{lit(session_id)} ORDER BY started_at, session_id"
         )
         self.subagents.options = [("", None)] + [
             (f"{s['session_id']} ({s['agent_type'] or '?'})", s["session_id"]) for s in subs
@@ -268,7 +262,7 @@ def static_table(con, *, tz: str = "UTC", redact: bool = True, limit: int = 200,
             textout.duration(r["active_seconds"]),
             r["tool_calls"],
             r["tool_errors"],
-            textout.money(r["cost_usd"]) if r["cost_usd"] is not None else "-",
+            textout.money(r["total_cost_usd"]) if r["total_cost_usd"] is not None else "-",
             r["primary_model"],
             r["outcome"],
             r["health_grade"],

@@ -169,9 +169,11 @@ def _js(value: Any) -> str:
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
-def _frame(expr):
-    """Execute a lazy Ibis table; dates become ISO strings (Altair reads them as temporal)."""
-    df = expr.to_pandas()
+def _frame(rows: list[dict]):
+    """Rows as a data frame; dates become ISO strings (Altair reads them as temporal)."""
+    import pandas as pd
+
+    df = pd.DataFrame(rows)
     for col in ("day",):
         if col in df.columns:
             df[col] = df[col].astype(str)

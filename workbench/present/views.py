@@ -13,7 +13,7 @@ from IPython.display import HTML
 
 from workbench.core import redact as redaction
 from workbench.present import render, textout
-from workbench.query import friction_report, signals, transcript, trends
+from workbench.query import friction_report, signals, summary, transcript, trends
 from workbench.query.scope import Context
 
 STYLE = """<style>
@@ -76,28 +76,21 @@ def period(ctx: Context) -> HTML:
 
 
 def kpi_cards(ctx: Context) -> HTML:
-    """Sessions, users, active hours, tool calls, error rate, tokens and cost as cards."""
-    k = signals.kpis(ctx.con, **ctx.filters)
-    s = signals.sessions(ctx.con, **ctx.filters)
-    agg = (
-        s.agg(
-            active=s.active_seconds.sum(),
-            tokens=s.total_tokens.sum(),
-            cost=s.cost_usd.sum(),
-            unpriced=s.unpriced_responses.sum(),
-        )
-        .to_pyarrow()
-        .to_pylist()[0]
-    )
+    """Sessions, users, active hours, tool calls, error rate, tokens and cost as cards (the
+    figures of ``summary.headline``, which the report also embeds as JSON)."""
+    h = summary.headline(ctx.con, **ctx.filters)
     cards = [
-        ("sessions", textout.number(k["sessions"])),
-        ("users", textout.number(k["users"])),
-        ("active hours", f"{(agg['active'] or 0) / 3600:,.1f}"),
-        ("tool calls", textout.number(k["tool_calls"])),
-        ("tool error rate", textout.percent(k["tool_error_rate"])),
-        ("sessions with errors", textout.percent(k["sessions_with_errors_share"])),
-        ("tokens", textout.compact(agg["tokens"] or 0)),
-        ("cost" + (" (priced)" if agg["unpriced"] else ""), textout.money(agg["cost"] or 0)),
+        ("sessions", textout.number(h["sessions"])),
+        ("users", textout.number(h["users"])),
+        ("active hours", f"{h['active_hours']:,.1f}"),
+        ("tool calls", textout.number(h["tool_calls"])),
+        ("tool error rate", textout.percent(h["tool_error_rate"])),
+        ("sessions with errors", textout.number(h["sessions_with_errors"])),
+        ("tokens", textout.compact(h["tokens"]["total"])),
+        (
+            "cost" + (" (priced)" if h["unpriced_models"] else ""),
+            textout.money(h["cost_usd"]["total"]),
+        ),
     ]
     html = "".join(
         f'<div class="wb-card"><div class="v">{_esc(ctx, v)}</div>'
@@ -109,11 +102,7 @@ def kpi_cards(ctx: Context) -> HTML:
 
 def unpriced(ctx: Context) -> HTML:
     """A warning listing models with no price (their cost is left out, never counted as 0)."""
-    rows = [
-        r
-        for r in trends.models(ctx.con, ctx.tz, **ctx.filters).to_pyarrow().to_pylist()
-        if not r["priced"]
-    ]
+    rows = [r for r in trends.models(ctx.con, ctx.tz, **ctx.filters) if not r["priced"]]
     if not rows:
         return note("Every model in this period has a price.")
     names = ", ".join(f"{r['model']} ({textout.compact(r['tokens'])} tokens)" for r in rows)
@@ -121,14 +110,9 @@ def unpriced(ctx: Context) -> HTML:
 
 
 def top_sessions_by_cost(ctx: Context, n: int = 10) -> HTML:
-    rows = (
-        signals.sessions(ctx.con, include_subagents=False, **ctx.filters)
-        .filter(lambda t: t.cost_usd.notnull())
-        .order_by(lambda t: t.cost_usd.desc())
-        .limit(n)
-        .to_pyarrow()
-        .to_pylist()
-    )
+    """The most expensive top-level sessions in the period (subagents included in the cost)."""
+    rows = signals.listing(ctx.con, sort="cost:desc", limit=n, **ctx.filters)["rows"]
+    rows = [r for r in rows if r["total_cost_usd"] is not None]
     return table(
         rows,
         [
@@ -137,8 +121,8 @@ def top_sessions_by_cost(ctx: Context, n: int = 10) -> HTML:
             ("project", "project", None),
             ("started_at", "started", lambda v: textout.local(v, ctx.tz)),
             ("primary_model", "model", None),
-            ("total_tokens", "tokens", textout.compact),
-            ("cost_usd", "cost", textout.money),
+            ("total_total_tokens", "tokens", textout.compact),
+            ("total_cost_usd", "cost (with subagents)", textout.money),
             ("first_prompt", "first prompt", lambda v: " ".join((v or "").split())[:80]),
         ],
         ctx,
@@ -195,11 +179,11 @@ def retry_loops(ctx: Context, n: int = 15) -> HTML:
 
 
 def worst_sessions(ctx: Context, n: int = 12) -> HTML:
-    rows = trends.worst_sessions(ctx.con, n, **ctx.filters).to_pyarrow().to_pylist()
+    rows = trends.worst_sessions(ctx.con, n, **ctx.filters)
     excerpts: dict[str, list[str]] = {}
     if rows:
         for e in (
-            trends.first_errors(ctx.con, [r["session_id"] for r in rows]).to_pyarrow().to_pylist()
+            trends.first_errors(ctx.con, [r["session_id"] for r in rows])
         ):
             text = " ".join((e["excerpt"] or "").split())[:110]
             excerpts.setdefault(e["session_id"], []).append(

@@ -1,59 +1,60 @@
 """The friction report: what fails, where, for whom, and whether a fix helped.
 
-Built from ``tool_errors`` (categorised at ingest by the rule table in ``friction``),
-``tool_uses`` and ``retry_loops``, restricted to the sessions the filters select (by their start
-time). Excerpts are redacted unless ``redact=False``.
+Built from the ``tool_errors`` mart (categorised at ingest by the rule table in
+``models.friction``), ``tool_calls`` and ``retry_loops``, in a scope (``query.scope``): errors
+and calls by their own time, sessions when active in the period. Excerpts are redacted unless
+``redact=False``.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-import ibis
-from ibis import _
-
 from workbench.core import redact as redaction
 from workbench.models.friction import CATEGORIES
-from workbench.query import signals
+from workbench.query.db import Reader
+from workbench.query.scope import Scope
+
+_ERRORS = """
+    SELECT e.*, s.user_name, s.project, s.agent, s.root_session_id
+    FROM tool_errors e JOIN sessions s USING (session_id)
+    WHERE {cond}
+"""
+_CALLS = """
+    SELECT c.session_id, c.name, c.ts, s.user_name, s.project, s.root_session_id
+    FROM tool_calls c JOIN sessions s USING (session_id)
+    WHERE {cond}
+"""
 
 
-def errors(con, **filters) -> ibis.Table:
-    """Failed tool calls of the selected sessions, with user, project and session start."""
-    s = signals.sessions(con, with_cost=False, **filters).select(
-        "session_id", "user_name", "project", "agent", "started_at", "root_session_id"
-    )
-    return con.table("tool_errors").join(s, "session_id")
+def errors_sql(scope: Scope) -> str:
+    """SQL: the failed tool calls in the scope, with their session's user, project, agent."""
+    return _ERRORS.format(cond=scope.events("e.ts", "s"))
 
 
-def calls(con, **filters) -> ibis.Table:
-    """Tool calls of the selected sessions (one row per call)."""
-    s = signals.sessions(con, with_cost=False, **filters).select(
-        "session_id", "user_name", "project", "started_at"
-    )
-    return con.table("tool_uses").select("session_id", "name", "ordinal").join(s, "session_id")
+def calls_sql(scope: Scope) -> str:
+    """SQL: the tool calls in the scope (one row per call)."""
+    return _CALLS.format(cond=scope.events("c.ts", "s"))
 
 
-def categories(con, *, examples: int = 3, redact: bool = True, **filters) -> list[dict]:
+def categories(con: Reader, *, examples: int = 3, redact: bool = True, **filters) -> list[dict]:
     """Per category: errors, sessions affected, share of all errors, a few examples."""
-    e = errors(con, **filters)
-    agg = (
-        e.group_by("category")
-        .agg(count=_.count(), sessions=_.root_session_id.nunique())
-        .order_by([ibis.desc("count"), "category"])
-        .to_pyarrow()
-        .to_pylist()
+    scope = Scope.of(**filters)
+    errors = errors_sql(scope)
+    agg = con.rows(
+        f"SELECT category, count(*) AS count, count(DISTINCT root_session_id) AS sessions "
+        f"FROM ({errors}) GROUP BY category ORDER BY count DESC, category"
     )
     total = sum(r["count"] for r in agg)
-    ranked = e.mutate(
-        rank=ibis.row_number().over(group_by="category", order_by=[ibis.desc("ts"), "session_id"])
-    )
-    sample = (
-        ranked.filter(ranked.rank < examples)
-        .order_by(["category", "rank"])
-        .select("category", "session_id", "tool_name", "ts", "excerpt")
-        .to_pyarrow()
-        .to_pylist()
-    )
+    sample = con.rows(
+        f"""
+        SELECT category, session_id, tool_name, ts, excerpt FROM (
+            SELECT *, row_number() OVER (
+                PARTITION BY category ORDER BY ts DESC NULLS LAST, session_id, ordinal) AS k
+            FROM ({errors})
+        ) WHERE k <= {int(examples)} ORDER BY category, k
+        """
+    ) if examples > 0 else []
     out = []
     for r in agg:
         ex = [
@@ -70,74 +71,79 @@ def categories(con, *, examples: int = 3, redact: bool = True, **filters) -> lis
     return out
 
 
-def tools(con, **filters) -> list[dict]:
-    """Per tool: calls, errors and error rate, most errors first."""
-    c = calls(con, **filters).group_by(tool_name=_.name).agg(calls=_.count())
-    e = errors(con, **filters).group_by("tool_name").agg(errors=_.count())
-    j = c.left_join(e, "tool_name").select(c.tool_name, c.calls, errors=e.errors.fill_null(0))
-    rows = (
-        j.order_by([ibis.desc("errors"), ibis.desc("calls"), "tool_name"]).to_pyarrow().to_pylist()
+def tools(con: Reader, **filters) -> list[dict]:
+    """Per tool: calls, errors and error rate in the scope, most errors first."""
+    scope = Scope.of(**filters)
+    rows = con.rows(
+        f"""
+        WITH c AS (SELECT name AS tool_name, count(*) AS calls FROM ({calls_sql(scope)})
+                   GROUP BY name),
+        e AS (SELECT tool_name, count(*) AS errors FROM ({errors_sql(scope)}) GROUP BY tool_name)
+        SELECT c.tool_name, c.calls, coalesce(e.errors, 0) AS errors
+        FROM c LEFT JOIN e USING (tool_name)
+        ORDER BY errors DESC, calls DESC, tool_name
+        """
     )
     for r in rows:
         r["rate"] = round(r["errors"] / r["calls"], 4) if r["calls"] else None
     return rows
 
 
-def rates_by(con, key: str, **filters) -> list[dict]:
-    """Per user or project: sessions, tool calls, errors, error rate, sessions with errors."""
-    s = signals.sessions(con, with_cost=False, **filters)
-    g = (
-        s.group_by(key)
-        .agg(
-            sessions=_.root_session_id.nunique(),
-            tool_calls=_.tool_calls.sum(),
-            tool_errors=_.tool_errors.sum(),
-            sessions_with_errors=_.root_session_id.nunique(where=_.tool_errors > 0),
-        )
-        .order_by([ibis.desc("tool_errors"), key])
+def rates_by(con: Reader, key: str, **filters) -> list[dict]:
+    """Per user or project: sessions active in the period, tool calls and errors in it, the
+    error rate, sessions with errors."""
+    if key not in ("user_name", "project", "agent"):
+        raise ValueError(f"cannot group by {key!r}")
+    scope = Scope.of(**filters)
+    rows = con.rows(
+        f"""
+        WITH roots AS (SELECT s.session_id, s.{key} AS k FROM sessions s
+                       WHERE {scope.active_roots("s")}),
+        c AS (SELECT {key} AS k, count(*) AS n FROM ({calls_sql(scope)}) GROUP BY k),
+        e AS (SELECT {key} AS k, count(*) AS n, count(DISTINCT root_session_id) AS sessions
+              FROM ({errors_sql(scope)}) GROUP BY k),
+        r AS (SELECT k, count(*) AS sessions FROM roots GROUP BY k)
+        SELECT r.k AS {key}, r.sessions, coalesce(c.n, 0) AS tool_calls,
+            coalesce(e.n, 0) AS tool_errors, coalesce(e.sessions, 0) AS sessions_with_errors
+        FROM r LEFT JOIN c ON c.k IS NOT DISTINCT FROM r.k
+        LEFT JOIN e ON e.k IS NOT DISTINCT FROM r.k
+        ORDER BY tool_errors DESC, r.k NULLS LAST
+        """
     )
-    rows = g.to_pyarrow().to_pylist()
     for r in rows:
         r["rate"] = round(r["tool_errors"] / r["tool_calls"], 4) if r["tool_calls"] else None
     return rows
 
 
-def loops(con, *, limit: int = 50, redact: bool = True, **filters) -> list[dict]:
-    """Retry loops (>= 3 identical consecutive calls) in the selected sessions, longest first."""
-    s = signals.sessions(con, with_cost=False, **filters).select(
-        "session_id", "user_name", "project"
-    )
-    r = con.table("retry_loops").join(s, "session_id")
-    rows = (
-        r.order_by([ibis.desc("length"), ibis.desc("failures"), "session_id"])
-        .limit(limit)
-        .to_pyarrow()
-        .to_pylist()
+def loops(con: Reader, *, limit: int = 50, redact: bool = True, **filters) -> list[dict]:
+    """Retry loops (>= 3 identical consecutive calls) that started in the scope, longest first."""
+    scope = Scope.of(**filters)
+    rows = con.rows(
+        f"""
+        SELECT l.*, s.user_name, s.project
+        FROM retry_loops l JOIN sessions s USING (session_id)
+        WHERE {scope.events("l.started_at", "s")}
+        ORDER BY l.length DESC, l.failures DESC, l.session_id, l.first_ordinal
+        LIMIT {int(limit)}
+        """
     )
     for row in rows:
         row["input_excerpt"] = _clean(row["input_excerpt"], redact)
     return rows
 
 
-def compare(con, at: datetime, **filters) -> dict:
-    """Errors per 100 tool calls by category in sessions that started before vs after ``at``."""
+def compare(con: Reader, at: datetime, **filters) -> dict:
+    """Errors per 100 tool calls by category before vs after ``at`` (calls and errors by their
+    own time; sessions active on each side)."""
     filters = {k: v for k, v in filters.items() if k not in ("since", "until")}
 
     def side(**window) -> dict:
-        e = (
-            errors(con, **filters, **window)
-            .group_by("category")
-            .agg(n=_.count())
-            .to_pyarrow()
-            .to_pylist()
+        scope = Scope.of(**filters, **window)
+        e = con.rows(
+            f"SELECT category, count(*) AS n FROM ({errors_sql(scope)}) GROUP BY category"
         )
-        n_calls = calls(con, **filters, **window).count().to_pyarrow().as_py()
-        n_sessions = (
-            signals.sessions(con, **filters, include_subagents=False, with_cost=False, **window)
-            .count()
-            .to_pyarrow()
-            .as_py()
-        )
+        n_calls = con.scalar(f"SELECT count(*) FROM ({calls_sql(scope)})")
+        n_sessions = con.scalar(f"SELECT count(*) FROM sessions s WHERE {scope.active_roots()}")
         return {
             "sessions": n_sessions,
             "tool_calls": n_calls,
@@ -163,7 +169,7 @@ def compare(con, at: datetime, **filters) -> dict:
                 "change": None if br is None or ar is None else round(ar - br, 3),
             }
         )
-    rows.sort(key=lambda r: (r["change"] is None, r["change"] or 0))
+    rows.sort(key=lambda r: (r["change"] is None, r["change"] or 0, r["category"]))
     return {
         "at": at,
         "before": {k: before[k] for k in ("sessions", "tool_calls")}
@@ -188,7 +194,7 @@ def totals(cats: list[dict], tool_rows: list[dict]) -> dict:
 
 
 def report(
-    con,
+    con: Reader,
     *,
     compare_at: datetime | None = None,
     examples: int = 3,

@@ -3,17 +3,16 @@
 A scan, not an index: DuckDB runs RE2 over the text columns in parallel, which on the 200 MB
 benchmark corpus answers in tens of milliseconds (``make bench`` prints it) and costs nothing at
 ingest, whereas an FTS index would have to be rebuilt on every ingest. Literal text matches
-case-insensitively; ``regex=True`` takes an RE2 pattern as given.
+case-insensitively; ``regex=True`` takes an RE2 pattern as given. Hits are texts written in the
+period (``query.scope``), of the chosen sessions.
 """
 
 from __future__ import annotations
 
-import ibis
-from ibis import _
-
-from workbench.core.queries import query
-from workbench.query import signals
+from workbench.core.queries import sql_text
+from workbench.query.db import Reader, lit
 from workbench.query.periods import UsageError
+from workbench.query.scope import Scope
 
 _SPECIAL = set(r"\.^$|?*+()[]{}")
 SNIPPET = 60
@@ -24,44 +23,45 @@ def literal(text: str) -> str:
     return "".join("\\" + ch if ch in _SPECIAL else ch for ch in text)
 
 
-def sources(con) -> ibis.Table:
-    """Every searchable text with where it came from (``query/sql/search_sources.sql``)."""
-    return query(con, "search_sources")
-
-
 def search(
-    con, text: str, *, regex: bool = False, case_sensitive: bool = False, limit: int = 20, **filters
+    con: Reader,
+    text: str,
+    *,
+    regex: bool = False,
+    case_sensitive: bool = False,
+    limit: int = 20,
+    **filters,
 ) -> dict:
     """``{"hits": [{session_id, ordinal, kind, tool_name, ts, user_name, project, snippet}],
-    "total": N}``, newest first, over the sessions the filters select."""
+    "total": N}``, newest first, over the scope's texts."""
     if not text:
         raise UsageError("search needs some text")
     pattern = text if regex else literal(text)
     flags = "" if case_sensitive else "(?i)"
     _check(con, flags + pattern)
-    s = signals.sessions(con, with_cost=False, **filters).select(
-        "session_id", "user_name", "project"
+    scope = Scope.of(**filters)
+    d = con.dialect
+    hits = f"""
+        SELECT x.*, s.user_name, s.project
+        FROM ({sql_text("search_sources").strip().rstrip(";")}) x
+        JOIN sessions s USING (session_id)
+        WHERE {d.regex("x.body", flags + pattern)} AND {scope.events("x.ts", "s")}
+    """
+    total = con.scalar(f"SELECT count(*) FROM ({hits})")
+    snippet = d.regex_extract(
+        "body", f"(?s{'' if case_sensitive else 'i'}).{{0,{SNIPPET}}}(?:{pattern}).{{0,{SNIPPET}}}"
     )
-    hits = sources(con).filter(_.body.re_search(flags + pattern)).join(s, "session_id")
-    total = hits.count().to_pyarrow().as_py()
-    snippet = hits.body.re_extract(
-        f"(?s{'' if case_sensitive else 'i'}).{{0,{SNIPPET}}}(?:{pattern}).{{0,{SNIPPET}}}", 0
-    )
-    rows = (
-        hits.mutate(snippet=snippet)
-        .drop("body")
-        .order_by([ibis.desc("ts"), "session_id", "ordinal"])
-        .limit(limit)
-        .to_pyarrow()
-        .to_pylist()
+    rows = con.rows(
+        f"SELECT * EXCLUDE (body), {snippet} AS snippet FROM ({hits}) "
+        f"ORDER BY ts DESC NULLS LAST, session_id, ordinal, kind LIMIT {int(limit)}"
     )
     for row in rows:
         row["snippet"] = " ".join((row["snippet"] or "").split())
     return {"query": text, "regex": regex, "total": total, "hits": rows}
 
 
-def _check(con, pattern: str) -> None:
+def _check(con: Reader, pattern: str) -> None:
     try:
-        con.con.execute("SELECT regexp_matches('', ?)", [pattern])  # the raw duckdb connection
+        con.scalar(f"SELECT regexp_matches('', {lit(pattern)})")
     except Exception as exc:  # noqa: BLE001 - duckdb reports RE2 syntax errors
         raise UsageError(f"not a valid regular expression: {pattern!r} ({exc})") from exc

@@ -1,22 +1,21 @@
-"""Session signals as lazy Ibis tables: filters, KPIs, a session by id, active time by any gap.
+"""Sessions and their signals as plain values: a page of sessions, one session, team KPIs.
 
-The numbers themselves are computed once at ingest (``models/sql/rebuild_*.sql``); this module
-selects and aggregates them. Every function takes the same filters: ``since``/``until``
-(aware datetimes, on the session's start), ``users``, ``projects``, ``agents``.
+The signals themselves are computed at ingest (the ``sessions`` mart, ``models/sql``); this
+module selects and aggregates them for a scope (``query.scope``): a session is listed when it
+was active in the period, and its activity measures (tokens, cost, tool calls and errors) are
+those of the period; without a period they are the session's whole life. ``own_*`` columns count
+the session's own responses, ``total_*`` add its subagents'.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
-
-import ibis
-from ibis import _
 
 from workbench.core.store import WorkbenchError
-from workbench.models import pricing
-from workbench.query import tables
+from workbench.query.db import Reader, lit, lits
 from workbench.query.periods import UsageError
+from workbench.query.scope import Scope
+from workbench.query.tokens import money_sum
 
 
 class SessionNotFound(WorkbenchError):
@@ -33,69 +32,118 @@ class AmbiguousSession(UsageError):
         super().__init__(f"{prefix!r} matches {len(candidates)} sessions:\n  {shown}{more}")
 
 
-def sessions(
-    con,
-    *,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    users: Iterable[str] = (),
-    projects: Iterable[str] = (),
-    agents: Iterable[str] = (),
-    include_subagents: bool = True,
-    with_cost: bool = True,
-) -> ibis.Table:
-    """Sessions that started in the window and match the filters, with ``root_session_id``
-    (a subagent's parent) and cost: ``cost_usd`` (priced responses; NULL when none is priced),
-    ``unpriced_responses`` and ``unpriced_models`` (``with_cost=False`` skips the prices)."""
-    s = tables.sessions(con)
-    if with_cost:
-        costs = pricing.session_costs(con)
-        s = s.left_join(costs, "session_id").select(
-            s,
-            cost_usd=costs.cost_usd,
-            unpriced_responses=costs.unpriced_responses.fill_null(0),
-            unpriced_models=costs.unpriced_models,
-        )
-    s = s.mutate(
-        root_session_id=ibis.ifelse(
-            s.is_subagent & s.parent_session_id.notnull(), s.parent_session_id, s.session_id
-        )
+#: The token columns of a session, each as own_<name> and total_<name>.
+MEASURES = (
+    "responses",
+    "input_tokens",
+    "output_tokens",
+    "cache_creation_tokens",
+    "cache_5m_tokens",
+    "cache_1h_tokens",
+    "cache_read_tokens",
+    "reasoning_tokens",
+    "total_tokens",
+)
+
+
+def _period_measures(scope: Scope) -> str:
+    """SQL of a relation: per session id, its activity in the period (own and total tokens,
+    cost, tool calls and errors)."""
+    window = scope.window("r.ts")
+    where = " AND ".join(window) or "true"
+    sums = ", ".join(
+        f"sum(r.{m}) AS {{p}}_{m}" if m != "responses" else "count(*) AS {p}_responses"
+        for m in MEASURES
     )
-    s = tables.between(s, "started_at", since, until)
-    s = tables.where_in(s, "user_name", users)
-    s = tables.where_in(s, "project", projects)
-    s = tables.where_in(s, "agent", agents)
+    def part(key: str, p: str) -> str:
+        return (
+            f"SELECT r.{key} AS session_id, {sums.format(p=p)}, "
+            f"{money_sum('r.cost_usd')} AS {p}_cost_usd, "
+            f"count(*) FILTER (r.price_key IS NULL) AS {p}_unpriced_responses "
+            f"FROM responses r WHERE {where} GROUP BY r.{key}"
+        )
+
+    calls_where = " AND ".join(scope.window("c.ts")) or "true"
+    errors_where = " AND ".join(scope.window("e.ts")) or "true"
+    return f"""
+        (SELECT s.session_id,
+            {", ".join(f"coalesce(o.own_{m}, 0) AS own_{m}" for m in MEASURES)},
+            o.own_cost_usd, coalesce(o.own_unpriced_responses, 0) AS own_unpriced_responses,
+            {", ".join(
+                f"CASE WHEN s.is_subagent THEN coalesce(o.own_{m}, 0) "
+                f"ELSE coalesce(t.total_{m}, 0) END AS total_{m}" for m in MEASURES)},
+            CASE WHEN s.is_subagent THEN o.own_cost_usd ELSE t.total_cost_usd END
+                AS total_cost_usd,
+            CASE WHEN s.is_subagent THEN coalesce(o.own_unpriced_responses, 0)
+                 ELSE coalesce(t.total_unpriced_responses, 0) END AS total_unpriced_responses,
+            coalesce(c.n, 0) AS tool_calls, coalesce(e.n, 0) AS tool_errors,
+            {scope.active_seconds("s.session_id")} AS active_seconds
+        FROM sessions s
+        LEFT JOIN ({part("session_id", "own")}) o USING (session_id)
+        LEFT JOIN ({part("root_session_id", "total")}) t USING (session_id)
+        LEFT JOIN (SELECT c.session_id, count(*) AS n FROM tool_calls c WHERE {calls_where}
+                   GROUP BY c.session_id) c USING (session_id)
+        LEFT JOIN (SELECT e.session_id, count(*) AS n FROM tool_errors e WHERE {errors_where}
+                   GROUP BY e.session_id) e USING (session_id))
+    """
+
+
+PERIOD_COLUMNS = (
+    [f"own_{m}" for m in MEASURES]
+    + ["own_cost_usd", "own_unpriced_responses"]
+    + [f"total_{m}" for m in MEASURES]
+    + ["total_cost_usd", "total_unpriced_responses", "tool_calls", "tool_errors", "active_seconds"]
+)
+
+
+def _selected(scope: Scope, *, include_subagents: bool, where: Iterable[str] = ()) -> str:
+    """SQL: the sessions in the scope (their period measures in place of the lifetime ones
+    when the period is bounded), with ``cost_usd`` = ``own_cost_usd`` and
+    ``unpriced_responses`` = ``own_unpriced_responses`` (the names of earlier versions)."""
+    cond = [scope.active_sessions("s"), *where]
     if not include_subagents:
-        s = s.filter(~s.is_subagent)
-    return s
-
-
-def active_time(con, gap_seconds: float = 600) -> ibis.Table:
-    """Per session: busy seconds and activity blocks when a gap over ``gap_seconds`` splits
-    blocks (the stored ``sessions.active_seconds`` uses the default 600)."""
-    m = con.table("messages").filter(_.ts.notnull())
-    w = ibis.window(group_by="session_id", order_by="ts")
-    gaps = m.mutate(gap=(m.ts.epoch_seconds() - m.ts.lag().over(w).epoch_seconds()))
-    return gaps.group_by("session_id").agg(
-        active_seconds=gaps.gap.sum(where=gaps.gap <= gap_seconds).fill_null(0),
-        activity_blocks=1 + gaps.gap.count(where=gaps.gap > gap_seconds),
+        cond.append("NOT s.is_subagent")
+    if scope.bounded:
+        cols = ", ".join(f"p.{c}" for c in PERIOD_COLUMNS)
+        source = (
+            f"SELECT s.* EXCLUDE ({', '.join(PERIOD_COLUMNS)}), {cols} FROM sessions s "
+            f"JOIN {_period_measures(scope)} p USING (session_id)"
+        )
+    else:
+        source = "SELECT * FROM sessions"
+    return (
+        f"SELECT s.*, s.own_cost_usd AS cost_usd, s.own_unpriced_responses AS unpriced_responses "
+        f"FROM ({source}) s WHERE {' AND '.join(f'({c})' for c in cond)}"
     )
 
 
-def resolve_id(con, text: str) -> str:
+def active_time(con: Reader, gap_seconds: float = 600) -> list[dict]:
+    """Per session: busy seconds and activity blocks when a gap over ``gap_seconds`` splits
+    blocks (the stored ``sessions.active_seconds`` uses the default, 600)."""
+    gap_us = int(gap_seconds * 1_000_000)
+    return con.rows(
+        f"""
+        SELECT session_id,
+            coalesce(sum(gap) FILTER (gap <= {gap_us}), 0) / 1000000 AS active_seconds,
+            1 + count(*) FILTER (gap > {gap_us}) AS activity_blocks
+        FROM (
+            SELECT session_id,
+                epoch_us(ts) - lag(epoch_us(ts)) OVER (PARTITION BY session_id ORDER BY ts)
+                    AS gap
+            FROM messages WHERE ts IS NOT NULL
+        )
+        GROUP BY session_id ORDER BY session_id
+        """
+    )
+
+
+def resolve_id(con: Reader, text: str) -> str:
     """The one session id equal to ``text`` or starting with it."""
-    s = tables.sessions(con)
-    exact = s.filter(s.session_id == text).select("session_id").limit(1).to_pyarrow()
-    if exact.num_rows:
+    if con.scalar(f"SELECT count(*) FROM sessions WHERE session_id = {lit(text)}"):
         return text
-    hits = (
-        s.filter(s.session_id.startswith(text))
-        .select("session_id")
-        .order_by("session_id")
-        .limit(501)
-        .to_pyarrow()
-        .column(0)
-        .to_pylist()
+    hits = con.column(
+        f"SELECT session_id FROM sessions WHERE starts_with(session_id, {lit(text)}) "
+        "ORDER BY session_id LIMIT 501"
     )
     if not hits:
         raise SessionNotFound(f"no session matches {text!r}")
@@ -104,45 +152,62 @@ def resolve_id(con, text: str) -> str:
     return hits[0]
 
 
-def get(con, session_id: str) -> dict:
-    """Every field of one session (id or unambiguous prefix) as plain Python values."""
+def get(con: Reader, session_id: str) -> dict:
+    """Every field of one session (id or unambiguous prefix) over its whole life, with the ids
+    of its subagents."""
     sid = resolve_id(con, session_id)
-    row = sessions(con).filter(_.session_id == sid).limit(1).to_pyarrow().to_pylist()[0]
-    row["subagents"] = (
-        tables.sessions(con)
-        .filter(_.parent_session_id == sid)
-        .select("session_id")
-        .order_by("session_id")
-        .to_pyarrow()
-        .column(0)
-        .to_pylist()
+    row = con.one(_selected(Scope(), include_subagents=True, where=[f"s.session_id = {lit(sid)}"]))
+    row["subagents"] = con.column(
+        f"SELECT session_id FROM sessions WHERE parent_session_id = {lit(sid)} "
+        "ORDER BY session_id"
     )
+    row["health_score_basis"] = HEALTH_BASIS
     return row
 
 
-def kpis(con, **filters) -> dict:
-    """Team KPIs: sessions (top-level), users, sessions with errors, tool calls and errors.
+#: What a health score starts from and takes off (sessions.penalties lists what applied).
+HEALTH_BASIS = {
+    "start": 100,
+    "errored": 30,
+    "abandoned": 15,
+    "tool_failures": "3 each, at most 30",
+    "retries": "5 each, at most 25",
+    "edit_churn": "4 per episode, at most 20",
+    "failure_streak": "10 for a streak of 3 or more",
+    "compactions": "5 for each after the first, at most 15",
+    "grades": {"A": 90, "B": 75, "C": 60, "D": 40, "F": 0},
+}
 
-    Subagent transcripts count toward their session's tool calls and errors, not as sessions.
-    """
-    s = sessions(con, with_cost=False, **filters)
-    per_root = s.group_by("root_session_id").agg(
-        user=_.user_name.arbitrary(),
-        top=(~_.is_subagent).any(),
-        calls=_.tool_calls.sum(),
-        errors=_.tool_errors.sum(),
-    )
-    per_root = per_root.filter(per_root.top)
-    row = (
-        per_root.agg(
-            sessions=_.count(),
-            users=_.user.nunique(),
-            sessions_with_errors=_.count(where=_.errors > 0),
-            tool_calls=_.calls.sum(),
-            tool_errors=_.errors.sum(),
+
+def kpis(con: Reader, **filters) -> dict:
+    """Team KPIs for a scope: top-level sessions active in it (a subagent counts toward the
+    session that spawned it), their users, tool calls and errors in the period, sessions with
+    an error in the period."""
+    scope = Scope.of(**filters)
+    roots = f"SELECT s.session_id, s.user_name FROM sessions s WHERE {scope.active_roots('s')}"
+    row = con.one(
+        f"""
+        WITH roots AS ({roots}),
+        calls AS (
+            SELECT s.root_session_id, count(*) AS n FROM tool_calls c
+            JOIN sessions s USING (session_id)
+            WHERE s.root_session_id IN (SELECT session_id FROM roots)
+              AND {" AND ".join(scope.window("c.ts")) or "true"}
+            GROUP BY s.root_session_id
+        ),
+        errors AS (
+            SELECT s.root_session_id, count(*) AS n FROM tool_errors e
+            JOIN sessions s USING (session_id)
+            WHERE s.root_session_id IN (SELECT session_id FROM roots)
+              AND {" AND ".join(scope.window("e.ts")) or "true"}
+            GROUP BY s.root_session_id
         )
-        .to_pyarrow()
-        .to_pylist()[0]
+        SELECT (SELECT count(*) FROM roots) AS sessions,
+            (SELECT count(DISTINCT user_name) FROM roots) AS users,
+            (SELECT count(*) FROM errors WHERE n > 0) AS sessions_with_errors,
+            (SELECT coalesce(sum(n), 0) FROM calls) AS tool_calls,
+            (SELECT coalesce(sum(n), 0) FROM errors) AS tool_errors
+        """
     )
     out = {k: int(v or 0) for k, v in row.items()}
     out["tool_error_rate"] = (
@@ -160,7 +225,7 @@ SORT_COLUMNS = {
     "active_seconds": "active_seconds",
     "tool_calls": "tool_calls",
     "tool_errors": "tool_errors",
-    "cost": "cost_usd",
+    "cost": "total_cost_usd",
     "user": "user_name",
     "model": "primary_model",
 }
@@ -168,7 +233,8 @@ MAX_LIMIT = 500
 
 
 def parse_sort(spec: str) -> tuple[str, bool]:
-    """``"cost:desc"`` -> ``("cost_usd", True)``; a bad column or direction is a usage error."""
+    """``"cost:desc"`` -> ``("total_cost_usd", True)``; a bad column or direction is a usage
+    error."""
     col, _sep, direction = spec.partition(":")
     direction = direction or "desc"
     if col not in SORT_COLUMNS or direction not in ("asc", "desc"):
@@ -180,7 +246,7 @@ def parse_sort(spec: str) -> tuple[str, bool]:
 
 
 def listing(
-    con,
+    con: Reader,
     *,
     models: Iterable[str] = (),
     errors_only: bool = False,
@@ -196,34 +262,37 @@ def listing(
 ) -> dict:
     """A page of sessions: ``{"rows": [...], "total": N, "next_offset": K | None}``."""
     if not 1 <= limit <= MAX_LIMIT:
-        raise UsageError(f"--limit must be between 1 and {MAX_LIMIT}")
+        raise UsageError(f"limit must be between 1 and {MAX_LIMIT}")
     if offset < 0:
-        raise UsageError("--offset must be 0 or more")
+        raise UsageError("offset must be 0 or more")
     column, descending = parse_sort(sort)
-    s = sessions(con, include_subagents=include_subagents, **filters)
-    s = tables.where_in(s, "primary_model", models)
-    s = tables.where_in(s, "outcome", outcomes)
-    s = tables.where_in(s, "health_grade", [g.upper() for g in grades])
+    where = []
+    if models:
+        where.append(f"s.primary_model IN {lits(models)}")
+    if outcomes:
+        where.append(f"s.outcome IN {lits(outcomes)}")
+    if grades:
+        where.append(f"s.health_grade IN {lits([g.upper() for g in grades])}")
     if errors_only:
-        s = s.filter(s.tool_errors >= 1)
+        where.append("s.tool_errors >= 1")
     if min_tool_failures:
-        s = s.filter(s.tool_errors >= min_tool_failures)
+        where.append(f"s.tool_errors >= {int(min_tool_failures)}")
     if q:
-        needle = q.lower()
-        s = s.filter(
-            s.session_id.lower().contains(needle)
-            | s.source_path.lower().contains(needle)
-            | s.first_prompt.lower().contains(needle).fill_null(False)
+        needle = lit(q.lower())
+        where.append(
+            f"(contains(lower(s.session_id), {needle}) "
+            f"OR contains(lower(coalesce(s.source_path, '')), {needle}) "
+            f"OR contains(lower(coalesce(s.first_prompt, '')), {needle}))"
         )
-    total = s.count().to_pyarrow().as_py()
-    key = s[column].desc(nulls_first=False) if descending else s[column].asc(nulls_first=False)
-    ties = [ibis.desc("started_at")] if column != "started_at" else []
-    page = (
-        s.order_by([key, *ties, "session_id"])
-        .limit(limit, offset=offset)
-        .drop("penalties", "models")
-        .to_pyarrow()
-        .to_pylist()
+    selected = _selected(
+        Scope.of(**filters), include_subagents=include_subagents, where=where
+    )
+    total = con.scalar(f"SELECT count(*) FROM ({selected})")
+    order = f"{column} {'DESC' if descending else 'ASC'} NULLS LAST"
+    ties = ", started_at DESC NULLS LAST" if column != "started_at" else ""
+    page = con.rows(
+        f"SELECT * EXCLUDE (penalties, models) FROM ({selected}) "
+        f"ORDER BY {order}{ties}, session_id LIMIT {int(limit)} OFFSET {int(offset)}"
     )
     nxt = offset + len(page)
     return {"rows": page, "total": total, "next_offset": nxt if nxt < total else None}

@@ -1,4 +1,6 @@
-"""The database as lazy Ibis tables: connect once, filter and group at will, execute at the edge."""
+"""The database as lazy Ibis tables, for exploring in a notebook: connect once, filter and group
+at will, execute at the edge. (The CLI, the reports and the server read through ``query.db``,
+which needs no Ibis.)"""
 
 from __future__ import annotations
 
@@ -12,7 +14,6 @@ import ibis.expr.datatypes as dt
 from ibis import _
 
 from workbench.core import config
-from workbench.core.queries import query
 from workbench.core.store import DatabaseBusy, DatabaseMissing, WorkbenchError, check_version
 
 # ibis 12 reads a pandas option that pandas 3 deprecates, on every to_pandas(): harmless noise
@@ -21,8 +22,7 @@ warnings.filterwarnings("ignore", message="The 'future.infer_string' option is d
 
 
 def connect(db: str | os.PathLike | None = None, *, read_only: bool = True):
-    """An Ibis DuckDB connection to the workbench database (default ``config.default_db()``),
-    with the price table installed as the temp table ``model_prices`` (see ``pricing``)."""
+    """An Ibis DuckDB connection to the workbench database (default ``config.default_db()``)."""
     path = Path(db).expanduser() if db else config.default_db()
     if not path.exists():
         raise DatabaseMissing(f"no database at {path}: run `workbench ingest` first (or pass --db)")
@@ -41,9 +41,6 @@ def connect(db: str | os.PathLike | None = None, *, read_only: bool = True):
     except WorkbenchError:
         con.disconnect()
         raise
-    from workbench.models import pricing
-
-    pricing.install(con)  # temp table model_prices (works on read-only connections too)
     return con
 
 
@@ -62,8 +59,8 @@ def sessions(con) -> ibis.Table:
 
 
 def responses(con) -> ibis.Table:
-    """Deduplicated API responses with session attributes (``models/sql/responses.sql``)."""
-    return query(con, "responses")
+    """Deduplicated, priced API responses with their session's attributes."""
+    return con.table("responses")
 
 
 def between(

@@ -1,12 +1,13 @@
 """Token and cost reports per day, month, session or 5-hour block, in ccusage's JSON shape.
 
-Every number comes from ``api_responses`` (deduplicated at ingest) through
-``pricing.responses_with_cost`` (``models/sql/responses.sql`` + ``models/sql/response_costs.sql``);
-days and months are wall-clock dates in the chosen time zone.
+Every number comes from the ``responses`` mart (deduplicated and priced at ingest), in the
+period by each response's own time (``query.scope``); days and months are wall-clock dates in
+the chosen time zone.
 
 Cost fields: ``totalCost`` per row, ``cost`` per model breakdown, ``totals.totalCost`` and
 ``totals.unpricedModels``. A model with no price has ``cost: null`` (never 0) and is listed in
 ``unpricedModels``; a ``totalCost`` is the sum over the priced models, null when none is priced.
+Costs are summed as decimals, so the same data gives the same digits on every run and engine.
 """
 
 from __future__ import annotations
@@ -14,11 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 
-import ibis
-from ibis import _
-
-from workbench.models import pricing
-from workbench.query import tables
+from workbench.query.db import Reader
+from workbench.query.scope import Scope
 
 TOKEN_FIELDS = {
     "inputTokens": "input_tokens",
@@ -30,53 +28,54 @@ GROUPINGS = ("daily", "monthly", "session")
 BLOCK = timedelta(hours=5)
 
 
-def usage(
-    con,
-    *,
-    tz: str,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    agents: Iterable[str] = (),
-    users: Iterable[str] = (),
-    projects: Iterable[str] = (),
-) -> ibis.Table:
-    """Deduplicated API responses with their cost in the window, ``date``/``month`` in ``tz``."""
-    r = pricing.responses_with_cost(con)
-    r = tables.between(r, "ts", since, until)
-    r = tables.where_in(r, "agent", agents)
-    r = tables.where_in(r, "user_name", users)
-    r = tables.where_in(r, "project", projects)
-    local = tables.local_time(r.ts, tz)
-    return r.mutate(date=local.strftime("%Y-%m-%d"), month=local.strftime("%Y-%m"))
+def money_sum(column: str) -> str:
+    """SQL: the sum of a USD column, exact and independent of row order (NULL when all are)."""
+    return f"CAST(sum(CAST({column} AS DECIMAL(38, 12))) AS DOUBLE)"
 
 
-def by_model(rows: ibis.Table, key: str) -> ibis.Table:
-    """Token and cost sums per ``key`` and model (the lazy core of every report); ``cost`` is
-    NULL for a model without a price."""
-    sums = {col: rows[col].sum() for col in TOKEN_FIELDS.values()}
-    extra = {}
-    if key == "root_session_id":
-        extra = {
-            "first_ts": _.ts.min(),
-            "last_ts": _.ts.max(),
-            "project_path": _.project_path.arbitrary(),
-            "user_name": _.user_name.arbitrary(),
-            "agent": _.agent.arbitrary(),
-        }
-    return rows.group_by([key, "model"]).agg(
-        responses=_.count(), **sums, cost=_.cost_usd.sum(), **extra
+def _sums(alias: str = "r") -> str:
+    return ", ".join(f"sum({alias}.{c}) AS {c}" for c in TOKEN_FIELDS.values())
+
+
+def by_model(con: Reader, grouping: str, *, tz: str, **filters) -> list[dict]:
+    """Token and cost sums per period key (day, month or root session) and model, in the
+    period; ``cost`` is NULL for a model without a price."""
+    scope = Scope.of(**filters)
+    d = con.dialect
+    key = {
+        "daily": d.local_text("r.ts", tz, "%Y-%m-%d"),
+        "monthly": d.local_text("r.ts", tz, "%Y-%m"),
+        "session": "r.root_session_id",
+    }[grouping]
+    extra = ""
+    if grouping == "session":
+        extra = (
+            ", min(r.ts) AS first_ts, max(r.ts) AS last_ts, any_value(s.project_path) "
+            "AS project_path, any_value(coalesce(s.user_name, r.user_name)) AS user_name, "
+            "any_value(coalesce(s.agent, r.agent)) AS agent"
+        )
+    join = "LEFT JOIN sessions s ON s.session_id = r.root_session_id" if extra else ""
+    return con.rows(
+        f"""
+        SELECT {key} AS k, r.model, count(*) AS responses, {_sums()},
+            {money_sum("r.cost_usd")} AS cost {extra}
+        FROM responses r {join}
+        WHERE {scope.events("r.ts", "r")}
+        GROUP BY k, r.model
+        ORDER BY k, r.model
+        """
     )
 
 
-def report(con, grouping: str = "daily", *, tz: str, **filters) -> dict:
+def report(con: Reader, grouping: str = "daily", *, tz: str, **filters) -> dict:
     """``{"daily"|"monthly"|"sessions": [...], "totals": {...}}`` like ``ccusage ... --json``."""
     if grouping not in GROUPINGS:
         raise ValueError(f"grouping must be one of {GROUPINGS}")
     key = {"daily": "date", "monthly": "month", "session": "root_session_id"}[grouping]
-    rows = by_model(usage(con, tz=tz, **filters), key).to_pyarrow().to_pylist()
     groups: dict[str, dict] = {}
     unpriced: set[str] = set()
-    for row in rows:
+    for row in by_model(con, grouping, tz=tz, **filters):
+        row[key] = row.pop("k")
         g = groups.get(row[key])
         if g is None:
             g = groups[row[key]] = _empty_group(grouping, key, row)
@@ -100,7 +99,7 @@ def report(con, grouping: str = "daily", *, tz: str, **filters) -> dict:
         g["totalCost"] = _sum_costs(b["cost"] for b in g["modelBreakdowns"])
         out_rows.append(g)
     if grouping == "session":
-        out_rows.sort(key=lambda g: g["lastActivity"] or "")
+        out_rows.sort(key=lambda g: (g["lastActivity"] or "", g["sessionId"]))
     else:
         out_rows.sort(key=lambda g: g[key])
     totals = {k: sum(g[k] for g in out_rows) for k in TOKEN_FIELDS}
@@ -111,18 +110,26 @@ def report(con, grouping: str = "daily", *, tz: str, **filters) -> dict:
     return {name: out_rows, "totals": totals}
 
 
-def blocks(con, *, tz: str = "UTC", now: datetime | None = None, **filters) -> dict:
+def blocks(con: Reader, *, tz: str = "UTC", now: datetime | None = None, **filters) -> dict:
     """``{"blocks": [...]}`` like ``ccusage blocks --json``: per user, 5-hour windows that start
     at the hour of a block's first response (UTC); a response more than 5 hours after the block
     start or after the previous response opens a new block, and a gap block marks the idle time
     between two blocks. Each block carries its ``user``."""
-    cols = ["user_name", "ts", "model", *TOKEN_FIELDS.values(), "cost_usd"]
-    r = usage(con, tz=tz, **filters).select(cols).order_by(["user_name", "ts"])
+    scope = Scope.of(**filters)
+    rows = con.rows(
+        f"""
+        SELECT r.user_name, r.ts, r.model, {", ".join("r." + c for c in TOKEN_FIELDS.values())},
+            r.cost_usd
+        FROM responses r
+        WHERE r.ts IS NOT NULL AND {scope.events("r.ts", "r")}
+        ORDER BY r.user_name, r.ts, r.dedupe_key
+        """
+    )
     now = now or datetime.now(timezone.utc)
     out: list[dict] = []
     unpriced: set[str] = set()
     current: dict | None = None
-    for row in r.to_pyarrow().to_pylist():
+    for row in rows:
         ts = row["ts"]
         if current is None or current["_user"] != row["user_name"]:
             current = None

@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ibis import _
-
-from workbench.query import signals, tables
+from workbench.query import signals
+from workbench.query.db import Reader, lit
 
 
 @dataclass
@@ -61,54 +60,33 @@ def as_dict(t: Transcript, *, errors_only: bool = False) -> dict:
     return {"session": t.session, "events": out}
 
 
-def messages(con, session_id: str):
-    """The session's messages as a lazy Ibis table ordered by ordinal."""
-    return con.table("messages").filter(_.session_id == session_id).order_by("ordinal")
-
-
-def tool_calls(con, session_id: str):
-    """The session's tool calls with result, error flag and friction category (lazy)."""
-    c = con.table("tool_calls").filter(_.session_id == session_id)
-    e = con.table("tool_errors").filter(_.session_id == session_id)
-    j = c.left_join(e, [c.ordinal == e.ordinal, c.block_index == e.block_index])
-    return j.select(
-        c.ordinal,
-        c.block_index,
-        c.tool_use_id,
-        tool_name=c.name,
-        input_json=c.input_json,
-        ts=c.ts,
-        result_text=c.result_text,
-        result_length=c.result_length,
-        is_error=e.category.notnull(),
-        category=e.category,
-        result_ordinal=c.result_ordinal,
-        agent_id=c.result_agent_id,
-    ).order_by(["ordinal", "block_index"])
+def _tool_calls(con: Reader, session_id: str) -> list[dict]:
+    """The session's tool calls with result, error flag and friction category, in order."""
+    return con.rows(
+        f"""
+        SELECT c.ordinal, c.block_index, c.tool_use_id, c.name AS tool_name, c.input_json, c.ts,
+            c.result_text, c.result_length, e.category IS NOT NULL AS is_error, e.category,
+            c.result_ordinal, c.result_agent_id AS agent_id, c.result_ts
+        FROM tool_calls c
+        LEFT JOIN tool_errors e
+            ON e.session_id = c.session_id AND e.ordinal = c.ordinal
+           AND e.block_index = c.block_index
+        WHERE c.session_id = {lit(session_id)}
+        ORDER BY c.ordinal, c.block_index
+        """
+    )
 
 
 def load(con, session_id: str, *, depth: int | None = 0) -> Transcript:
     """The transcript of ``session_id`` (id or unambiguous prefix); ``depth`` levels of
     subagents are attached to the call that spawned them (``None``: all levels)."""
     sid = signals.resolve_id(con, session_id)
-    session = tables.sessions(con).filter(_.session_id == sid).to_pyarrow().to_pylist()[0]
-    msgs = (
-        messages(con, sid)
-        .select(
-            "ordinal",
-            "type",
-            "subtype",
-            "text",
-            "thinking",
-            "ts",
-            "is_meta",
-            "is_api_error",
-            "is_compact_summary",
-        )
-        .to_pyarrow()
-        .to_pylist()
+    session = con.one(f"SELECT * FROM sessions WHERE session_id = {lit(sid)}")
+    msgs = con.rows(
+        "SELECT ordinal, type, subtype, text, thinking, ts, is_meta, is_api_error, "
+        f"is_compact_summary FROM messages WHERE session_id = {lit(sid)} ORDER BY ordinal"
     )
-    calls = tool_calls(con, sid).to_pyarrow().to_pylist()
+    calls = _tool_calls(con, sid)
     by_ordinal: dict[int, list[dict]] = {}
     results: dict[int, list[dict]] = {}
     for c in calls:
@@ -159,13 +137,10 @@ def load(con, session_id: str, *, depth: int | None = 0) -> Transcript:
 
 
 def _attach_subagents(con, t: Transcript, depth: int | None) -> None:
-    subs = (
-        tables.sessions(con)
-        .filter(_.parent_session_id == t.session["session_id"])
-        .order_by("started_at")
-        .select("session_id", "agent_id")
-        .to_pyarrow()
-        .to_pylist()
+    subs = con.rows(
+        "SELECT session_id, agent_id FROM sessions "
+        f"WHERE parent_session_id = {lit(t.session['session_id'])} AND messages > 0 "
+        "ORDER BY started_at, session_id"
     )
     if not subs:
         return
@@ -193,27 +168,18 @@ def message_window(
     """Messages in agentsview's shape (ordinal, role, content, thinking_text, timestamp,
     is_system, has_tool_use), ``limit`` of them from ordinal ``start`` going ``direction``."""
     sid = signals.resolve_id(con, session_id)
-    m = messages(con, sid)
-    total = m.count().to_pyarrow().as_py()
+    where = f"session_id = {lit(sid)}"
+    total = con.scalar(f"SELECT count(*) FROM messages WHERE {where}")
     if direction == "asc":
-        w = m.filter(m.ordinal >= (start or 0)).order_by("ordinal")
+        cond, order = f"ordinal >= {int(start or 0)}", "ordinal"
     else:
-        w = m.filter(m.ordinal <= (total if start is None else start)).order_by(m.ordinal.desc())
-    rows = (
-        w.limit(limit)
-        .select(
-            "ordinal",
-            "role",
-            "type",
-            "is_meta",
-            "text",
-            "thinking",
-            "ts",
-            "tool_use_count",
-            "tool_result_count",
-        )
-        .to_pyarrow()
-        .to_pylist()
+        last = con.scalar(f"SELECT max(ordinal) FROM messages WHERE {where}")
+        cond = f"ordinal <= {int(last if start is None or last is None else start)}"
+        order = "ordinal DESC"
+    rows = con.rows(
+        "SELECT ordinal, role, type, is_meta, text, thinking, ts, tool_use_count, "
+        f"tool_result_count FROM messages WHERE {where} AND {cond} ORDER BY {order} "
+        f"LIMIT {int(limit)}"
     )
     out = [
         {
@@ -231,10 +197,9 @@ def message_window(
     nxt = None
     if out:
         last = out[-1]["ordinal"]
-        nxt = (
-            last + 1
-            if direction == "asc" and last + 1 < total
-            else (last - 1 if direction == "desc" and last > 0 else None)
+        pick, op = ("min", ">") if direction == "asc" else ("max", "<")
+        nxt = con.scalar(
+            f"SELECT {pick}(ordinal) FROM messages WHERE {where} AND ordinal {op} {last}"
         )
     return {
         "session_id": sid,
@@ -249,7 +214,7 @@ def tool_call_list(con, session_id: str) -> dict:
     """The session's tool calls flattened (ordinal, tool_use_id, tool_name, category,
     input_json, is_error, result_length, timestamp)."""
     sid = signals.resolve_id(con, session_id)
-    rows = tool_calls(con, sid).to_pyarrow().to_pylist()
+    rows = _tool_calls(con, sid)
     return {
         "session_id": sid,
         "tool_calls": [

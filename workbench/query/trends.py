@@ -1,151 +1,182 @@
-"""The series behind the notebook charts, as lazy Ibis tables (days are local dates in ``tz``).
+"""The series behind the notebook charts, as lists of plain rows (days are local dates in
+``tz``), in a scope (``query.scope``): events by their own time, sessions when active.
 
-Each function takes the connection, the zone and the usual filters (``since``, ``until``,
-``users``, ``projects``, ``agents``) and returns an Ibis table; charts execute them.
+Each function takes the read connection, the zone where it matters and the usual filters
+(``since``, ``until``, ``users``, ``projects``, ``agents``).
 """
 
 from __future__ import annotations
 
-import ibis
-from ibis import _
-
-from workbench.models import pricing
-from workbench.query import signals, tables
-
-
-def _day(ts, tz: str):
-    return tables.local_time(ts, tz).date()
+from workbench.query import signals
+from workbench.query.db import Reader, lit, lits
+from workbench.query.scope import Scope
+from workbench.query.tokens import money_sum
 
 
-def activity_per_day(con, tz: str, **filters) -> ibis.Table:
-    """Per local day of session start: sessions (top-level) and active hours (all)."""
-    s = signals.sessions(con, with_cost=False, **filters)
-    s = s.mutate(day=_day(s.started_at, tz))
-    return (
-        s.group_by("day")
-        .agg(
-            sessions=_.session_id.count(where=~_.is_subagent),
-            active_hours=(_.active_seconds.sum() / 3600).round(2),
-        )
-        .order_by("day")
+def activity_per_day(con: Reader, tz: str, **filters) -> list[dict]:
+    """Per local day: top-level sessions active that day and active hours (activity blocks by
+    the day they start, clipped to the period)."""
+    scope = Scope.of(**filters)
+    d = con.dialect
+    start, end = "b.started_at", "b.ended_at"
+    if scope.since is not None:
+        start = f"greatest(b.started_at, {lit(scope.since)})"
+    if scope.until is not None:
+        end = f"least(b.ended_at, {lit(scope.until)})"
+    return con.rows(
+        f"""
+        SELECT {d.local_text("b.started_at", tz, "%Y-%m-%d")} AS day,
+            count(DISTINCT b.root_session_id) AS sessions,
+            round(sum(greatest(epoch({end}) - epoch({start}), 0)) / 3600, 2) AS active_hours
+        FROM activity_blocks b JOIN sessions s ON s.session_id = b.root_session_id
+        WHERE {" AND ".join(scope.overlaps("b.started_at", "b.ended_at") + scope.who("s"))
+               or "true"}
+        GROUP BY day ORDER BY day
+        """
     )
 
 
-def heatmap(con, tz: str, **filters) -> ibis.Table:
+def heatmap(con: Reader, tz: str, **filters) -> list[dict]:
     """Prompts and replies by local weekday (0 = Monday) and hour."""
-    s = signals.sessions(con, with_cost=False, **filters).select("session_id")
-    m = con.table("messages").filter(_.type.isin(["user", "assistant"]) & _.ts.notnull())
-    m = m.join(s, "session_id")
-    local = tables.local_time(m.ts, tz)
-    m = m.mutate(weekday=(local.day_of_week.index()), hour=local.hour())
-    return m.group_by(["weekday", "hour"]).agg(messages=_.count())
-
-
-def by_key(con, key: str, **filters) -> ibis.Table:
-    """Per user/project/agent/model: sessions, active hours, tool calls, errors, tokens, cost."""
-    s = signals.sessions(con, **filters)
-    return (
-        s.group_by(key)
-        .agg(
-            sessions=_.session_id.count(where=~_.is_subagent),
-            active_hours=(_.active_seconds.sum() / 3600).round(2),
-            tool_calls=_.tool_calls.sum(),
-            tool_errors=_.tool_errors.sum(),
-            tokens=_.total_tokens.sum(),
-            cost_usd=_.cost_usd.sum(),
-        )
-        .order_by(ibis.desc("sessions"))
+    scope = Scope.of(**filters)
+    weekday, hour = con.dialect.weekday_hour("m.ts", tz)
+    return con.rows(
+        f"""
+        SELECT {weekday} AS weekday, {hour} AS hour,
+            count(*) AS messages
+        FROM messages m JOIN sessions s USING (session_id)
+        WHERE m.type IN ('user', 'assistant') AND m.ts IS NOT NULL
+          AND {scope.events("m.ts", "s")}
+        GROUP BY weekday, hour ORDER BY weekday, hour
+        """
     )
 
 
-def responses(con, tz: str, **filters) -> ibis.Table:
-    """Deduplicated API responses of the selected sessions, with cost and local ``day``."""
-    s = signals.sessions(con, with_cost=False, **filters).select("session_id")
-    r = pricing.responses_with_cost(con)
-    r = r.join(s, "session_id")
-    return r.mutate(day=_day(r.ts, tz))
-
-
-def models(con, tz: str, **filters) -> ibis.Table:
-    """Per model: responses, tokens, cost (NULL for an unpriced model)."""
-    r = responses(con, tz, **filters)
-    return (
-        r.group_by("model")
-        .agg(
-            responses=_.count(),
-            tokens=_.total_tokens.sum(),
-            cost_usd=_.cost_usd.sum(),
-            priced=_.priced.all(),
-        )
-        .order_by(ibis.desc("tokens"))
+def by_key(con: Reader, key: str, **filters) -> list[dict]:
+    """Per user/project/agent/model (primary model): sessions active in the period (top-level),
+    active hours, tool calls, errors, tokens and cost in it (subagents included)."""
+    column = {"model": "primary_model"}.get(key, key)
+    if column not in ("user_name", "project", "agent", "primary_model"):
+        raise ValueError(f"cannot group by {key!r}")
+    selected = signals._selected(Scope.of(**filters), include_subagents=True)
+    return con.rows(
+        f"""
+        SELECT {column} AS {key}, count(*) FILTER (NOT is_subagent) AS sessions,
+            round(sum(active_seconds) / 3600, 2) AS active_hours,
+            sum(tool_calls) AS tool_calls, sum(tool_errors) AS tool_errors,
+            sum(own_total_tokens) AS tokens, {money_sum("own_cost_usd")} AS cost_usd
+        FROM ({selected})
+        GROUP BY {column} ORDER BY sessions DESC, {column} NULLS LAST
+        """
     )
 
 
-def tokens_per_day(con, tz: str, **filters) -> ibis.Table:
-    """Per local day and token type (input, output, cache write, cache read): tokens."""
-    r = responses(con, tz, **filters)
-    daily = r.group_by("day").agg(
-        input=_.input_tokens.sum(),
-        output=_.output_tokens.sum(),
-        cache_write=_.cache_creation_tokens.sum(),
-        cache_read=_.cache_read_tokens.sum(),
+def _responses(con: Reader, tz: str, scope: Scope) -> str:
+    day = con.dialect.local_text("r.ts", tz, "%Y-%m-%d")
+    return f"SELECT r.*, {day} AS day FROM responses r WHERE {scope.events('r.ts', 'r')}"
+
+
+def models(con: Reader, tz: str, **filters) -> list[dict]:
+    """Per model: responses, tokens, cost (NULL for an unpriced model) in the period."""
+    r = _responses(con, tz, Scope.of(**filters))
+    return con.rows(
+        f"""
+        SELECT model, count(*) AS responses, sum(total_tokens) AS tokens,
+            {money_sum("cost_usd")} AS cost_usd, bool_and(price_key IS NOT NULL) AS priced
+        FROM ({r}) GROUP BY model ORDER BY tokens DESC, model NULLS LAST
+        """
     )
-    return daily.pivot_longer(
-        ["input", "output", "cache_write", "cache_read"], names_to="type", values_to="tokens"
-    ).order_by(["day", "type"])
 
 
-def cost_per_day(con, tz: str, **filters) -> ibis.Table:
+def tokens_per_day(con: Reader, tz: str, **filters) -> list[dict]:
+    """Per local day and token type (input, output, cache_write, cache_read): tokens."""
+    r = _responses(con, tz, Scope.of(**filters))
+    rows = con.rows(
+        f"""
+        SELECT day, sum(input_tokens) AS input, sum(output_tokens) AS output,
+            sum(cache_creation_tokens) AS cache_write, sum(cache_read_tokens) AS cache_read
+        FROM ({r}) GROUP BY day ORDER BY day
+        """
+    )
+    kinds = ("input", "output", "cache_write", "cache_read")
+    return [{"day": x["day"], "type": k, "tokens": x[k]} for x in rows for k in sorted(kinds)]
+
+
+def cost_per_day(con: Reader, tz: str, **filters) -> list[dict]:
     """Per local day and model: cost in USD (priced responses only)."""
-    r = responses(con, tz, **filters).filter(_.priced)
-    return r.group_by(["day", "model"]).agg(cost_usd=_.cost_usd.sum()).order_by(["day", "model"])
-
-
-def cache_ratio_per_day(con, tz: str, **filters) -> ibis.Table:
-    """Per local day: cache reads / all prompt tokens (input + cache writes + cache reads)."""
-    r = responses(con, tz, **filters)
-    g = r.group_by("day").agg(
-        read=_.cache_read_tokens.sum(),
-        prompt=(_.input_tokens + _.cache_creation_tokens + _.cache_read_tokens).sum(),
+    r = _responses(con, tz, Scope.of(**filters))
+    return con.rows(
+        f"""
+        SELECT day, model, {money_sum("cost_usd")} AS cost_usd
+        FROM ({r}) WHERE price_key IS NOT NULL GROUP BY day, model ORDER BY day, model
+        """
     )
-    return g.mutate(cache_hit_ratio=(g.read / g.prompt.nullif(0)).round(4)).order_by("day")
 
 
-def errors_per_day(con, tz: str, **filters) -> ibis.Table:
+def cost_by_type_per_day(con: Reader, tz: str, **filters) -> list[dict]:
+    """Per local day and token type: cost in USD (priced responses only)."""
+    r = _responses(con, tz, Scope.of(**filters))
+    rows = con.rows(
+        f"""
+        SELECT day, {money_sum("input_cost_usd")} AS input,
+            {money_sum("output_cost_usd")} AS output,
+            {money_sum("cache_write_cost_usd")} AS cache_write,
+            {money_sum("cache_read_cost_usd")} AS cache_read
+        FROM ({r}) WHERE price_key IS NOT NULL GROUP BY day ORDER BY day
+        """
+    )
+    kinds = ("input", "output", "cache_write", "cache_read")
+    return [{"day": x["day"], "type": k, "cost_usd": x[k]} for x in rows for k in sorted(kinds)]
+
+
+def cache_ratio_per_day(con: Reader, tz: str, **filters) -> list[dict]:
+    """Per local day: cache reads / all prompt tokens (input + cache writes + cache reads)."""
+    r = _responses(con, tz, Scope.of(**filters))
+    return con.rows(
+        f"""
+        SELECT day, round(sum(cache_read_tokens) / nullif(sum(input_tokens
+            + cache_creation_tokens + cache_read_tokens), 0), 4) AS cache_hit_ratio
+        FROM ({r}) GROUP BY day ORDER BY day
+        """
+    )
+
+
+def errors_per_day(con: Reader, tz: str, **filters) -> list[dict]:
     """Per local day (of the error) and friction category: tool errors."""
     from workbench.query import friction_report
 
-    e = friction_report.errors(con, **filters)
-    e = e.mutate(day=_day(e.ts, tz))
-    return e.group_by(["day", "category"]).agg(errors=_.count()).order_by(["day", "category"])
-
-
-def worst_sessions(con, n: int = 15, **filters) -> ibis.Table:
-    """The sessions with the most tool errors (then the lowest health), top-level only."""
-    s = signals.sessions(con, include_subagents=False, **filters)
-    return (
-        s.filter(s.tool_errors > 0)
-        .order_by([ibis.desc("tool_errors"), "health_score", "session_id"])
-        .limit(n)
-        .select(
-            "session_id",
-            "user_name",
-            "project",
-            "started_at",
-            "tool_calls",
-            "tool_errors",
-            "outcome",
-            "health_score",
-            "health_grade",
-            "cost_usd",
-        )
+    errors = friction_report.errors_sql(Scope.of(**filters))
+    day = con.dialect.local_text("ts", tz, "%Y-%m-%d")
+    return con.rows(
+        f"SELECT {day} AS day, category, count(*) AS errors FROM ({errors}) "
+        "WHERE ts IS NOT NULL GROUP BY day, category ORDER BY day, category"
     )
 
 
-def first_errors(con, session_ids: list[str], per_session: int = 2) -> ibis.Table:
+def worst_sessions(con: Reader, n: int = 15, **filters) -> list[dict]:
+    """The top-level sessions with the most tool errors in the period (then the lowest
+    health)."""
+    selected = signals._selected(Scope.of(**filters), include_subagents=False)
+    return con.rows(
+        f"""
+        SELECT session_id, user_name, project, started_at, tool_calls, tool_errors, outcome,
+            health_score, health_grade, total_cost_usd AS cost_usd
+        FROM ({selected}) WHERE tool_errors > 0
+        ORDER BY tool_errors DESC, health_score, session_id LIMIT {int(n)}
+        """
+    )
+
+
+def first_errors(con: Reader, session_ids: list[str], per_session: int = 2) -> list[dict]:
     """The first ``per_session`` error excerpts of each session."""
-    e = con.table("tool_errors").filter(_.session_id.isin(session_ids))
-    e = e.mutate(
-        k=ibis.row_number().over(group_by="session_id", order_by=["ordinal", "block_index"])
+    if not session_ids:
+        return []
+    return con.rows(
+        f"""
+        SELECT session_id, tool_name, category, excerpt FROM (
+            SELECT *, row_number() OVER (
+                PARTITION BY session_id ORDER BY ordinal, block_index) AS k
+            FROM tool_errors WHERE session_id IN {lits(session_ids)}
+        ) WHERE k <= {int(per_session)} ORDER BY session_id, k
+        """
     )
-    return e.filter(e.k < per_session).select("session_id", "tool_name", "category", "excerpt")

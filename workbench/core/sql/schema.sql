@@ -202,6 +202,8 @@ CREATE TABLE IF NOT EXISTS responses (
     line_no               BIGINT NOT NULL,
     session_id            VARCHAR NOT NULL,
     root_session_id       VARCHAR NOT NULL,
+    message_id            VARCHAR,           -- Claude message.id / Gemini message id
+    request_id            VARCHAR,           -- Claude requestId
     user_name             VARCHAR,
     project               VARCHAR,
     agent                 VARCHAR,

@@ -61,9 +61,9 @@ def reader(p: argparse.ArgumentParser, data, present=None) -> None:
 
 def open_reader(db: Path | None):
     """The read connection every read command's ``data`` function gets."""
-    from workbench.query import tables
+    from workbench.query import db as database
 
-    return tables.connect(db)
+    return database.open_reader(db)
 
 
 def run_reader(args: argparse.Namespace) -> int:

@@ -191,15 +191,16 @@ def describe_session(r: dict) -> str:
         f"  skills {r['skill_calls']}, subagents {r['subagent_calls']}, MCP {r['mcp_calls']}, "
         f"slash commands {r['slash_commands']}, compactions {r['compactions']}, "
         f"interruptions {r['interruptions']}, API errors {r['api_errors']}",
-        f"  tokens: input {textout.number(r['input_tokens'])}, output "
-        f"{textout.number(r['output_tokens'])}, cache write "
-        f"{textout.number(r['cache_creation_tokens'])}, cache read "
-        f"{textout.number(r['cache_read_tokens'])}",
-        f"  cost {textout.money(r['cost_usd'])}"
+        f"  tokens (own): input {textout.number(r['own_input_tokens'])}, output "
+        f"{textout.number(r['own_output_tokens'])}, cache write "
+        f"{textout.number(r['own_cache_creation_tokens'])}, cache read "
+        f"{textout.number(r['own_cache_read_tokens'])}",
+        f"  cost: own {textout.money(r['own_cost_usd'])}, with subagents "
+        f"{textout.money(r['total_cost_usd'])}"
         + (
-            f" (+ {r['unpriced_responses']} responses of unpriced models: "
+            f" (+ {r['total_unpriced_responses']} responses of unpriced models: "
             f"{', '.join(r['unpriced_models'])})"
-            if r["unpriced_responses"]
+            if r["total_unpriced_responses"]
             else ""
         ),
         f"  outcome {r['outcome']} (ended with {r['ended_with']}); health {r['health_score']} "
@@ -283,6 +284,10 @@ def _short_model(model: str | None) -> str:
 def list_data(args: argparse.Namespace, con) -> dict:
     from workbench.query import signals
 
+    if not 1 <= args.limit <= signals.MAX_LIMIT:
+        raise UsageError(f"--limit must be between 1 and {signals.MAX_LIMIT}")
+    if args.offset < 0:
+        raise UsageError("--offset must be 0 or more")
     kwargs = filters(args)
     kwargs.pop("tz")
     return signals.listing(
@@ -312,7 +317,7 @@ def present_list(args: argparse.Namespace, data: dict) -> None:
             textout.duration(r["active_seconds"]),
             r["tool_calls"],
             r["tool_errors"],
-            textout.money(r["cost_usd"]) if r["cost_usd"] is not None else "-",
+            textout.money(r["total_cost_usd"]) if r["total_cost_usd"] is not None else "-",
             _short_model(r["primary_model"]),
             r["health_grade"],
         ]
@@ -338,6 +343,7 @@ def present_list(args: argparse.Namespace, data: dict) -> None:
         )
     )
     if data["rows"]:
+        print("cost: the session with its subagents; with --since/--until, what it spent then.")
         a, b = args.offset + 1, args.offset + len(data["rows"])
         line = f"Showing {a}–{b} of {data['total']:,}."
         if data["next_offset"] is not None:

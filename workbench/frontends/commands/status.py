@@ -32,7 +32,7 @@ def status_data(args: argparse.Namespace, con) -> dict:
                    (SELECT max(ended_at)::VARCHAR FROM sessions),
                    (SELECT count(*) FROM bad_lines),
                    (SELECT max(ingested_at)::VARCHAR FROM files),
-                   (SELECT coalesce(sum(total_tokens), 0) FROM api_responses)
+                   (SELECT coalesce(sum(total_tokens), 0) FROM responses)
             """
         )
         .fetchone()

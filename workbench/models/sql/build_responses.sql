@@ -59,6 +59,7 @@ costed AS (
 )
 SELECT dedupe_key, file_id, line_no, session_id,
     coalesce(parent_session_id, session_id) AS root_session_id,  -- set from sessions later
+    message_id, request_id,
     ts, model, is_sidechain, input_tokens, output_tokens, cache_creation_tokens,
     cache_5m_tokens, cache_1h_tokens, cache_read_tokens, reasoning_tokens, total_tokens,
     price_key, long_context_ AS long_context, input_cost_usd, output_cost_usd,
