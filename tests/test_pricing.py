@@ -243,7 +243,6 @@ def test_session_costs_in_the_sessions_mart(priced_db):
     assert s["total_cost_usd"] == pytest.approx(s["own_cost_usd"])
 
 
-
 def test_daily_report_costs(priced_db):
     data = tokens.report(open_reader(priced_db), "daily", tz="UTC")
     days = {d["date"]: d for d in data["daily"]}

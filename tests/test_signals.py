@@ -195,16 +195,10 @@ def test_get_by_prefix(ibis_con):
 def test_active_time_for_any_gap(ibis_con):
     from workbench.query import signals
 
-    got = {
-        r["session_id"]: r
-        for r in signals.active_time(ibis_con, gap_seconds=5 * 86400)
-    }
+    got = {r["session_id"]: r for r in signals.active_time(ibis_con, gap_seconds=5 * 86400)}
     assert got[IDS["gaps"]]["active_seconds"] == 4 * 86400 + 30  # the pause now counts
     assert got[IDS["gaps"]]["activity_blocks"] == 1
-    short = {
-        r["session_id"]: r["active_seconds"]
-        for r in signals.active_time(ibis_con, 600)
-    }
+    short = {r["session_id"]: r["active_seconds"] for r in signals.active_time(ibis_con, 600)}
     assert short[IDS["gaps"]] == 20
 
 

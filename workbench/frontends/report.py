@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import json
 import os
 import re
 import time
@@ -349,6 +350,7 @@ def run(
     redact_secrets = bool(params.get("redact", declared.get("redact", True)))
     title = notebook_title(executed) or path.stem
     page = to_html(executed, title=title, redact_secrets=redact_secrets, footer=_footer(params))
+    page = embed_summary(page, {**declared, **params})
     remote = remote_assets(page)
     if remote:
         raise ReportError(f"{path.name}: the report would load remote assets: {remote[:3]}")
@@ -359,6 +361,39 @@ def run(
     return Report(
         path.stem, title, target, target.stat().st_size, time.monotonic() - started, params
     )
+
+
+#: The id of the headline JSON every report embeds (``summary.headline`` of its scope).
+SUMMARY_ID = "workbench-summary"
+_SCOPE_PARAMETERS = ("db", "since", "until", "users", "projects", "agents", "timezone")
+
+
+def summary_of(params: Mapping[str, Any]) -> dict | None:
+    """The headline figures for a report's parameters (None when it has no such scope): the
+    same function, scope and figures as ``tokens daily``, ``sessions kpis`` and the KPI cards."""
+    if not {"db", "since", "until"} <= set(params):
+        return None
+    from workbench.frontends import notebook
+    from workbench.query import summary
+
+    scope = {k: params[k] for k in _SCOPE_PARAMETERS if k in params}
+    ctx = notebook.context(**scope, charts_setup=False)
+    try:
+        return summary.headline(ctx.con, **ctx.filters)
+    finally:
+        ctx.con.close()
+
+
+def embed_summary(page: str, params: Mapping[str, Any]) -> str:
+    """``page`` with its headline figures as ``<script type="application/json">`` (machine
+    readable: scripts and tests compare a report with the CLI) before ``</body>``."""
+    data = summary_of(params)
+    if data is None:
+        return page
+    text = json.dumps(data, sort_keys=True).replace("<", "\\u003c").replace(">", "\\u003e")
+    tag = f'<script type="application/json" id="{SUMMARY_ID}">{text}</script>\n'
+    at = page.rfind("</body>")
+    return page[:at] + tag + page[at:] if at >= 0 else page + tag
 
 
 def notebook_title(nb) -> str | None:
@@ -420,5 +455,7 @@ def report_all(
         or next((d["db"] for d in declared.values() if d.get("db")), None)
     )
     index = out / "index.html"
-    index.write_text(index_html(reports, failures, given, freshness(db)), encoding="utf-8")
+    page = index_html(reports, failures, given, freshness(db))
+    scope = {"db": db or "", "since": "", "until": "", **given}
+    index.write_text(embed_summary(page, scope), encoding="utf-8")
     return reports, failures, index

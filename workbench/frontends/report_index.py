@@ -37,7 +37,7 @@ def freshness(db: str | Path | None) -> dict[str, Any]:
         for key, sql in (
             ("newest_session", "SELECT max(coalesce(ended_at, started_at)) FROM sessions"),
             ("last_ingest", "SELECT max(ingested_at) FROM files"),
-            ("sessions", "SELECT count(*) FROM sessions"),
+            ("sessions", "SELECT count(*) FROM sessions WHERE NOT is_subagent"),
         ):
             with contextlib.suppress(duckdb.Error):  # an empty database: keep the default
                 info[key] = con.execute(sql).fetchone()[0]

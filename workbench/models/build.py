@@ -73,9 +73,7 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
         if full:
             for table in MARTS:
                 con.execute(f"DELETE FROM {table}")
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE changed_files AS SELECT file_id FROM files"
-            )
+            con.execute("CREATE OR REPLACE TEMP TABLE changed_files AS SELECT file_id FROM files")
         else:
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE changed_files AS "

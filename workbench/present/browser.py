@@ -55,9 +55,7 @@ class SessionBrowser:
         self.base_filters = filters
         options = {
             col: sorted(
-                v
-                for v in con.column(f"SELECT DISTINCT {col} FROM sessions")
-                if v is not None
+                v for v in con.column(f"SELECT DISTINCT {col} FROM sessions") if v is not None
             )
             for col in ("user_name", "project", "agent", "primary_model")
         }

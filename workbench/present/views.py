@@ -182,9 +182,7 @@ def worst_sessions(ctx: Context, n: int = 12) -> HTML:
     rows = trends.worst_sessions(ctx.con, n, **ctx.filters)
     excerpts: dict[str, list[str]] = {}
     if rows:
-        for e in (
-            trends.first_errors(ctx.con, [r["session_id"] for r in rows])
-        ):
+        for e in trends.first_errors(ctx.con, [r["session_id"] for r in rows]):
             text = " ".join((e["excerpt"] or "").split())[:110]
             excerpts.setdefault(e["session_id"], []).append(
                 f"{e['tool_name']} [{e['category']}]: {text}"

@@ -46,15 +46,19 @@ def categories(con: Reader, *, examples: int = 3, redact: bool = True, **filters
         f"FROM ({errors}) GROUP BY category ORDER BY count DESC, category"
     )
     total = sum(r["count"] for r in agg)
-    sample = con.rows(
-        f"""
+    sample = (
+        con.rows(
+            f"""
         SELECT category, session_id, tool_name, ts, excerpt FROM (
             SELECT *, row_number() OVER (
                 PARTITION BY category ORDER BY ts DESC NULLS LAST, session_id, ordinal) AS k
             FROM ({errors})
         ) WHERE k <= {int(examples)} ORDER BY category, k
         """
-    ) if examples > 0 else []
+        )
+        if examples > 0
+        else []
+    )
     out = []
     for r in agg:
         ex = [
@@ -139,9 +143,7 @@ def compare(con: Reader, at: datetime, **filters) -> dict:
 
     def side(**window) -> dict:
         scope = Scope.of(**filters, **window)
-        e = con.rows(
-            f"SELECT category, count(*) AS n FROM ({errors_sql(scope)}) GROUP BY category"
-        )
+        e = con.rows(f"SELECT category, count(*) AS n FROM ({errors_sql(scope)}) GROUP BY category")
         n_calls = con.scalar(f"SELECT count(*) FROM ({calls_sql(scope)})")
         n_sessions = con.scalar(f"SELECT count(*) FROM sessions s WHERE {scope.active_roots()}")
         return {

@@ -84,8 +84,7 @@ class Scope:
         if self.bounded:
             blocks = _and(self.overlaps("b.started_at", "b.ended_at"))
             cond.append(
-                f"{alias}.session_id IN (SELECT b.session_id FROM activity_blocks b "
-                f"WHERE {blocks})"
+                f"{alias}.session_id IN (SELECT b.session_id FROM activity_blocks b WHERE {blocks})"
             )
         return _and(cond)
 

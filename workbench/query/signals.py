@@ -55,6 +55,7 @@ def _period_measures(scope: Scope) -> str:
         f"sum(r.{m}) AS {{p}}_{m}" if m != "responses" else "count(*) AS {p}_responses"
         for m in MEASURES
     )
+
     def part(key: str, p: str) -> str:
         return (
             f"SELECT r.{key} AS session_id, {sums.format(p=p)}, "
@@ -69,9 +70,13 @@ def _period_measures(scope: Scope) -> str:
         (SELECT s.session_id,
             {", ".join(f"coalesce(o.own_{m}, 0) AS own_{m}" for m in MEASURES)},
             o.own_cost_usd, coalesce(o.own_unpriced_responses, 0) AS own_unpriced_responses,
-            {", ".join(
-                f"CASE WHEN s.is_subagent THEN coalesce(o.own_{m}, 0) "
-                f"ELSE coalesce(t.total_{m}, 0) END AS total_{m}" for m in MEASURES)},
+            {
+        ", ".join(
+            f"CASE WHEN s.is_subagent THEN coalesce(o.own_{m}, 0) "
+            f"ELSE coalesce(t.total_{m}, 0) END AS total_{m}"
+            for m in MEASURES
+        )
+    },
             CASE WHEN s.is_subagent THEN o.own_cost_usd ELSE t.total_cost_usd END
                 AS total_cost_usd,
             CASE WHEN s.is_subagent THEN coalesce(o.own_unpriced_responses, 0)
@@ -158,8 +163,7 @@ def get(con: Reader, session_id: str) -> dict:
     sid = resolve_id(con, session_id)
     row = con.one(_selected(Scope(), include_subagents=True, where=[f"s.session_id = {lit(sid)}"]))
     row["subagents"] = con.column(
-        f"SELECT session_id FROM sessions WHERE parent_session_id = {lit(sid)} "
-        "ORDER BY session_id"
+        f"SELECT session_id FROM sessions WHERE parent_session_id = {lit(sid)} ORDER BY session_id"
     )
     row["health_score_basis"] = HEALTH_BASIS
     return row
@@ -284,9 +288,7 @@ def listing(
             f"OR contains(lower(coalesce(s.source_path, '')), {needle}) "
             f"OR contains(lower(coalesce(s.first_prompt, '')), {needle}))"
         )
-    selected = _selected(
-        Scope.of(**filters), include_subagents=include_subagents, where=where
-    )
+    selected = _selected(Scope.of(**filters), include_subagents=include_subagents, where=where)
     total = con.scalar(f"SELECT count(*) FROM ({selected})")
     order = f"{column} {'DESC' if descending else 'ASC'} NULLS LAST"
     ties = ", started_at DESC NULLS LAST" if column != "started_at" else ""

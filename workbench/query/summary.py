@@ -49,8 +49,7 @@ def headline(con: Reader, **filters) -> dict:
         "active_hours": round(float(active or 0) / 3600, 2),
         "responses": r["responses"],
         "tokens": {t: int(r[t]) for t in TOKEN_TYPES} | {"total": int(r["total"])},
-        "cost_usd": {t: r[f"{t}_cost"] or 0.0 for t in TOKEN_TYPES}
-        | {"total": r["cost"] or 0.0},
+        "cost_usd": {t: r[f"{t}_cost"] or 0.0 for t in TOKEN_TYPES} | {"total": r["cost"] or 0.0},
         "unpriced_models": r["unpriced_models"],
         "tool_calls": k["tool_calls"],
         "tool_errors": k["tool_errors"],

@@ -29,8 +29,9 @@ def activity_per_day(con: Reader, tz: str, **filters) -> list[dict]:
             count(DISTINCT b.root_session_id) AS sessions,
             round(sum(greatest(epoch({end}) - epoch({start}), 0)) / 3600, 2) AS active_hours
         FROM activity_blocks b JOIN sessions s ON s.session_id = b.root_session_id
-        WHERE {" AND ".join(scope.overlaps("b.started_at", "b.ended_at") + scope.who("s"))
-               or "true"}
+        WHERE {
+            " AND ".join(scope.overlaps("b.started_at", "b.ended_at") + scope.who("s")) or "true"
+        }
         GROUP BY day ORDER BY day
         """
     )

@@ -17,7 +17,7 @@ WHERE f.session_id IN (SELECT session_id FROM build_sessions);
 -- Messages of sessions with more than one file, keyed by what they say: the same message in
 -- two copies of a transcript has the same uuid (or the same time, type and text)
 CREATE OR REPLACE TEMP TABLE keyed_messages AS
-SELECT m.file_id, m.ordinal, r.session_id, r.rank,
+SELECT m.file_id, m.ordinal, m.ts, r.session_id, r.rank,
     coalesce(m.uuid, 't:' || coalesce(epoch_us(m.ts)::VARCHAR, '') || ':' || m.type || ':'
              || md5(coalesce(m.text, '') || coalesce(m.thinking, ''))) AS msg_key
 FROM raw_messages m
@@ -33,10 +33,10 @@ WHERE EXISTS (
 
 INSERT INTO file_roles
 WITH counted AS (
-    SELECT r.file_id, r.session_id, r.rank, coalesce(k.n, 0) AS n_messages,
+    SELECT r.file_id, r.session_id, r.rank, k.first_ts, coalesce(k.n, 0) AS n_messages,
         coalesce(s.n, 0) AS n_shadowed, coalesce(k.span, 0) AS span
     FROM ranked_files r
-    LEFT JOIN (SELECT file_id, count(*) AS n, max(ordinal) + 1 AS span
+    LEFT JOIN (SELECT file_id, count(*) AS n, max(ordinal) + 1 AS span, min(ts) AS first_ts
                FROM keyed_messages GROUP BY file_id) k USING (file_id)
     LEFT JOIN (SELECT file_id, count(*) AS n
                FROM shadowed_messages GROUP BY file_id) s USING (file_id)
@@ -48,9 +48,10 @@ roled AS (
              ELSE 'extra' END AS role
     FROM counted
 )
+-- the files' messages follow each other in the order the files begin
 SELECT file_id, session_id, role, rank,
     coalesce(sum(CASE WHEN role = 'copy' THEN 0 ELSE span END) OVER (
-        PARTITION BY session_id ORDER BY rank
+        PARTITION BY session_id ORDER BY first_ts NULLS LAST, rank
         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS ordinal_offset
 FROM roled;
 
