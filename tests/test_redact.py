@@ -116,6 +116,7 @@ NEAR_MISSES = [
     "ssh://git@github.com/org/repo.git",
     "max_tokens: 4096, token_count = 12345678, input_tokens=123456",
     "password = request.form['password']; token = get_token()",
+    "password = request.form\ntoken = get_token",
     "the task-manager-refactor-branch-2024 and risk-assessment-framework-v2",
     "AKIA is a prefix; AKIAshort; ghp_short; sk-abc; eyJhbGci",
     "Bearer tokens are sent in the Authorization header.",
@@ -200,10 +201,9 @@ def test_tool_input_secrets_are_caught_decoded_and_escaped(name: str) -> None:
     decoded = r.redact_json(raw)
     assert not any(s.replace('"', '\\"') in decoded for s in planted), decoded
     assert "/srv/app/" + name in decoded  # the rest stays readable
-    # the JSON-escaped text alone (a search snippet, a retry-loop excerpt): the quoted forms
+    # the JSON-escaped text alone (a search snippet, a retry-loop excerpt)
     text = r.redact(raw)
-    for s in ("k3y-Zz9q-long-enough", '"tok"', "dXNlcjpwYXNzd29yZDEyMw==", AWS_SECRET):
-        assert s.replace('"', '\\"') not in text
+    assert not any(s.replace('"', '\\"') in text for s in planted), text
     # and the decoded file content itself
     assert not any(s in r.redact(FILES[name]) for s in planted)
 

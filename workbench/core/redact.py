@@ -131,11 +131,17 @@ PATTERNS: tuple[Pattern, ...] = (
         r"\s*[:=]\s*" + _Q + r"(?!\[REDACTED:)(?P<v>[^\"'\\\n]+)(?=" + _Q + r")",
         "v",
     ),
-    # .env and YAML lines: DB_PASSWORD=hunter2, "  password: changeme" (whole line, any shape).
+    # .env, YAML and command-line assignments: DB_PASSWORD=hunter2, "  password: changeme",
+    # --password=s3cret (any shape, from a line start or a space to a space or a line end; a
+    # line may end at a JSON-escaped \n or at the end of a JSON string). Code assigns with
+    # spaces around "=" (``password = request.form``) or calls (``token=get()``) and stays.
     _p(
         "secret-field",
-        r"(?m)^[ \t]*(?:export[ \t]+)?" + SECRET_KEY + r"[ \t]*[:=][ \t]*"
-        r"(?!\[REDACTED:)(?P<v>[^\s\"'`()\[\]{}<>;,$]{4,})[ \t]*\r?$",
+        r"(?:^|(?<=\s)|(?<=\\n)|(?<=\\r)|(?<=\"))(?:export[ \t]+)?"
+        + SECRET_KEY
+        + r"(?::[ \t]*|=)(?!\[REDACTED:|(?i:bearer|basic|token|digest)\s)"
+        r"(?P<v>[^\s\"'`()\[\]{}<>;,$\\]{4,})"
+        r"(?=\s|$|\\[rn]|\\*\")",
         "v",
     ),
 )
@@ -252,11 +258,17 @@ def redact_json(text: str | None) -> str | None:
     return redact(text)
 
 
-#: Keys of command output whose values are ids, names or paths (:func:`redact_name`).
+#: Keys of command output whose values are ids, names or paths (:func:`redact_name`), with
+#: every key ending in ``_id``, ``_name``, ``_path`` or ``_dir``.
 NAME_KEYS = frozenset(
     {"session_id", "parent_session_id", "root_session_id", "agent_id", "user_name", "project",
      "cwd", "source_path", "meta_path", "path", "tool_name", "git_branch", "subagents"}
 )  # fmt: skip
+
+
+def is_name_key(key: str | None) -> bool:
+    """Whether command output under ``key`` is an id, a name or a path."""
+    return key is not None and (key in NAME_KEYS or key.endswith(("_id", "_name", "_path", "_dir")))
 
 
 def redact_data(data: Any, *, key: str | None = None) -> Any:
@@ -266,7 +278,7 @@ def redact_data(data: Any, *, key: str | None = None) -> Any:
     if isinstance(data, str):
         if key == "input_json":
             return redact_json(data)
-        return redact_name(data) if key in NAME_KEYS else redact(data)
+        return redact_name(data) if is_name_key(key) else redact(data)
     if isinstance(data, dict):
         return {k: redact_data(v, key=k) for k, v in data.items()}
     if isinstance(data, (list, tuple)):

@@ -12,6 +12,7 @@ import ibis
 from ibis import _
 
 from workbench.core.queries import query
+from workbench.core.redact import excerpt
 from workbench.query import signals
 from workbench.query.periods import UsageError
 
@@ -30,10 +31,18 @@ def sources(con) -> ibis.Table:
 
 
 def search(
-    con, text: str, *, regex: bool = False, case_sensitive: bool = False, limit: int = 20, **filters
+    con,
+    text: str,
+    *,
+    regex: bool = False,
+    case_sensitive: bool = False,
+    limit: int = 20,
+    redact: bool = False,
+    **filters,
 ) -> dict:
     """``{"hits": [{session_id, ordinal, kind, tool_name, ts, user_name, project, snippet}],
-    "total": N}``, newest first, over the sessions the filters select."""
+    "total": N}``, newest first, over the sessions the filters select. ``redact``: secrets in
+    snippets replaced as they stand in the whole text (a secret the snippet cuts goes whole)."""
     if not text:
         raise UsageError("search needs some text")
     pattern = text if regex else literal(text)
@@ -47,15 +56,17 @@ def search(
     snippet = hits.body.re_extract(
         f"(?s{'' if case_sensitive else 'i'}).{{0,{SNIPPET}}}(?:{pattern}).{{0,{SNIPPET}}}", 0
     )
+    shown = hits.mutate(snippet=snippet)
     rows = (
-        hits.mutate(snippet=snippet)
-        .drop("body")
+        (shown if redact else shown.drop("body"))
         .order_by([ibis.desc("ts"), "session_id", "ordinal"])
         .limit(limit)
         .to_pyarrow()
         .to_pylist()
     )
     for row in rows:
+        if redact:
+            row["snippet"] = excerpt(row.pop("body") or "", row["snippet"] or "")
         row["snippet"] = " ".join((row["snippet"] or "").split())
     return {"query": text, "regex": regex, "total": total, "hits": rows}
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from workbench.frontends.commands.common import EXIT_OK, db_arg, dedent, filter_args, filters
+from workbench.frontends.commands.common import (
+    EXIT_OK,
+    db_arg,
+    dedent,
+    filter_args,
+    filters,
+    redact_arg,
+    redacted,
+)
 from workbench.present import textout
 from workbench.query.periods import parse_when
 
@@ -16,7 +24,7 @@ def register(sub) -> None:
         description="Tool errors by friction category (one rule table, see models/friction.py)"
         ", failing tools with error rates, retry loops, rates per user and per project, and "
         "optionally a before/after comparison around a date (sessions that started on each "
-        "side). Excerpts are redacted.",
+        "side). Excerpts, names and ids are redacted.",
         epilog=dedent("""
 examples:
   workbench friction --since 7d
@@ -33,12 +41,7 @@ examples:
         help="compare sessions that started before and after this date",
     )
     p.add_argument("--examples", type=int, default=3, help="examples per category (default 3)")
-    p.add_argument(
-        "--no-redact",
-        dest="redact",
-        action="store_false",
-        help="show excerpts without redacting secrets",
-    )
+    redact_arg(p, "excerpts, names and ids")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_friction)
 
@@ -56,6 +59,7 @@ def cmd_friction(args: argparse.Namespace) -> int:
         redact=args.redact,
         **kwargs,
     )
+    data = redacted(data, args)
     if args.json:
         textout.print_json(data)
         return EXIT_OK

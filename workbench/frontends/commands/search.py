@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from workbench.frontends.commands.common import EXIT_OK, db_arg, dedent, filter_args, filters
+from workbench.frontends.commands.common import (
+    EXIT_OK,
+    db_arg,
+    dedent,
+    filter_args,
+    filters,
+    redact_arg,
+    redacted,
+)
 from workbench.present import textout
 
 
@@ -21,6 +29,8 @@ examples:
   workbench search 'npm (ERR|WARN)' --regex --since 7d --user alice
   workbench search deploy --project api --limit 50 --json
   workbench sessions show SESSION --errors     # then look at a hit in context
+
+Snippets are redacted (a key the snippet cuts is replaced whole); --no-redact shows them raw.
 """),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -31,6 +41,7 @@ examples:
     db_arg(p)
     filter_args(p)
     p.add_argument("--json", action="store_true", help="print JSON")
+    redact_arg(p, "snippets")
     p.set_defaults(func=cmd_search)
 
 
@@ -45,8 +56,10 @@ def cmd_search(args: argparse.Namespace) -> int:
         regex=args.regex,
         case_sensitive=args.case_sensitive,
         limit=args.limit,
+        redact=args.redact,
         **kwargs,
     )
+    data = redacted(data, args)
     if args.json:
         textout.print_json(data)
         return EXIT_OK

@@ -12,6 +12,8 @@ from workbench.frontends.commands.common import (
     dedent,
     filter_args,
     filters,
+    redact_arg,
+    redacted,
 )
 from workbench.present import textout
 from workbench.query.periods import UsageError
@@ -32,6 +34,9 @@ examples:
   workbench sessions export 7f2abd2d > session.jsonl        # the raw file, byte for byte
   workbench sessions export 7f2abd2d --format html --depth all > session.html
   workbench sessions kpis --since 7d --user alice --json
+
+Secrets (keys, tokens, passwords) are redacted in every output but the raw export; --no-redact
+shows them.
 """),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -74,6 +79,7 @@ examples:
     ls.add_argument("--limit", type=int, default=50, help="rows per page (default 50, max 500)")
     ls.add_argument("--offset", type=int, default=0, help="rows to skip (for the next page)")
     ls.add_argument("--json", action="store_true", help="print JSON")
+    redact_arg(ls)
     ls.set_defaults(func=cmd_list)
 
     _for_id(
@@ -140,6 +146,7 @@ examples:
         "the database, escaped and with secrets redacted.",
         func=cmd_export,
         json=False,
+        redacted_text="md/html output",
     )
     ex.add_argument("--format", choices=["raw", "md", "html"], default="raw")
     ex.add_argument(
@@ -148,9 +155,6 @@ examples:
         default=0,
         metavar="0|1|all",
         help="subagent levels to include inline (default 0)",
-    )
-    ex.add_argument(
-        "--no-redact", dest="redact", action="store_false", help="keep secrets in md/html output"
     )
 
     k = ssub.add_parser(
@@ -168,7 +172,7 @@ examples:
 def cmd_get(args: argparse.Namespace) -> int:
     from workbench.query import signals, tables
 
-    row = signals.get(tables.connect(args.db), args.session_id)
+    row = redacted(signals.get(tables.connect(args.db), args.session_id), args)
     if args.json:
         textout.print_json(row)
         return EXIT_OK
@@ -248,13 +252,24 @@ def cmd_kpis(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _for_id(ssub, name: str, *, help: str, description: str, func, json: bool = True):
-    """A subcommand on one session: ``ID`` (or prefix), ``--db`` and usually ``--json``."""
+def _for_id(
+    ssub,
+    name: str,
+    *,
+    help: str,
+    description: str,
+    func,
+    json: bool = True,
+    redacted_text: str = "text",
+):
+    """A subcommand on one session: ``ID`` (or prefix), ``--db``, ``--no-redact`` and usually
+    ``--json``."""
     p = ssub.add_parser(name, help=help, description=description)
     p.add_argument("session_id", metavar="ID", help="session id or an unambiguous prefix")
     db_arg(p)
     if json:
         p.add_argument("--json", action="store_true", help="print JSON")
+    redact_arg(p, redacted_text)
     p.set_defaults(func=func)
     return p
 
@@ -300,6 +315,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         offset=args.offset,
         **kwargs,
     )
+    data = redacted(data, args)
     if args.json:
         textout.print_json(data)
         return EXIT_OK
@@ -354,9 +370,9 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     t = transcript.load(tables.connect(args.db), args.session_id, depth=args.depth)
     if args.json:
-        textout.print_json(transcript.as_dict(t, errors_only=args.errors))
+        textout.print_json(redacted(transcript.as_dict(t, errors_only=args.errors), args))
         return EXIT_OK
-    print(render.text(t, errors_only=args.errors, full=args.full))
+    print(render.text(t, errors_only=args.errors, full=args.full, redact=args.redact))
     return EXIT_OK
 
 
@@ -372,6 +388,7 @@ def cmd_messages(args: argparse.Namespace) -> int:
         limit=args.limit,
         direction=args.direction,
     )
+    data = redacted(data, args)
     if args.json:
         textout.print_json(data)
         return EXIT_OK
@@ -389,7 +406,7 @@ def cmd_messages(args: argparse.Namespace) -> int:
 def cmd_tool_calls(args: argparse.Namespace) -> int:
     from workbench.query import tables, transcript
 
-    data = transcript.tool_call_list(tables.connect(args.db), args.session_id)
+    data = redacted(transcript.tool_call_list(tables.connect(args.db), args.session_id), args)
     if args.json:
         textout.print_json(data)
         return EXIT_OK
@@ -439,11 +456,5 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.format == "md":
         print(render.markdown(t, redact=args.redact))
     else:
-        sid = t.session["session_id"]
-        print(
-            '<!doctype html><html><head><meta charset="utf-8">'
-            f"<title>Session {sid}</title></head><body>"
-        )
-        print(render.html(t, redact=args.redact, max_chars=None))
-        print("</body></html>")
+        print(render.html_page(t, redact=args.redact))
     return EXIT_OK
