@@ -92,7 +92,8 @@ def test_repeated_response_goes_to_the_non_sidechain_copy(con):
         con,
         """
         SELECT session_id, own_responses, own_input_tokens, own_output_tokens,
-               own_cache_creation_tokens, own_cache_read_tokens FROM sessions ORDER BY session_id""",
+               own_cache_creation_tokens, own_cache_read_tokens
+        FROM sessions ORDER BY session_id""",
     ) == [
         (S1, 5, 22, 330, 1300, 29800),
         (S2, 2, 15, 120, 500, 6500),

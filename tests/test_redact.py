@@ -116,6 +116,7 @@ NEAR_MISSES = [
     "ssh://git@github.com/org/repo.git",
     "max_tokens: 4096, token_count = 12345678, input_tokens=123456",
     "password = request.form['password']; token = get_token()",
+    "password = request.form\ntoken = get_token",
     "the task-manager-refactor-branch-2024 and risk-assessment-framework-v2",
     "AKIA is a prefix; AKIAshort; ghp_short; sk-abc; eyJhbGci",
     "Bearer tokens are sent in the Authorization header.",
@@ -162,3 +163,101 @@ def test_text_displays_escaped_and_redacted() -> None:
     assert "[REDACTED:aws-access-key]" in repr(t)
     with pytest.raises(ValueError):
         r.Text("x", tag="script onload=alert(1)")
+
+
+# -- secrets inside tool input: JSON-escaped, decoded, under secret-named keys ------------------
+
+# Files a Write tool writes, each holding secrets in a quoted form the plain patterns match only
+# when the quotes are not JSON-escaped (and some too short or plain for the value patterns).
+FILES = {
+    "config.json": '{\n  "db_password": "hunter2",\n  "api_key": "k3y-Zz9q-long-enough"\n}\n',
+    ".env": "DB_PASSWORD=hunter2\nSTRIPE_SECRET='s3cr3t-v4lue'\nDEBUG=1\n",
+    "config.yaml": 'db:\n  host: db.internal\n  password: changeme\n  token: "tok"\n',
+    "curl.sh": 'curl -H "Authorization: Basic dXNlcjpwYXNzd29yZDEyMw==" https://x\n',
+    "credentials": f"[default]\naws_secret_access_key = {AWS_SECRET}\n",
+}
+FILE_SECRETS = [
+    "hunter2",
+    "k3y-Zz9q-long-enough",
+    "s3cr3t-v4lue",
+    "changeme",
+    '"tok"',
+    "dXNlcjpwYXNzd29yZDEyMw==",
+    AWS_SECRET,
+]
+
+
+def _write_input(name: str, content: str) -> str:
+    import json
+
+    return json.dumps({"file_path": f"/srv/app/{name}", "content": content})
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_tool_input_secrets_are_caught_decoded_and_escaped(name: str) -> None:
+    raw = _write_input(name, FILES[name])
+    planted = [s for s in FILE_SECRETS if s in FILES[name]]
+    assert planted and all(s.replace('"', '\\"') in raw for s in planted)
+    decoded = r.redact_json(raw)
+    assert not any(s.replace('"', '\\"') in decoded for s in planted), decoded
+    assert "/srv/app/" + name in decoded  # the rest stays readable
+    # the JSON-escaped text alone (a search snippet, a retry-loop excerpt)
+    text = r.redact(raw)
+    assert not any(s.replace('"', '\\"') in text for s in planted), text
+    # and the decoded file content itself
+    assert not any(s in r.redact(FILES[name]) for s in planted)
+
+
+def test_secret_named_keys_are_masked_at_any_depth() -> None:
+    import json
+
+    inner = json.dumps({"apiKey": "abc", "name": "x"})
+    raw = json.dumps({"password": "x", "args": [{"client_secret": 12345678}], "body": inner})
+    out = json.loads(r.redact_json(raw))
+    assert out["password"] == "[REDACTED:secret-field]"
+    assert out["args"] == [{"client_secret": "[REDACTED:secret-field]"}]
+    assert json.loads(out["body"]) == {"apiKey": "[REDACTED:secret-field]", "name": "x"}
+    # counts, flags and empty values under look-alike keys stay; clean input is unchanged
+    clean = '{"max_tokens": 4096, "token_count": "12", "secret": true, "password": ""}'
+    assert r.redact_json(clean) == clean
+    assert r.redact_json("not json {") == "not json {"
+    assert r.redact_json("[" * 5000) == "[" * 5000  # too deep to decode: redacted as text
+
+
+def test_names_and_ids_are_redacted_after_a_dash() -> None:
+    token = "ghp_" + "R4nd0mFak3T0k3nF0rD3m0Purp0s3s1234"
+    assert r.redact_name(f"-home-ana-{token}") == "-home-ana-[REDACTED:github-token]"
+    assert r.redact_name(f"sess-{AWS_KEY}") == "sess-[REDACTED:aws-access-key]"
+    assert r.redact_name(None) is None
+    assert r.redact_name("-home-ana-src-shop") == "-home-ana-src-shop"
+
+
+def test_redact_data_walks_command_output() -> None:
+    token = "ghp_" + "R4nd0mFak3T0k3nF0rD3m0Purp0s3s1234"
+    data = {
+        "session_id": f"x-{token}",
+        "tool_calls": [{"input_json": '{"api_key": "abc"}', "ordinal": 3, "is_error": False}],
+        "content": f"use {token}",
+        "total": 2,
+    }
+    assert r.redact_data(data) == {
+        "session_id": "x-[REDACTED:github-token]",
+        "tool_calls": [
+            {
+                "input_json": '{"api_key": "[REDACTED:secret-field]"}',
+                "ordinal": 3,
+                "is_error": False,
+            }
+        ],
+        "content": "use [REDACTED:github-token]",
+        "total": 2,
+    }
+
+
+def test_excerpt_never_shows_part_of_a_secret() -> None:
+    token = "ghp_" + "R4nd0mFak3T0k3nF0rD3m0Purp0s3s1234"
+    body = f"first use the key {token} and then go on"
+    for cut in (body[5:30], body[25:50], body[30:]):
+        out = r.excerpt(body, cut)
+        assert "[REDACTED:github-token]" in out and "R4nd0m" not in out and "Purp0s3" not in out
+    assert r.excerpt(body, "then go") == "then go"

@@ -8,13 +8,20 @@ opts out).
 
 The patterns live in :data:`PATTERNS`, one labelled regular expression each, tried in order
 (specific before generic). A placeholder never matches a pattern, so redaction is idempotent.
+Quotes may be backslash-escaped (``\\"api_key\\": \\"…\\"`` as JSON-escaped text shows a Write
+tool's file), and :func:`redact_json` redacts a tool input's *decoded* strings and masks the
+values of secret-named keys (:data:`SECRET_KEY`). :func:`redact_name` is for ids, names and
+paths, where a key may follow a ``-`` (``-home-ana-ghp_…``); :func:`redact_data` walks the plain
+dicts and lists that commands print as JSON.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
 #: Text a placeholder starts with; ``[REDACTED:<label>]``.
 PLACEHOLDER_PREFIX = "[REDACTED:"
@@ -22,6 +29,21 @@ PLACEHOLDER_PREFIX = "[REDACTED:"
 # A token must not continue into more token characters on either side.
 _B = r"(?<![A-Za-z0-9_\-])"
 _E = r"(?![A-Za-z0-9_\-])"
+# In names and paths a "-" separates words (Claude's project folders replace "/" by "-").
+_NAME_B = r"(?<![A-Za-z0-9_])"
+# A quote, possibly backslash-escaped (JSON in a JSON string, any depth).
+_Q = r"(?:\\*[\"'])"
+# One character of an assigned value: no space, quote, bracket or separator, and a backslash only
+# when it does not start a JSON escape (so a value stops before \" or \n of JSON-escaped text).
+_V = r"(?:[^\s\"'`,;\[\]()<>{}\\]|\\(?![\"'\\/bfnrtu]))"
+
+#: Key names whose values are secrets: a key *ending* in one of these words (any case, any
+#: prefix: ``db_password``, ``apiKey``, ``AWS_SECRET_ACCESS_KEY``); ``max_tokens`` is not one.
+SECRET_KEY = (
+    r"[A-Za-z0-9_.\-]*?(?i:password|passwd|passphrase|secret|api[_\-]?key|access[_\-]?key"
+    r"|private[_\-]?key|secret[_\-]?key|token|credentials?|authorization)"
+)
+_SECRET_KEY = re.compile(SECRET_KEY + r"\Z")
 
 
 @dataclass(frozen=True)
@@ -50,7 +72,7 @@ PATTERNS: tuple[Pattern, ...] = (
     _p("aws-access-key", r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])"),
     _p(
         "aws-secret-key",
-        r"(?i:aws_?secret_?(?:access_?)?key|secret_?access_?key)[\"']?\s*[:=]\s*[\"']?"
+        r"(?i:aws_?secret_?(?:access_?)?key|secret_?access_?key)" + _Q + r"?\s*[:=]\s*" + _Q + r"?"
         r"(?P<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
         "v",
     ),
@@ -86,7 +108,7 @@ PATTERNS: tuple[Pattern, ...] = (
     # Authorization: Bearer|Basic|Token <credential>, and a bare "Bearer <long token>".
     _p(
         "authorization",
-        r"(?i:authorization)[\"']?\s*[:=]\s*[\"']?(?i:bearer|basic|token|digest)\s+"
+        r"(?i:authorization)" + _Q + r"?\s*[:=]\s*" + _Q + r"?(?i:bearer|basic|token|digest)\s+"
         r"(?P<v>[A-Za-z0-9\-._~+/]+=*)",
         "v",
     ),
@@ -97,8 +119,29 @@ PATTERNS: tuple[Pattern, ...] = (
         "password",
         r"(?i)(?<![A-Za-z0-9])[A-Za-z0-9_\-]*?"
         r"(?:password|passwd|secret|api[_\-]?key|access[_\-]?key|auth[_\-]?token"
-        r"|access[_\-]?token|token|client[_\-]?secret)[\"']?\s*[:=]\s*[\"']?"
-        r"(?P<v>(?=[^\s\"'`,;]*[A-Za-z])(?=[^\s\"'`,;]*\d)[^\s\"'`,;\[\]()<>{}]{8,})",
+        r"|access[_\-]?token|token|client[_\-]?secret)" + _Q + r"?\s*[:=]\s*" + _Q + r"?"
+        r"(?P<v>(?=" + _V + r"*[A-Za-z])(?=" + _V + r"*\d)" + _V + r"{8,})",
+        "v",
+    ),
+    # "db_password": "…", 'token': '…', PASSWORD = "…": a quoted value of any shape under a
+    # secret-named key, quotes possibly JSON-escaped.
+    _p(
+        "secret-field",
+        r"(?:(?P<q>" + _Q + r")" + SECRET_KEY + r"(?P=q)|(?<![A-Za-z0-9_.\-])" + SECRET_KEY + r")"
+        r"\s*[:=]\s*" + _Q + r"(?!\[REDACTED:)(?P<v>[^\"'\\\n]+)(?=" + _Q + r")",
+        "v",
+    ),
+    # .env, YAML and command-line assignments: DB_PASSWORD=hunter2, "  password: changeme",
+    # --password=s3cret (any shape, from a line start or a space to a space or a line end; a
+    # line may end at a JSON-escaped \n or at the end of a JSON string). Code assigns with
+    # spaces around "=" (``password = request.form``) or calls (``token=get()``) and stays.
+    _p(
+        "secret-field",
+        r"(?:^|(?<=\s)|(?<=\\n)|(?<=\\r)|(?<=\"))(?:export[ \t]+)?"
+        + SECRET_KEY
+        + r"(?::[ \t]*|=)(?!\[REDACTED:|(?i:bearer|basic|token|digest)\s)"
+        r"(?P<v>[^\s\"'`()\[\]{}<>;,$\\]{4,})"
+        r"(?=\s|$|\\[rn]|\\*\")",
         "v",
     ),
 )
@@ -126,14 +169,139 @@ def find(text: str) -> list[Finding]:
 
 def redact(text: str) -> str:
     """``text`` with every secret replaced by ``[REDACTED:<label>]``; the rest unchanged."""
+    return _apply(PATTERNS, text)
+
+
+_redact_text = redact  # for functions whose ``redact`` argument shadows the name
+
+#: :data:`PATTERNS` for ids, names and paths: a token may follow a ``-``.
+NAME_PATTERNS: tuple[Pattern, ...] = tuple(
+    Pattern(p.label, re.compile(p.regex.pattern.replace(_B, _NAME_B), p.regex.flags), p.group)
+    for p in PATTERNS
+)
+
+
+def redact_name(text: str | None) -> str | None:
+    """A session id, user or project name or a path with secrets replaced (``None`` stays)."""
+    return text if text is None else _apply(NAME_PATTERNS, str(text))
+
+
+def _apply(patterns: tuple[Pattern, ...], text: str) -> str:
     if not text:
         return text
-    for pattern in PATTERNS:
+    for pattern in patterns:
         text = pattern.regex.sub(_replacer(pattern), text)
     return text
 
 
-_redact_text = redact  # for functions whose ``redact`` argument shadows the name
+SECRET_FIELD = f"{PLACEHOLDER_PREFIX}secret-field]"
+
+
+def redact_value(value: Any) -> Any:
+    """Decoded JSON (dicts, lists, strings, numbers) with secrets replaced: every string is
+    redacted (a string that is itself a JSON object or array is decoded and walked too), and the
+    scalar value of a secret-named key (:data:`SECRET_KEY`) becomes ``[REDACTED:secret-field]``."""
+    if isinstance(value, str):
+        return _redact_string(value)
+    if isinstance(value, list):
+        return [redact_value(v) for v in value]
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            secret = isinstance(k, str) and _SECRET_KEY.match(k) is not None
+            if secret and _maskable(v):
+                out[k] = SECRET_FIELD
+            else:
+                out[k] = redact_value(v)
+        return out
+    return value
+
+
+def _maskable(v: Any) -> bool:
+    if isinstance(v, bool) or v is None:
+        return False
+    if isinstance(v, str):
+        return bool(v.strip()) and not v.startswith(PLACEHOLDER_PREFIX)
+    return isinstance(v, (int, float))
+
+
+def _redact_string(s: str) -> str:
+    out = redact(s)
+    head = out.lstrip()[:1]
+    if head in ("{", "[") and len(out) > 1:
+        try:
+            decoded = json.loads(out)
+        except (ValueError, RecursionError):
+            return out
+        try:
+            walked = redact_value(decoded)
+        except RecursionError:
+            return out
+        if walked != decoded:
+            return json.dumps(walked, ensure_ascii=False, indent=2 if "\n" in out else None)
+    return out
+
+
+def redact_json(text: str | None) -> str | None:
+    """A tool input's JSON text with secrets replaced in its *decoded* strings and under
+    secret-named keys (see :func:`redact_value`), then in the text itself (JSON-escaped quotes).
+    Unchanged text comes back byte for byte; text that is not JSON is redacted as text."""
+    if not text:
+        return text
+    try:
+        decoded = json.loads(text)
+        walked = redact_value(decoded)
+    except (ValueError, RecursionError):
+        return redact(text)
+    if walked != decoded:
+        text = json.dumps(walked, ensure_ascii=False)
+    return redact(text)
+
+
+#: Keys of command output whose values are ids, names or paths (:func:`redact_name`), with
+#: every key ending in ``_id``, ``_name``, ``_path`` or ``_dir``.
+NAME_KEYS = frozenset(
+    {"session_id", "parent_session_id", "root_session_id", "agent_id", "user_name", "project",
+     "cwd", "source_path", "meta_path", "path", "tool_name", "git_branch", "subagents"}
+)  # fmt: skip
+
+
+def is_name_key(key: str | None) -> bool:
+    """Whether command output under ``key`` is an id, a name or a path."""
+    return key is not None and (key in NAME_KEYS or key.endswith(("_id", "_name", "_path", "_dir")))
+
+
+def redact_data(data: Any, *, key: str | None = None) -> Any:
+    """Plain command output (dicts, lists, strings, numbers, dates) with secrets replaced in
+    every string: ids, names and paths (:data:`NAME_KEYS`) by :func:`redact_name`, ``input_json``
+    by :func:`redact_json`, other text by :func:`redact`. Keys and non-strings stay."""
+    if isinstance(data, str):
+        if key == "input_json":
+            return redact_json(data)
+        return redact_name(data) if is_name_key(key) else redact(data)
+    if isinstance(data, dict):
+        return {k: redact_data(v, key=k) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [redact_data(v, key=key) for v in data]
+    return data
+
+
+def excerpt(body: str, snippet: str) -> str:
+    """``snippet`` (a piece of ``body``) with secrets replaced as they stand in ``body``: a
+    secret that the piece cuts is replaced whole, so no part of it shows."""
+    start = body.find(snippet)
+    if start < 0:
+        return redact(snippet)
+    end = start + len(snippet)
+    found = [f for f in find(body) if f.start < end and start < f.end]
+    if not found:
+        return snippet
+    start, end = min(start, found[0].start), max(end, max(f.end for f in found))
+    out, last = [], start
+    for f in found:
+        out += [body[last : f.start], f"{PLACEHOLDER_PREFIX}{f.label}]"]
+        last = f.end
+    return "".join(out) + body[last:end]
 
 
 def _replacer(pattern: Pattern):

@@ -414,7 +414,12 @@ def friction_rates(ctx, key: str = "user_name") -> alt.Chart:
     from workbench.query import friction_report
 
     label = "user" if key == "user_name" else key
-    df = pd.DataFrame(friction_report.rates_by(ctx.con, key, **ctx.filters))
+    rows = friction_report.rates_by(ctx.con, key, **ctx.filters)
+    if ctx.redact:  # a project or user name may hold a key (redact_name: also after a "-")
+        from workbench.core.redact import redact_data
+
+        rows = redact_data(rows)
+    df = pd.DataFrame(rows)
     if df.empty:
         return empty(f"Error rate per {label}")
     return (

@@ -1,19 +1,46 @@
 """Transcripts as terminal text, Markdown or one self-contained HTML fragment.
 
-Markdown and HTML are for sharing: secrets are redacted unless ``redact=False``, and in HTML
-every piece of transcript text is escaped (``redact.escape``), so a transcript can never inject
-markup or script into a report.
+Secrets are redacted unless ``redact=False``: message text and results by ``redact.redact``, tool
+inputs on their decoded strings (``redact.redact_json``), ids, names and paths by
+``redact.redact_name``. HTML comes from jinja2 templates in ``present/templates`` with
+auto-escaping, so no transcript text can add markup; in Markdown, text that could make a tag, an
+entity or a link is written in a fenced code block and one-line fields are escaped.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from workbench.core import redact as redaction
 from workbench.query.transcript import Event, Transcript, failed_calls
 
 LABELS = {"user": "USER", "assistant": "ASSISTANT", "thinking": "THINKING", "system": "SYSTEM"}
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class Shown:
+    """How transcript text is shown: redacted (the default) or as written."""
+
+    redact: bool = True
+
+    def text(self, s: str | None) -> str:
+        """Message or tool-result text."""
+        return (redaction.redact(s or "") if self.redact else s) or ""
+
+    def name(self, s: object) -> str:
+        """An id, a user, project, tool or model name, a path."""
+        s = "-" if s is None else str(s)
+        return redaction.redact_name(s) if self.redact else s
+
+    def tool_input(self, input_json: str | None) -> str:
+        """A tool call's input as one line of JSON, secrets in its decoded strings replaced."""
+        text = _pretty(input_json)
+        return redaction.redact_json(text) if self.redact else text
 
 
 def _ts(ts: datetime | None) -> str:
@@ -23,7 +50,7 @@ def _ts(ts: datetime | None) -> str:
 def _pretty(input_json: str | None) -> str:
     try:
         return json.dumps(json.loads(input_json or "null"), ensure_ascii=False)
-    except ValueError:
+    except (ValueError, RecursionError):
         return input_json or ""
 
 
@@ -41,8 +68,16 @@ def _error_tag(e: Event) -> str:
     return f"[ERROR {e.category}] " if e.is_error else ""
 
 
-def text(t: Transcript, *, errors_only: bool = False, full: bool = False, indent: str = "") -> str:
+def text(
+    t: Transcript,
+    *,
+    errors_only: bool = False,
+    full: bool = False,
+    indent: str = "",
+    redact: bool = True,
+) -> str:
     """Chronological terminal text: USER / ASSISTANT / TOOL_USE / TOOL_RESULT lines."""
+    shown = Shown(redact)
     out: list[str] = []
     events = t.events
     if errors_only:
@@ -50,76 +85,121 @@ def text(t: Transcript, *, errors_only: bool = False, full: bool = False, indent
     for e in events:
         head = f"{indent}[{_ts(e.ts)}] #{e.ordinal}"
         if e.kind == "tool_use":
-            out.append(f"{head} TOOL_USE {e.tool_name} {_pretty(e.input_json)}")
+            out.append(
+                f"{head} TOOL_USE {shown.name(e.tool_name)} {shown.tool_input(e.input_json)}"
+            )
         elif e.kind == "tool_result":
-            body = _clip(e.text, full).replace("\n", "\n" + indent + "    ")
-            out.append(f"{head} TOOL_RESULT {e.tool_name} {_error_tag(e)}\n{indent}    {body}")
+            body = _clip(shown.text(e.text), full).replace("\n", "\n" + indent + "    ")
+            out.append(
+                f"{head} TOOL_RESULT {shown.name(e.tool_name)} {_error_tag(e)}\n{indent}    {body}"
+            )
         elif e.kind == "subagent":
-            out.append(f"{indent}(subagent {e.subagent.session['session_id']})")
+            out.append(f"{indent}(subagent {shown.name(e.subagent.session['session_id'])})")
         else:
             label = LABELS.get(e.kind, e.kind.upper()) + (" (meta)" if e.is_meta else "")
-            body = _clip(e.text, full).replace("\n", "\n" + indent + "    ")
+            body = _clip(shown.text(e.text), full).replace("\n", "\n" + indent + "    ")
             out.append(f"{head} {label}: {body}")
         if e.subagent is not None and not errors_only:
             s = e.subagent.session
-            out.append(f"{indent}  ┌ subagent {s['session_id']} ({s.get('agent_type') or '?'})")
-            out.append(text(e.subagent, full=full, indent=indent + "  │ "))
+            out.append(
+                f"{indent}  ┌ subagent {shown.name(s['session_id'])} "
+                f"({shown.name(s.get('agent_type') or '?')})"
+            )
+            out.append(text(e.subagent, full=full, indent=indent + "  │ ", redact=redact))
             out.append(f"{indent}  └ end of subagent")
     return "\n".join(out)
 
 
+# -- Markdown ---------------------------------------------------------------------------------
+
+# Text with none of these renders as Markdown without making a tag, an entity, a link or an
+# image; text with any of them (or a fence line, which would swallow what follows) is fenced.
+_LIVE = re.compile(r"[<&\[]|^ {0,3}(?:```|~~~)", re.MULTILINE)
+# One-line fields: HTML-significant characters as entities, Markdown punctuation escaped.
+_MD_PUNCT = re.compile(r"([\\`*_\[\]#!|~])")
+
+
+def md_inline(s: object) -> str:
+    """``s`` as literal Markdown text on one line: no markup, no links, no tags."""
+    s = " ".join(str(s).split())
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_PUNCT.sub(r"\\\1", s)
+
+
+def md_text(s: str) -> str:
+    """Message text as Markdown: as written when it cannot make markup, else fenced."""
+    return _fence(s) if _LIVE.search(s) else s
+
+
+def _fence(body: str, lang: str = "") -> str:
+    """``body`` verbatim in a fenced code block whose fence no backtick run inside can close."""
+    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}{lang}\n{body}\n{ticks}"
+
+
 def markdown(t: Transcript, *, redact: bool = True, level: int = 1) -> str:
     """The transcript as Markdown (code blocks for tool input and output)."""
-    r = redaction.redact if redact else (lambda s: s)
+    shown = Shown(redact)
     s = t.session
+
+    def field(key: str) -> str:
+        return md_inline(shown.name(s[key]))
+
     out = [
-        f"{'#' * level} Session {s['session_id']}",
+        f"{'#' * level} Session {field('session_id')}",
         "",
-        f"- user: {s['user_name']}, project: {s['project']}, agent: {s['agent']}",
+        f"- user: {field('user_name')}, project: {field('project')}, agent: {field('agent')}",
         f"- started {_ts(s['started_at'])}, ended {_ts(s['ended_at'])}",
-        f"- model: {s['primary_model']}; outcome: {s['outcome']}; health: "
-        f"{s['health_score']} ({s['health_grade']})",
+        f"- model: {field('primary_model')}; outcome: {field('outcome')}; health: "
+        f"{field('health_score')} ({field('health_grade')})",
         "",
     ]
     for e in t.events:
+        tool = md_inline(shown.name(e.tool_name))
         if e.kind == "tool_use":
             out += [
-                f"**Tool call** `{e.tool_name}` · {_ts(e.ts)}",
+                f"**Tool call** {tool} · {_ts(e.ts)}",
                 "",
-                _fence(r(_pretty(e.input_json)), "json"),
+                _fence(shown.tool_input(e.input_json), "json"),
                 "",
             ]
         elif e.kind == "tool_result":
-            tag = f" — ERROR ({e.category})" if e.is_error else ""
-            out += [f"**Result** `{e.tool_name}`{tag}", "", _fence(r(e.text)), ""]
+            tag = f" — ERROR ({md_inline(e.category)})" if e.is_error else ""
+            out += [f"**Result** {tool}{tag}", "", _fence(shown.text(e.text)), ""]
         elif e.kind != "subagent":
             label = LABELS.get(e.kind, e.kind).title()
-            out += [f"**{label}** · {_ts(e.ts)}", "", r(e.text), ""]
+            out += [f"**{md_inline(label)}** · {_ts(e.ts)}", "", md_text(shown.text(e.text)), ""]
         if e.subagent is not None:
             out += [markdown(e.subagent, redact=redact, level=min(level + 1, 6)), ""]
     return "\n".join(out)
 
 
-def _fence(body: str, lang: str = "") -> str:
-    ticks = "```"
-    while ticks in body:
-        ticks += "`"
-    return f"{ticks}{lang}\n{body}\n{ticks}"
+# -- HTML -------------------------------------------------------------------------------------
 
 
-CSS = """
-.wb-transcript{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1000px}
-.wb-transcript .ev{margin:.5em 0;padding:.4em .7em;border-left:4px solid #ccc;background:#fafafa}
-.wb-transcript .user{border-color:#3b82f6}.wb-transcript .assistant{border-color:#10b981}
-.wb-transcript .thinking{border-color:#a78bfa;color:#555}
-.wb-transcript .system{border-color:#9ca3af;color:#555}
-.wb-transcript .tool_use{border-color:#f59e0b}.wb-transcript .tool_result{border-color:#d1d5db}
-.wb-transcript .error{border-color:#dc2626;background:#fef2f2}
-.wb-transcript .meta{font-size:12px;color:#6b7280}
-.wb-transcript pre{white-space:pre-wrap;word-break:break-word;margin:.3em 0;font-size:12.5px}
-.wb-transcript .sub{margin-left:1.5em;border-left:2px dashed #a78bfa;padding-left:.8em}
-.wb-transcript .tag{color:#dc2626;font-weight:600}
-"""
+def _environment():
+    """The jinja2 environment for ``present/templates``: auto-escaping, strict undefined."""
+    global _ENV
+    if _ENV is None:
+        import jinja2
+
+        _ENV = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(TEMPLATES),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+    return _ENV
+
+
+_ENV = None
+
+
+def template(name: str):
+    """A template from ``present/templates`` (auto-escaped)."""
+    return _environment().get_template(name)
 
 
 def html(
@@ -127,50 +207,61 @@ def html(
 ) -> str:
     """The transcript as an HTML fragment: escaped, redacted unless ``redact=False``, errors
     marked (class ``error``, ids ``err-N`` in order for a "next error" link)."""
-    esc = lambda s: redaction.escape(s, redact=redact)  # noqa: E731
-    parts: list[str] = [f"<style>{CSS}</style>"] if with_style else []
-    parts.append(_html_body(t, esc, max_chars, [0]))
-    return "\n".join(parts)
+    view = _view(t, Shown(redact), max_chars, [0])
+    return template("transcript.html").render(view=view, with_style=with_style)
 
 
-def _html_body(t: Transcript, esc, max_chars: int | None, counter: list[int]) -> str:
+def html_page(t: Transcript, *, redact: bool = True) -> str:
+    """A whole HTML page with the transcript (``sessions export --format html``)."""
+    shown = Shown(redact)
+    return template("export.html").render(
+        title=shown.name(t.session["session_id"]),
+        view=_view(t, shown, None, [0]),
+        with_style=True,
+    )
+
+
+def _view(t: Transcript, shown: Shown, max_chars: int | None, errors: list[int]) -> dict:
+    """What the template shows: plain strings (redacted when asked), errors numbered in order."""
     s = t.session
-    out = [
-        '<div class="wb-transcript">',
-        f'<div class="meta">Session {esc(s["session_id"])} · {esc(s["user_name"])} · '
-        f"{esc(s['project'])} · {esc(s['agent'])} · {esc(_ts(s['started_at']))} → "
-        f"{esc(_ts(s['ended_at']))} · {esc(s['primary_model'])} · outcome "
-        f"{esc(s['outcome'])} · health {esc(s['health_score'])} ({esc(s['health_grade'])})</div>",
-    ]
+    view = {
+        "session_id": shown.name(s["session_id"]),
+        "user_name": shown.name(s["user_name"]),
+        "project": shown.name(s["project"]),
+        "agent": shown.name(s["agent"]),
+        "started": _ts(s["started_at"]),
+        "ended": _ts(s["ended_at"]),
+        "model": shown.name(s["primary_model"]),
+        "outcome": shown.name(s["outcome"]),
+        "health_score": shown.name(s["health_score"]),
+        "health_grade": shown.name(s["health_grade"]),
+        "events": [],
+    }
     for e in t.events:
-        when = f'<div class="meta">#{e.ordinal} · {esc(_ts(e.ts))}'
+        ev = {
+            "kind": e.kind,
+            "ordinal": e.ordinal,
+            "ts": _ts(e.ts),
+            "label": LABELS.get(e.kind, e.kind).title(),
+            "tool_name": shown.name(e.tool_name),
+            "category": shown.name(e.category),
+            "body": "",
+            "more": 0,
+            "error_id": None,
+            "subagent": None,
+        }
         if e.kind == "tool_use":
-            out.append(
-                f'<div class="ev tool_use">{when} · tool call <b>{esc(e.tool_name)}</b>'
-                f"</div><pre>{esc(_pretty(e.input_json))}</pre></div>"
-            )
+            ev["body"] = shown.tool_input(e.input_json)
         elif e.kind == "tool_result":
-            cls, tag = "tool_result", ""
+            full = shown.text(e.text)  # redacted whole, then cut: no half secret shows
+            body = full if max_chars is None else full[:max_chars]
+            ev["body"], ev["more"] = body, len(full) - len(body)
             if e.is_error:
-                cls += " error"
-                tag = f' <span class="tag" id="err-{counter[0]}">ERROR {esc(e.category)}</span>'
-                counter[0] += 1
-            body = e.text if max_chars is None else e.text[:max_chars]
-            more = (
-                ""
-                if len(body) == len(e.text)
-                else (f'<div class="meta">… {len(e.text) - len(body):,} more characters</div>')
-            )
-            out.append(
-                f'<div class="ev {cls}">{when} · result of <b>{esc(e.tool_name)}</b>'
-                f"{tag}</div><pre>{esc(body)}</pre>{more}</div>"
-            )
-        elif e.kind != "subagent":
-            label = LABELS.get(e.kind, e.kind).title()
-            out.append(
-                f'<div class="ev {e.kind}">{when} · {label}</div><pre>{esc(e.text)}</pre></div>'
-            )
+                ev["error_id"] = errors[0]
+                errors[0] += 1
+        else:
+            ev["body"] = shown.text(e.text)
         if e.subagent is not None:
-            out.append(f'<div class="sub">{_html_body(e.subagent, esc, max_chars, counter)}</div>')
-    out.append("</div>")
-    return "\n".join(out)
+            ev["subagent"] = _view(e.subagent, shown, max_chars, errors)
+        view["events"].append(ev)
+    return view

@@ -56,6 +56,8 @@ def table(
             v = r.get(key)
             numeric = isinstance(v, (int, float)) and not isinstance(v, bool)
             text = fmt(v) if fmt else ("-" if v is None else v)
+            if redaction.is_name_key(key) and (ctx is None or ctx.redact):
+                text = redaction.redact_name(str(text))  # ids and names: also after a "-"
             cells.append(f"<td{' class=n' if numeric else ''}>{_esc(ctx, text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return HTML(

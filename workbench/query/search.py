@@ -10,6 +10,7 @@ period (``query.scope``), of the chosen sessions.
 from __future__ import annotations
 
 from workbench.core.queries import sql_text
+from workbench.core.redact import excerpt
 from workbench.query.db import Reader, lit
 from workbench.query.periods import UsageError
 from workbench.query.scope import Scope
@@ -30,10 +31,12 @@ def search(
     regex: bool = False,
     case_sensitive: bool = False,
     limit: int = 20,
+    redact: bool = False,
     **filters,
 ) -> dict:
     """``{"hits": [{session_id, ordinal, kind, tool_name, ts, user_name, project, snippet}],
-    "total": N}``, newest first, over the scope's texts."""
+    "total": N}``, newest first, over the scope's texts. ``redact``: secrets in snippets
+    replaced as they stand in the whole text (a secret the snippet cuts goes whole)."""
     if not text:
         raise UsageError("search needs some text")
     pattern = text if regex else literal(text)
@@ -51,11 +54,14 @@ def search(
     snippet = d.regex_extract(
         "body", f"(?s{'' if case_sensitive else 'i'}).{{0,{SNIPPET}}}(?:{pattern}).{{0,{SNIPPET}}}"
     )
+    body = "" if redact else " EXCLUDE (body)"
     rows = con.rows(
-        f"SELECT * EXCLUDE (body), {snippet} AS snippet FROM ({hits}) "
+        f"SELECT *{body}, {snippet} AS snippet FROM ({hits}) "
         f"ORDER BY ts DESC NULLS LAST, session_id, ordinal, kind LIMIT {int(limit)}"
     )
     for row in rows:
+        if redact:
+            row["snippet"] = excerpt(row.pop("body") or "", row["snippet"] or "")
         row["snippet"] = " ".join((row["snippet"] or "").split())
     return {"query": text, "regex": regex, "total": total, "hits": rows}
 

@@ -70,7 +70,7 @@ def run_reader(args: argparse.Namespace) -> int:
     """Compute a read command's data, then print it as JSON or for a person."""
     from workbench.present import textout
 
-    data = args.data(args, open_reader(args.db))
+    data = redacted(args.data(args, open_reader(args.db)), args)
     if args.json or args.present is None:
         textout.print_json(data)
     else:
@@ -89,3 +89,22 @@ def filters(args: argparse.Namespace) -> dict:
         "users": args.user,
         "projects": args.project,
     }
+
+
+def redact_arg(p: argparse.ArgumentParser, what: str = "text") -> None:
+    """``--no-redact``: print secrets as written (they are redacted by default)."""
+    p.add_argument(
+        "--no-redact",
+        dest="redact",
+        action="store_false",
+        help=f"show {what} without redacting secrets (keys, tokens, passwords)",
+    )
+
+
+def redacted(data, args: argparse.Namespace):
+    """Command output (plain dicts and lists) with secrets replaced unless ``--no-redact``."""
+    if not getattr(args, "redact", True):
+        return data
+    from workbench.core.redact import redact_data
+
+    return redact_data(data)

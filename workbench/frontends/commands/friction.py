@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from workbench.frontends.commands.common import db_arg, dedent, filter_args, filters, reader
+from workbench.frontends.commands.common import (
+    db_arg,
+    dedent,
+    filter_args,
+    filters,
+    reader,
+    redact_arg,
+)
 from workbench.present import textout
 from workbench.query.periods import parse_when
 
@@ -16,7 +23,7 @@ def register(sub) -> None:
         description="Tool errors by friction category (one rule table, see models/friction.py)"
         ", failing tools with error rates, retry loops, rates per user and per project, and "
         "optionally a before/after comparison around a date (sessions that started on each "
-        "side). Excerpts are redacted.",
+        "side). Excerpts, names and ids are redacted.",
         epilog=dedent("""
 examples:
   workbench friction --since 7d
@@ -33,12 +40,7 @@ examples:
         help="compare sessions that started before and after this date",
     )
     p.add_argument("--examples", type=int, default=3, help="examples per category (default 3)")
-    p.add_argument(
-        "--no-redact",
-        dest="redact",
-        action="store_false",
-        help="show excerpts without redacting secrets",
-    )
+    redact_arg(p, "excerpts, names and ids")
     reader(p, friction_data, lambda args, data: print(describe(data)))
 
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from workbench.frontends.commands.common import db_arg, dedent, filter_args, filters, reader
+from workbench.frontends.commands.common import (
+    db_arg,
+    dedent,
+    filter_args,
+    filters,
+    reader,
+    redact_arg,
+)
 from workbench.present import textout
 
 
@@ -21,6 +28,8 @@ examples:
   workbench search 'npm (ERR|WARN)' --regex --since 7d --user alice
   workbench search deploy --project api --limit 50 --json
   workbench sessions show SESSION --errors     # then look at a hit in context
+
+Snippets are redacted (a key the snippet cuts is replaced whole); --no-redact shows them raw.
 """),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -30,6 +39,7 @@ examples:
     p.add_argument("--limit", type=int, default=20, help="hits to show (default 20)")
     db_arg(p)
     filter_args(p)
+    redact_arg(p, "snippets")
     reader(p, search_data, present)
 
 
@@ -44,6 +54,7 @@ def search_data(args: argparse.Namespace, con) -> dict:
         regex=args.regex,
         case_sensitive=args.case_sensitive,
         limit=args.limit,
+        redact=args.redact,
         **kwargs,
     )
 

@@ -14,6 +14,8 @@ from workbench.frontends.commands.common import (
     filters,
     open_reader,
     reader,
+    redact_arg,
+    redacted,
 )
 from workbench.present import textout
 from workbench.query.periods import UsageError
@@ -34,6 +36,9 @@ examples:
   workbench sessions export 7f2abd2d > session.jsonl        # the raw file, byte for byte
   workbench sessions export 7f2abd2d --format html --depth all > session.html
   workbench sessions kpis --since 7d --user alice --json
+
+Secrets (keys, tokens, passwords) are redacted in every output but the raw export; --no-redact
+shows them.
 """),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -76,6 +81,7 @@ examples:
     ls.add_argument("--limit", type=int, default=50, help="rows per page (default 50, max 500)")
     ls.add_argument("--offset", type=int, default=0, help="rows to skip (for the next page)")
     reader(ls, list_data, present_list)
+    redact_arg(ls)
 
     _for_id(
         ssub,
@@ -144,6 +150,7 @@ examples:
         "if it is gone from disk). --format md|html renders the transcript from "
         "the database, escaped and with secrets redacted.",
         func=cmd_export,
+        redacted_text="md/html output",
     )
     ex.add_argument("--format", choices=["raw", "md", "html"], default="raw")
     ex.add_argument(
@@ -152,9 +159,6 @@ examples:
         default=0,
         metavar="0|1|all",
         help="subagent levels to include inline (default 0)",
-    )
-    ex.add_argument(
-        "--no-redact", dest="redact", action="store_false", help="keep secrets in md/html output"
     )
 
     k = ssub.add_parser(
@@ -246,12 +250,23 @@ def present_kpis(args: argparse.Namespace, data: dict) -> None:
     )
 
 
-def _for_id(ssub, name: str, *, help: str, description: str, func=None, data=None, present=None):
-    """A subcommand on one session: ``ID`` (or prefix) and ``--db``; a read command (``--json``)
-    when given ``data``."""
+def _for_id(
+    ssub,
+    name: str,
+    *,
+    help: str,
+    description: str,
+    func=None,
+    data=None,
+    present=None,
+    redacted_text: str = "text",
+):
+    """A subcommand on one session: ``ID`` (or prefix), ``--db`` and ``--no-redact``; a read
+    command (``--json``) when given ``data``."""
     p = ssub.add_parser(name, help=help, description=description)
     p.add_argument("session_id", metavar="ID", help="session id or an unambiguous prefix")
     db_arg(p)
+    redact_arg(p, redacted_text)
     if data is not None:
         reader(p, data, present)
     else:
@@ -359,9 +374,9 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     t = transcript.load(open_reader(args.db), args.session_id, depth=args.depth)
     if args.json:
-        textout.print_json(transcript.as_dict(t, errors_only=args.errors))
+        textout.print_json(redacted(transcript.as_dict(t, errors_only=args.errors), args))
         return EXIT_OK
-    print(render.text(t, errors_only=args.errors, full=args.full))
+    print(render.text(t, errors_only=args.errors, full=args.full, redact=args.redact))
     return EXIT_OK
 
 
@@ -438,11 +453,5 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.format == "md":
         print(render.markdown(t, redact=args.redact))
     else:
-        sid = t.session["session_id"]
-        print(
-            '<!doctype html><html><head><meta charset="utf-8">'
-            f"<title>Session {sid}</title></head><body>"
-        )
-        print(render.html(t, redact=args.redact, max_chars=None))
-        print("</body></html>")
+        print(render.html_page(t, redact=args.redact))
     return EXIT_OK
