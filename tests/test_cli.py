@@ -155,6 +155,34 @@ def test_ingest_of_claude_files_imports_no_dataframe_library(tmp_path):
         assert json.loads(out.splitlines()[-1]) == {"code": 0, "heavy": []}
 
 
+READ_COMMANDS = [
+    ["tokens", "daily"],
+    ["tokens", "session", "--since", "2020-01-01"],
+    ["tokens", "blocks"],
+    ["sessions", "list", "--since", "2020-01-01"],
+    ["sessions", "get", "11111111"],
+    ["sessions", "kpis"],
+    ["sessions", "messages", "11111111"],
+    ["sessions", "tool-calls", "11111111"],
+    ["friction"],
+    ["search", "hello"],
+    ["status"],
+]
+
+
+def test_read_commands_import_no_dataframe_library(ingested):
+    # a read command's start-up is part of its speed: plain DuckDB rows, no Ibis, pandas,
+    # NumPy or PyArrow (binding Python parameters would make DuckDB import pandas)
+    for argv in READ_COMMANDS:
+        out = subprocess.run(
+            [sys.executable, "-c", LEAN_INGEST, *argv, "--db", str(ingested), "--json"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert json.loads(out.splitlines()[-1]) == {"code": 0, "heavy": []}, argv
+
+
 def test_a_command_is_parsed_alone_with_the_same_help(capsys):
     # main() builds only the named command's parser; its help and errors are the full CLI's
     full = build_parser()._subparsers._group_actions[0].choices["ingest"].format_help()
