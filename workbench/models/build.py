@@ -21,6 +21,7 @@ STEPS = (
     "build_responses",
     "build_files",
     "build_file_roles",
+    "build_inputs",
     "build_tool_errors",
     "build_retry_loops",
     "build_sessions",
@@ -79,8 +80,14 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
                 "CREATE OR REPLACE TEMP TABLE changed_files AS "
                 "SELECT DISTINCT file_id FROM build_queue"
             )
+        files = "(SELECT file_id FROM files)"
+        relation = "VIEW" if full else "TABLE"
         for step in STEPS:
-            con.execute(_step_sql(step, friction))
+            sql = _step_sql(step, friction).replace("{relation}", relation)
+            con.execute(sql.replace("{build_files}", files))
+            if step == "build_files" and not full:
+                ids = [i for (i,) in con.execute("SELECT file_id FROM build_files").fetchall()]
+                files = "(" + ", ".join(str(int(i)) for i in ids or [-1]) + ")"
         con.execute("DELETE FROM build_queue")
         store.set_meta(con, REBUILD_ALL_KEY, "0")
         store.set_meta(con, PRICES_KEY, prices)
@@ -91,6 +98,8 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
     finally:
         for temp in ("changed_files", "build_sessions", "build_files"):
             con.execute(f"DROP TABLE IF EXISTS {temp}")
+        for temp in ("build_messages", "build_calls"):
+            con.execute(f"DROP {'VIEW' if full else 'TABLE'} IF EXISTS {temp}")
 
 
 def _step_sql(step: str, friction) -> str:

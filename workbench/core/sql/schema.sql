@@ -359,21 +359,35 @@ JOIN file_roles r ON r.file_id = m.file_id AND r.role <> 'copy'
 ANTI JOIN shadowed_messages s ON s.file_id = m.file_id AND s.ordinal = m.ordinal;
 
 -- One row per tool call with its result (the first result for its id in the same file), one
--- copy per session like messages.
+-- copy per session like messages. Written as an inner join of calls and first results plus the
+-- calls without a result, so that a filter on file_id or session reaches every table scan (an
+-- outer join would read every result text).
 CREATE OR REPLACE VIEW tool_calls AS
 SELECT
     r.session_id, u.file_id, u.ordinal + r.ordinal_offset AS ordinal, u.ordinal AS file_ordinal,
     u.line_no, u.block_index, u.tool_use_id, u.name, u.input_json, u.ts, u.is_sidechain,
-    x.result_text, coalesce(x.result_length, 0) AS result_length,
-    coalesce(x.is_error, false) AS is_error, x.ts AS result_ts,
+    x.result_text, x.result_length, x.is_error, x.ts AS result_ts,
     x.ordinal + r.ordinal_offset AS result_ordinal,
-    x.agent_id AS result_agent_id, x.interrupted, x.tool_use_id IS NOT NULL AS has_result
+    x.agent_id AS result_agent_id, x.interrupted, true AS has_result
 FROM raw_tool_uses u
 JOIN file_roles r ON r.file_id = u.file_id AND r.role <> 'copy'
-LEFT JOIN (
-    SELECT * FROM raw_tool_results
-    QUALIFY row_number() OVER (PARTITION BY file_id, tool_use_id ORDER BY line_no, block_index) = 1
-) x ON x.file_id = u.file_id AND x.tool_use_id = u.tool_use_id
+JOIN raw_tool_results x ON x.file_id = u.file_id AND x.tool_use_id = u.tool_use_id
+SEMI JOIN (
+    SELECT file_id, tool_use_id, min(line_no * 1000000 + block_index) AS pos
+    FROM raw_tool_results GROUP BY file_id, tool_use_id
+) k ON k.file_id = x.file_id AND k.tool_use_id = x.tool_use_id
+   AND k.pos = x.line_no * 1000000 + x.block_index
+ANTI JOIN shadowed_messages s ON s.file_id = u.file_id AND s.ordinal = u.ordinal
+UNION ALL
+SELECT
+    r.session_id, u.file_id, u.ordinal + r.ordinal_offset AS ordinal, u.ordinal AS file_ordinal,
+    u.line_no, u.block_index, u.tool_use_id, u.name, u.input_json, u.ts, u.is_sidechain,
+    NULL::VARCHAR AS result_text, 0::BIGINT AS result_length, false AS is_error,
+    NULL::TIMESTAMPTZ AS result_ts, NULL::BIGINT AS result_ordinal,
+    NULL::VARCHAR AS result_agent_id, NULL::BOOLEAN AS interrupted, false AS has_result
+FROM raw_tool_uses u
+JOIN file_roles r ON r.file_id = u.file_id AND r.role <> 'copy'
+ANTI JOIN raw_tool_results x ON x.file_id = u.file_id AND x.tool_use_id = u.tool_use_id
 ANTI JOIN shadowed_messages s ON s.file_id = u.file_id AND s.ordinal = u.ordinal;
 
 -- One row per transcript line that reports token usage, as written (before deduplication):

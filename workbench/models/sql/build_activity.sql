@@ -1,13 +1,14 @@
 -- Activity blocks: runs of a session's messages less than getvariable('active_gap') seconds
--- apart. Inputs: messages, sessions, build_sessions. Output: their activity_blocks rows.
+-- apart. Inputs: build_messages (build_inputs.sql), sessions, build_sessions. Output: their
+-- rows.
 DELETE FROM activity_blocks WHERE session_id IN (SELECT session_id FROM build_sessions);
 INSERT INTO activity_blocks BY NAME
 WITH marked AS (
     SELECT session_id, ts,
         CASE WHEN epoch_us(ts) - lag(epoch_us(ts)) OVER w <= getvariable('active_gap') * 1000000
              THEN 0 ELSE 1 END AS starts_block
-    FROM messages
-    WHERE session_id IN (SELECT session_id FROM build_sessions) AND ts IS NOT NULL
+    FROM build_messages
+    WHERE ts IS NOT NULL
     WINDOW w AS (PARTITION BY session_id ORDER BY ts)
 ),
 numbered AS (

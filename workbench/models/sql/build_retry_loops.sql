@@ -1,5 +1,6 @@
 -- Retry loops: runs of >= 3 consecutive tool calls (in session order) of the same tool with
--- identical input. Inputs: tool_calls, tool_errors, build_sessions. Output: their rows.
+-- identical input. Inputs: build_calls (build_inputs.sql), tool_errors, build_sessions,
+-- {build_files}. Output: their rows.
 DELETE FROM retry_loops WHERE session_id IN (SELECT session_id FROM build_sessions);
 INSERT INTO retry_loops BY NAME
 WITH calls AS (
@@ -8,11 +9,10 @@ WITH calls AS (
         CASE WHEN u.name IS NOT DISTINCT FROM lag(u.name) OVER w
                   AND u.input_json IS NOT DISTINCT FROM lag(u.input_json) OVER w
              THEN 0 ELSE 1 END AS starts_run
-    FROM tool_calls u
-    LEFT JOIN tool_errors e
+    FROM build_calls u
+    LEFT JOIN (SELECT * FROM tool_errors WHERE file_id IN {build_files}) e
         ON e.session_id = u.session_id AND e.ordinal = u.ordinal
        AND e.block_index = u.block_index
-    WHERE u.session_id IN (SELECT session_id FROM build_sessions)
     WINDOW w AS (PARTITION BY u.session_id ORDER BY u.ordinal, u.block_index)
 ),
 runs AS (

@@ -1,12 +1,13 @@
 -- Sessions: one row per session id with the signals every report shows (see sessions in
--- schema.sql). Inputs: messages, tool_calls, tool_errors, retry_loops, responses, files,
--- file_roles, usage_events, build_sessions. Output: their sessions rows, own_* columns set and
--- total_* equal to own_* (build_totals.sql adds the subagents' part).
+-- schema.sql). Inputs: build_messages and build_calls (build_inputs.sql), tool_errors,
+-- retry_loops, responses, files,
+-- file_roles, usage_events, build_sessions, {build_files}. Output: their sessions rows, own_*
+-- columns set and total_* equal to own_* (build_totals.sql adds the subagents' part).
 -- getvariable('active_gap') is the gap (seconds) that starts a new activity block.
 DELETE FROM sessions WHERE session_id IN (SELECT session_id FROM build_sessions);
 INSERT INTO sessions BY NAME
 WITH
-kinds AS (
+kinds AS MATERIALIZED (
     SELECT session_id, ordinal, ts, type, subtype, text, cwd, git_branch, cli_version,
         line_session_id, agent_id, is_compact_summary,
         CASE
@@ -22,10 +23,9 @@ kinds AS (
             WHEN type = 'user' AND NOT is_meta AND NOT is_compact_summary
                  AND NOT starts_with(coalesce(text, ''), '<local-command') THEN 'prompt'
         END AS kind
-    FROM messages
-    WHERE session_id IN (SELECT session_id FROM build_sessions)
+    FROM build_messages
 ),
-msg AS (
+msg AS MATERIALIZED (
     SELECT
         session_id,
         min(ts) AS started_at,
@@ -72,17 +72,14 @@ activity AS (
     FROM gaps
     GROUP BY session_id
 ),
-session_calls AS MATERIALIZED (
-    SELECT * FROM tool_calls WHERE session_id IN (SELECT session_id FROM build_sessions)
-),
-seq AS (
+seq AS MATERIALIZED (
     SELECT u.session_id, u.name, u.input_json, u.ordinal,
         e.ordinal IS NOT NULL AS failed,
         row_number() OVER w AS pos,
         lead(u.name, 1) OVER w AS next1,
         lead(u.name, 2) OVER w AS next2
-    FROM session_calls u
-    LEFT JOIN tool_errors e
+    FROM build_calls u
+    LEFT JOIN (SELECT * FROM tool_errors WHERE file_id IN {build_files}) e
         ON e.session_id = u.session_id AND e.ordinal = u.ordinal
        AND e.block_index = u.block_index
     WINDOW w AS (PARTITION BY u.session_id ORDER BY u.ordinal, u.block_index)
@@ -94,7 +91,7 @@ streaks AS (
           FROM seq WHERE failed)
     GROUP BY session_id, grp
 ),
-calls AS (
+calls AS MATERIALIZED (
     SELECT session_id,
         count(*) AS tool_calls,
         count(*) FILTER (failed) AS tool_errors,
@@ -122,12 +119,12 @@ edits AS (
     SELECT session_id, ordinal, coalesce(json_extract_string(input_json, '$.file_path'),
                                       json_extract_string(input_json, '$.notebook_path'),
                                       json_extract_string(input_json, '$.path')) AS path
-    FROM session_calls
+    FROM build_calls
     WHERE name IN ('Edit', 'MultiEdit', 'Write', 'NotebookEdit', 'write_file', 'replace')
     UNION ALL
     SELECT session_id, ordinal, unnest(regexp_extract_all(
         input_json, '\*\*\* (?:Update|Add) File: ([^\n\\"]+)', 1)) AS path
-    FROM session_calls
+    FROM build_calls
     WHERE name = 'apply_patch'
 ),
 edit_marks AS (
@@ -147,7 +144,7 @@ churn AS (
 -- a tool call the person cancelled (Gemini writes no interruption message)
 cancelled AS (
     SELECT session_id, count(*) AS n
-    FROM session_calls
+    FROM build_calls
     WHERE starts_with(coalesce(result_text, ''), '[Operation Cancelled]')
     GROUP BY session_id
 ),
@@ -187,7 +184,7 @@ models AS (
     FROM model_use WHERE model IS NOT NULL GROUP BY session_id
 ),
 -- subagent type/description as written by the parent's Task/Agent call
-spawns AS (
+spawns AS MATERIALIZED (
     SELECT r.agent_id,
         any_value(json_extract_string(u.input_json, '$.subagent_type')) AS agent_type,
         any_value(json_extract_string(u.input_json, '$.description')) AS description

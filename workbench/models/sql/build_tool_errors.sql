@@ -5,7 +5,8 @@
 -- <priority> ... END (constant patterns: each regex is compiled once). No match is 'other'.
 -- The rules read the head and tail of the text ({probe_head} and {probe_tail} characters:
 -- friction.PROBE_HEAD and PROBE_TAIL, written in by the builder; friction.probe is the same).
--- Inputs: tool_calls, friction_rules (temp), build_sessions. Output: their tool_errors rows.
+-- Inputs: build_calls (build_inputs.sql), friction_rules (temp), build_sessions. Output: their
+-- rows.
 DELETE FROM tool_errors WHERE session_id IN (SELECT session_id FROM build_sessions);
 INSERT INTO tool_errors BY NAME
 WITH failed AS (
@@ -17,9 +18,8 @@ WITH failed AS (
              THEN coalesce(c.result_text, '')
              ELSE left(c.result_text, {probe_head}) || chr(10) || right(c.result_text, {probe_tail})
         END AS probe
-    FROM tool_calls c
-    WHERE c.session_id IN (SELECT session_id FROM build_sessions)
-      AND (c.is_error
+    FROM build_calls c
+    WHERE (c.is_error
        OR regexp_matches(left(coalesce(c.result_text, ''), 200),
                          '(?i)^\s*(exit code:? ?[1-9][0-9]*|process exited with code [1-9])'))
 ),
