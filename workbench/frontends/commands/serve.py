@@ -101,13 +101,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         sock.close()
         print(f"workbench: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    sock.listen(2048)  # clients that read the state file queue until uvicorn accepts
     port = sock.getsockname()[1]
     local_host = "[::1]" if family == socket.AF_INET6 else "127.0.0.1"
     url = f"http://{local_host}:{port}"
 
     runner.install()
     hub = Hub()
-    owner = Owner(Path(db), roots, hub)  # takes the lock (DatabaseBusy: exit 1)
+    owner = Owner(Path(db), roots, hub, user=args.user)  # takes the lock (DatabaseBusy: exit 1)
     watcher = Watcher(roots, lambda changed: _on_change(owner, changed), debounce_ms=args.debounce)
     reports = Reports(owner, args.reports_out, every, args.reports_since) if every else None
 

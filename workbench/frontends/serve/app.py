@@ -218,7 +218,10 @@ def build(
                     path, user, sid = syncing.target(con, target)
             root = owner.root_of(path)
             # a file under a watched folder is read through its folder (which says its user)
-            owner.call(lambda: owner.ingest([str(root)] if root else [path], user=user))
+            if root is not None:
+                owner.call(lambda: owner.ingest([str(root)], user=owner.user))
+            else:
+                owner.call(lambda: owner.ingest([path], user=user))
             with owner.readers.connection() as con:
                 session = syncing.result(con, path, sid)
         except syncing.SeveralSessions as exc:

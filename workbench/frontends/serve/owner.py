@@ -20,8 +20,10 @@ from workbench.frontends.serve.runner import Readers
 
 
 class Owner:
-    def __init__(self, db: Path, roots: list[Path], hub: Hub, *, readers: int = 4):
-        self.db = db
+    def __init__(
+        self, db: Path, roots: list[Path], hub: Hub, *, user: str | None = None, readers: int = 4
+    ):
+        self.db, self.user = db, user
         self.abs = state.db_path(db)
         self.roots = [Path(os.path.abspath(r)) for r in roots]
         self.hub = hub
@@ -95,7 +97,7 @@ class Owner:
                 jobs, self._jobs = self._jobs, []
             if roots:
                 with contextlib.suppress(Exception):  # reported as an event
-                    self.ingest(roots)
+                    self.ingest(roots, user=self.user)
             for fut, fn in jobs:
                 if not fut.set_running_or_notify_cancel():
                     continue
