@@ -487,3 +487,20 @@ def test_reports_and_notebooks_work_while_serving(db, corpus, tmp_path):
         assert proc.returncode == 0, stderr
         assert (out / "report_demo.html").stat().st_size > 1000
         assert "1 reports, 0 failed" in stdout
+
+
+def test_the_server_renders_and_serves_the_reports(db, corpus, tmp_path):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    demo = config.PROJECT_DIR / "tests" / "data" / "notebooks" / "report_demo.ipynb"
+    (notebooks / demo.name).write_bytes(demo.read_bytes())
+    out = tmp_path / "www"
+    args = ["--reports-every", "1h", "--reports-out", out, "--reports-notebooks", notebooks]
+    with Server(db, corpus, args=args) as server:
+        until(lambda: (out / "index.html").exists(), 240, 0.5, what="the first reports")
+        status, headers, body = server.get("/reports/report_demo.html")
+        assert status == 200 and headers["Content-Type"].startswith("text/html")
+        assert server.get("/reports/")[0] == 200
+        assert server.get("/reports/../wb.duckdb")[0] == 404
+        assert server.get("/")[0] == 200  # redirected to /reports/
+    assert not (db.parent / f"{db.name}.snapshots").exists()

@@ -48,6 +48,9 @@ examples:
     )
     p.add_argument("--reports-since", metavar="WHEN", help="the reports' period start (e.g. 7d)")
     p.add_argument(
+        "--reports-notebooks", type=Path, metavar="DIR", help="notebook folder (default notebooks/)"
+    )
+    p.add_argument(
         "--heartbeat", type=float, default=15.0, metavar="SECONDS", help="SSE heartbeat (15)"
     )
     p.add_argument(
@@ -110,7 +113,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     hub = Hub()
     owner = Owner(Path(db), roots, hub, user=args.user)  # takes the lock (DatabaseBusy: exit 1)
     watcher = Watcher(roots, lambda changed: _on_change(owner, changed), debounce_ms=args.debounce)
-    reports = Reports(owner, args.reports_out, every, args.reports_since) if every else None
+    reports = (
+        Reports(owner, args.reports_out, every, args.reports_since, args.reports_notebooks)
+        if every
+        else None
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):

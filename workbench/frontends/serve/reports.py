@@ -22,9 +22,10 @@ def parse_every(text: str) -> float:
 
 
 class Reports(threading.Thread):
-    def __init__(self, owner, out: Path, every: float, since: str | None = None):
+    def __init__(self, owner, out: Path, every: float, since=None, notebooks: Path | None = None):
         super().__init__(name="workbench-reports", daemon=True)
         self.owner, self.out, self.every, self.since = owner, out, every, since
+        self.notebooks = notebooks
         self._stop = threading.Event()
         self.runs = 0
 
@@ -42,6 +43,8 @@ class Reports(threading.Thread):
             cmd += ["--db", str(snap), "--out", str(self.out)]
             if self.since:
                 cmd += ["--since", self.since]
+            if self.notebooks:
+                cmd += ["--notebooks", str(self.notebooks)]
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
         except Exception as exc:  # noqa: BLE001 - reported as an event, the server goes on
             hub.publish("reports_error", f"{type(exc).__name__}: {exc}")
