@@ -225,6 +225,8 @@ def test_every_endpoint_answers_what_the_cli_prints(db, corpus, capsys):
             assert (code, out) == (0, expected[path]), (argv, err)
         assert cli(capsys, "sessions", "list", "--db", db)[1] == human["sessions"]
         assert cli(capsys, "status", "--db", db)[1] == human["status"]
+        code, _, err = cli(capsys, "ingest", corpus, "--db", db)
+        assert code == 1 and "`workbench serve`" in err and "owns" in err
         code, out, _ = cli(capsys, "sessions", "show", S1, "--db", db, "--errors")
         assert code == 0 and "ERROR" in out
         for fmt, text in exports.items():
