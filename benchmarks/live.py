@@ -183,7 +183,7 @@ def main() -> int:
                     seen_at = time.perf_counter()
                 if event_at is None:
                     event_at = next((t for t, d in events if d == sid and t >= t0), None)
-                time.sleep(0.01)
+                time.sleep(0.05)  # each poll is a read the server answers
             if seen_at is None or event_at is None:
                 missed += 1
             else:

@@ -143,7 +143,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         reports_dir=args.reports_out,
         lifespan=lifespan,
     )
-    server = uvicorn.Server(
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig, frame) -> None:
+            hub.close()  # end the event streams, or shutdown waits for their clients
+            super().handle_exit(sig, frame)
+
+    server = Server(
         uvicorn.Config(
             app, log_level="warning", timeout_graceful_shutdown=2, lifespan="on", access_log=False
         )

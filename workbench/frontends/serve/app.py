@@ -140,9 +140,9 @@ def build(
                 if set(request.query_params) - {"format"}:
                     raise UsageError("format=raw takes no other parameter")
                 with owner.readers.connection() as con:
-                    from workbench.query import signals
+                    from workbench.frontends.serve.sync import session
 
-                    path = Path(signals.get(con, sid)["source_path"])
+                    path = Path(session(con, sid)["source_path"])
                 if not path.is_file():
                     return error(404, f"source file not found: {path}")
                 return FileResponse(path, media_type="application/x-ndjson")

@@ -43,6 +43,13 @@ class Hub:
                 q.get_nowait()
             q.put_nowait((event, text))
 
+    def close(self) -> None:
+        """End every stream (the server is stopping: it would otherwise wait for them)."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._fanout, None, None)
+
     def subscribe(self) -> asyncio.Queue:
         q: asyncio.Queue = asyncio.Queue(self._size)
         with self._lock:
@@ -78,6 +85,8 @@ async def stream(hub: Hub, heartbeat: float, is_disconnected) -> AsyncIterator[b
                     return
                 yield frame("heartbeat", now_iso())
                 continue
+            if event is None:  # the server is stopping
+                return
             yield frame(event, text)
     finally:
         hub.unsubscribe(q)

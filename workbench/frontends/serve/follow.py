@@ -57,14 +57,14 @@ def _watch_file(args: argparse.Namespace) -> int:
     import watchfiles
 
     from workbench.frontends.commands.common import open_reader
-    from workbench.frontends.serve.sync import _close
+    from workbench.frontends.serve.sync import _close, session
     from workbench.ingest.load import ingest
-    from workbench.query import signals
+    from workbench.query.signals import SessionNotFound
 
     con = open_reader(args.db)
     try:
-        row = signals.get(con, args.session_id)
-    except signals.SessionNotFound:
+        row = session(con, args.session_id)
+    except SessionNotFound:
         raise _not_found(args) from None
     finally:
         _close(con)  # an ingest below opens the file for writing

@@ -109,15 +109,13 @@ class Readers:
         with self._lock:
             if con in self._all:
                 self._all.remove(con)
-        with contextlib.suppress(Exception):
-            con.disconnect()
+        _close(con)
 
     def close(self) -> None:
         with self._lock:
             cons, self._all = self._all, []
         for con in cons:
-            with contextlib.suppress(Exception):
-                con.disconnect()
+            _close(con)
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -174,3 +172,10 @@ def printed(func, args: argparse.Namespace) -> str:
     with captured() as (out, _err):
         func(args)
     return out.getvalue()
+
+
+def _close(con) -> None:
+    from workbench.frontends.serve.sync import _close as close
+
+    with contextlib.suppress(Exception):
+        close(con)

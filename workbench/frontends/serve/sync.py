@@ -24,6 +24,15 @@ def _raw(con):
     return getattr(con, "con", con)
 
 
+def session(con, session_id: str) -> dict:
+    """The ``sessions get`` object (the command's own data function)."""
+    import argparse
+
+    from workbench.frontends.commands.sessions import get_data
+
+    return get_data(argparse.Namespace(session_id=session_id), con)
+
+
 def recorded(con, path: str) -> tuple[str, str] | None:
     """(session id, user) the archive records for the file at ``path``, if any."""
     row = (
@@ -41,9 +50,7 @@ def target(con, text: str) -> tuple[str, str | None, str | None]:
         path = os.path.abspath(text)
         known = recorded(con, path)
         return path, known[1] if known else None, known[0] if known else None
-    from workbench.query import signals
-
-    row = signals.get(con, text)
+    row = session(con, text)
     path = row["source_path"]
     if not os.path.isfile(path):
         raise WorkbenchError(f"sync: source file not found: {path} (the archive keeps it)")
@@ -77,16 +84,14 @@ def candidates(con, path: str) -> list[str]:
 def result(con, path: str, expected: str | None) -> dict:
     """The ``sessions get`` object of the synced file's session; SeveralSessions when it holds
     more than one (``expected``: the id asked for, which then wins)."""
-    from workbench.query import signals
-
     ids = candidates(con, path)
     if expected and expected in ids:
-        return signals.get(con, expected)
+        return session(con, expected)
     if len(ids) > 1:
         raise SeveralSessions(path, ids)
     if not ids:
         raise WorkbenchError(f"sync: {path} holds no session (no messages?)")
-    return signals.get(con, ids[0])
+    return session(con, ids[0])
 
 
 def sync_local(db, text: str) -> dict:
@@ -118,6 +123,7 @@ def _resolve_local(db_file, text: str):
 
 
 def _close(con) -> None:
+    """Close a read connection (an Ibis backend disconnects, a DuckDB connection closes)."""
     for name in ("disconnect", "close"):
         fn = getattr(con, name, None)
         if fn:
