@@ -54,7 +54,10 @@ strip: install ## strip outputs from notebooks before committing (nbstripout)
 bench: install ## ingest benchmark on a generated $(BENCH_MB) MB corpus (BENCH_MB=... to change)
 	$(BIN)/python benchmarks/run.py --mb $(BENCH_MB)
 
+bench-live: install ## serve's latency: 100 appends to a live session, 20 readers (after make bench)
+	$(BIN)/python benchmarks/live.py --corpus benchmarks/.corpus/claude-$(BENCH_MB)mb-v3
+
 clean: ## remove generated data, reports and caches (keeps .venv)
 	rm -rf data reports benchmarks/.corpus .pytest_cache .ruff_cache
 
-.PHONY: help install demo reports lab strip test lint format bench clean
+.PHONY: help install demo reports lab strip test lint format bench bench-live clean

@@ -53,6 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    args.argv = argv  # what a read command sends to a running `workbench serve`
     try:
         return args.func(args)
     except UsageError as exc:

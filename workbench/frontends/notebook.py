@@ -32,6 +32,15 @@ def _demo(path: Path) -> None:
     demo.run(config.DEMO_CORPUS, path)
 
 
+def _readable(path: Path) -> Path:
+    """``path``, or while `workbench serve` owns it (the file is locked to other processes) a
+    consistent snapshot the server takes for this notebook."""
+    from workbench.frontends.serve import client, state
+
+    server = state.live(path)
+    return Path(client.snapshot(server)) if server else path
+
+
 def context(
     db: str = "",
     since: str = "",
@@ -47,6 +56,7 @@ def context(
     path = Path(db).expanduser() if db else config.DEMO_DB
     if not db and not path.exists():
         _demo(path)
+    path = _readable(path)
     try:
         con = database.open_reader(path)
     except SchemaTooOld:

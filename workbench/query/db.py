@@ -86,16 +86,17 @@ def lits(values: Iterable) -> str:
     return "(" + ", ".join(lit(v) for v in values) + ")"
 
 
-def open_reader(db: str | os.PathLike | None = None) -> Reader:
+def open_reader(db: str | os.PathLike | None = None, *, read_only: bool = True) -> Reader:
     """A read-only connection to the database (default ``config.default_db()``); warns on stderr
-    when the marts are behind the raw tables (an interrupted ingest)."""
+    when the marts are behind the raw tables (an interrupted ingest). ``read_only=False`` joins
+    a DuckDB instance this process already has open for writing (a running server)."""
     import duckdb
 
     path = Path(db).expanduser() if db else config.default_db()
     if not path.exists():
         raise DatabaseMissing(f"no database at {path}: run `workbench ingest` first (or pass --db)")
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise DatabaseBusy(

@@ -60,16 +60,42 @@ def reader(p: argparse.ArgumentParser, data, present=None) -> None:
 
 
 def open_reader(db: Path | None):
-    """The read connection every read command's ``data`` function gets."""
+    """The read connection every read command's ``data`` function gets. Inside `workbench
+    serve` (which owns the file) it joins the server's own DuckDB instance, which refuses a
+    second, read-only one."""
+    from workbench.frontends.serve import state
     from workbench.query import db as database
 
-    return database.open_reader(db)
+    return database.open_reader(db, read_only=not state.owned_here(db))
+
+
+def via_server(args: argparse.Namespace) -> str | None:
+    """When a live `workbench serve` owns ``args.db``: what the command prints, computed there
+    from the same argv (the file is locked to everyone else). None: no server, read locally."""
+    from workbench.frontends.serve import state
+
+    argv = getattr(args, "argv", None)
+    server = state.live(args.db) if argv is not None else None
+    if server is None:
+        return None
+    from workbench.core import config
+    from workbench.frontends.serve import client
+
+    if "timezone" in vars(args) and not args.timezone:
+        cut = argv.index("--") if "--" in argv else len(argv)  # this machine's days
+        argv = [*argv[:cut], f"--timezone={config.local_timezone()}", *argv[cut:]]
+    shown = str(args.db) if args.db else str(config.default_db())
+    return client.run(server, argv, shown, str(state.db_path(args.db)))
 
 
 def run_reader(args: argparse.Namespace) -> int:
-    """Compute a read command's data, then print it as JSON or for a person."""
+    """Compute a read command's data, then print it as JSON or for a person (through the
+    server when one owns the database: the same data and presenter, run there)."""
     from workbench.present import textout
 
+    if (printed := via_server(args)) is not None:
+        sys.stdout.write(printed)
+        return EXIT_OK
     data = redacted(args.data(args, open_reader(args.db)), args)
     if args.json or args.present is None:
         textout.print_json(data)

@@ -71,6 +71,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_ERROR
+    from workbench.frontends.serve import state
+
+    if (server := state.live(args.db)) and not args.wait:
+        print(
+            f"workbench: `workbench serve` (pid {server['pid']}, {server['url']}) owns "
+            f"{server['db']} and ingests its folders as they change; `workbench sessions sync "
+            "PATH` reads one file through it",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     summary = ingest(
         args.paths or None, args.db, user=args.user, progress=args.progress, wait_seconds=args.wait
     )

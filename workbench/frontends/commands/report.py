@@ -82,6 +82,16 @@ def _default_db() -> Path | None:
     return config.default_db() if config.default_db().exists() else None
 
 
+def _through_server(params: dict, defaults: dict) -> None:
+    """While `workbench serve` owns the database, the notebooks (which cannot open the locked
+    file) read a consistent snapshot the server takes for them."""
+    from workbench.frontends.serve import client, state
+
+    db = params.get("db") or defaults.get("db")
+    if db and (server := state.live(db)):
+        params["db"] = client.snapshot(server)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from workbench.frontends import report
 
@@ -95,6 +105,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     params = parameters(args)
     report.period_text(params)  # a bad --since or timezone is a usage error before any run
     defaults = {"db": str(default)} if (default := _default_db()) else {}
+    _through_server(params, defaults)
     if args.all:
         reports, failures, index = report.report_all(
             args.out or report.REPORTS_DIR,

@@ -1,4 +1,4 @@
-"""`workbench sessions`: list, get, show, messages, tool-calls, export, kpis."""
+"""`workbench sessions`: list, get, show, messages, tool-calls, export, watch, sync, kpis."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from workbench.frontends.commands.common import (
     reader,
     redact_arg,
     redacted,
+    via_server,
 )
 from workbench.present import textout
 from workbench.query.periods import UsageError
@@ -36,6 +37,8 @@ examples:
   workbench sessions export 7f2abd2d > session.jsonl        # the raw file, byte for byte
   workbench sessions export 7f2abd2d --format html --depth all > session.html
   workbench sessions kpis --since 7d --user alice --json
+  workbench sessions watch 7f2abd2d           # NDJSON events until Ctrl-C
+  workbench sessions sync ~/.claude/projects/-home-ana-src-shop/7f2abd2d.jsonl --json
 
 Secrets (keys, tokens, passwords) are redacted in every output but the raw export; --no-redact
 shows them.
@@ -161,6 +164,36 @@ shows them.
         help="subagent levels to include inline (default 0)",
     )
 
+    w = _for_id(
+        ssub,
+        "watch",
+        help="follow a session: NDJSON events until Ctrl-C",
+        description="One JSON line per event: session_updated (the id) after each ingest "
+        "that touched the session, heartbeat (the time) when quiet. Through a running "
+        "`workbench serve` when one owns the database, else by watching the session's file "
+        "(and ingesting it as it grows). An unknown id fails at once.",
+        func=cmd_watch,
+    )
+    w.add_argument(
+        "--heartbeat",
+        type=float,
+        default=15.0,
+        metavar="SECONDS",
+        help="heartbeat interval without a server (default 15; a server sends its own)",
+    )
+    sy = ssub.add_parser(
+        "sync",
+        help="parse one transcript now and print its session",
+        description="Parse and insert one transcript (a file, or a session id re-read from "
+        "its recorded path), wait for its signals, and print the session (--json: the "
+        "`sessions get` object). A file holding several sessions syncs them all, then fails "
+        "listing their ids. Through a running `workbench serve` when one owns the database.",
+    )
+    sy.add_argument("target", metavar="PATH-OR-ID", help="a transcript file or a session id")
+    db_arg(sy)
+    sy.add_argument("--json", action="store_true", help="print the session as JSON")
+    sy.set_defaults(func=cmd_sync)
+
     k = ssub.add_parser(
         "kpis",
         help="team KPIs",
@@ -170,6 +203,18 @@ shows them.
     db_arg(k)
     filter_args(k)
     reader(k, kpis_data, present_kpis)
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    from workbench.frontends.serve import follow
+
+    return follow.watch(args)
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from workbench.frontends.serve import follow
+
+    return follow.sync(args)
 
 
 def get_data(args: argparse.Namespace, con) -> dict:
@@ -372,6 +417,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     from workbench.present import render
     from workbench.query import transcript
 
+    if (printed := via_server(args)) is not None:
+        sys.stdout.write(printed)
+        return EXIT_OK
     t = transcript.load(open_reader(args.db), args.session_id, depth=args.depth)
     if args.json:
         textout.print_json(redacted(transcript.as_dict(t, errors_only=args.errors), args))
@@ -431,12 +479,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from workbench.present import render
-    from workbench.query import signals, transcript
+    from workbench.query import transcript
 
-    con = open_reader(args.db)
     if args.format == "raw":
-        row = signals.get(con, args.session_id)
-        path = Path(row["source_path"])
+        # the raw file is always read here, from the path the archive records
+        path = Path(_source_path(args))
         if not path.is_file():
             print(
                 f"workbench: source file not found: {path} (the database keeps the session; "
@@ -449,9 +496,26 @@ def cmd_export(args: argparse.Namespace) -> int:
                 sys.stdout.buffer.write(chunk)
         sys.stdout.buffer.flush()
         return EXIT_OK
-    t = transcript.load(con, args.session_id, depth=args.depth)
+    if (printed := via_server(args)) is not None:
+        sys.stdout.write(printed)
+        return EXIT_OK
+    t = transcript.load(open_reader(args.db), args.session_id, depth=args.depth)
     if args.format == "md":
         print(render.markdown(t, redact=args.redact))
     else:
         print(render.html_page(t, redact=args.redact))
     return EXIT_OK
+
+
+def _source_path(args: argparse.Namespace) -> str:
+    """The session's recorded source path (asked of the server when one owns the database)."""
+    from urllib.parse import quote
+
+    from workbench.frontends.serve import client, state
+    from workbench.query import signals
+
+    server = state.live(args.db)
+    if server is not None:
+        sid = quote(args.session_id, safe="")
+        return client.request(server, "GET", f"/api/v1/sessions/{sid}")["source_path"]
+    return signals.get(open_reader(args.db), args.session_id)["source_path"]

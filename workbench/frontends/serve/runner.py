@@ -1,0 +1,181 @@
+"""Run a read command inside the server exactly as the CLI would: parse its argv with the
+command's own parser, call its ``data`` on a pooled read connection, print with ``print_json``
+or its presenter, and return what was printed (each request thread captures its own output)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import queue
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from workbench.core.store import WorkbenchError
+from workbench.query.periods import UsageError
+
+_local = threading.local()
+
+
+class _PerThread(io.TextIOBase):
+    """A stand-in for sys.stdout/stderr: a thread that captures writes to its own buffer, every
+    other thread (uvicorn's log, the watcher) to the real stream."""
+
+    def __init__(self, real, slot: str):
+        self._real, self._slot = real, slot
+
+    def _target(self):
+        return getattr(_local, self._slot, None) or self._real
+
+    def write(self, s: str) -> int:
+        return self._target().write(s)
+
+    def flush(self) -> None:
+        self._target().flush()
+
+    def isatty(self) -> bool:
+        return False if getattr(_local, self._slot, None) else self._real.isatty()
+
+    @property
+    def encoding(self):  # type: ignore[override]
+        return "utf-8"
+
+    def fileno(self) -> int:
+        return self._real.fileno()
+
+    @property
+    def buffer(self):
+        return self._real.buffer
+
+
+def install() -> None:
+    """Route sys.stdout/stderr per thread (once per process)."""
+    if not isinstance(sys.stdout, _PerThread):
+        sys.stdout = _PerThread(sys.stdout, "out")
+    if not isinstance(sys.stderr, _PerThread):
+        sys.stderr = _PerThread(sys.stderr, "err")
+
+
+@contextlib.contextmanager
+def captured() -> Iterator[tuple[io.StringIO, io.StringIO]]:
+    install()
+    out, err = io.StringIO(), io.StringIO()
+    _local.out, _local.err = out, err
+    try:
+        yield out, err
+    finally:
+        _local.out = _local.err = None
+
+
+class Readers:
+    """A small pool of read connections (``open_reader``) to the server's own database: each
+    request borrows one, so no two threads share a DuckDB connection."""
+
+    def __init__(self, db: Path, size: int = 4):
+        self.db = db
+        self._free: queue.Queue = queue.Queue()
+        self._slots = threading.Semaphore(size)
+        self._all: list = []
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def connection(self, timeout: float = 60.0):
+        if not self._slots.acquire(timeout=timeout):
+            raise WorkbenchError("the server is busy: no read connection free")
+        try:
+            try:
+                con = self._free.get_nowait()
+            except queue.Empty:
+                from workbench.frontends.commands.common import open_reader
+
+                con = open_reader(self.db)
+                with self._lock:
+                    self._all.append(con)
+            ok = False
+            try:
+                yield con
+                ok = True
+            finally:
+                if ok:
+                    self._free.put(con)
+                else:  # a failed query may leave the connection mid-transaction: drop it
+                    self._drop(con)
+        finally:
+            self._slots.release()
+
+    def _drop(self, con) -> None:
+        with self._lock:
+            if con in self._all:
+                self._all.remove(con)
+        _close(con)
+
+    def close(self) -> None:
+        with self._lock:
+            cons, self._all = self._all, []
+        for con in cons:
+            _close(con)
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    """``argv`` parsed by the command's own parser; a usage error raises UsageError with the
+    message argparse would print."""
+    from workbench.frontends.cli import build_parser
+
+    parser = build_parser(argv[0] if argv else None)
+    with captured() as (_out, err):
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit:
+            lines = [x for x in err.getvalue().splitlines() if x.strip()]
+            raise UsageError(lines[-1] if lines else "bad arguments") from None
+    return args
+
+
+def is_reader(args: argparse.Namespace) -> bool:
+    from workbench.frontends.commands.common import run_reader
+
+    return getattr(args, "func", None) is run_reader and callable(getattr(args, "data", None))
+
+
+def data(args: argparse.Namespace, readers: Readers):
+    """What the command's ``--json`` prints, as a Python value."""
+    with readers.connection() as con:
+        return args.data(args, con)
+
+
+def output(args: argparse.Namespace, readers: Readers) -> str:
+    """What the command prints (JSON with --json, else its presenter's text)."""
+    from workbench.present import textout
+
+    result = data(args, readers)
+    with captured() as (out, _err):
+        if args.json or args.present is None:
+            textout.print_json(result)
+        else:
+            args.present(args, result)
+    return out.getvalue()
+
+
+def json_text(value) -> str:
+    """``value`` encoded exactly as ``--json`` prints it."""
+    from workbench.present import textout
+
+    with captured() as (out, _err):
+        textout.print_json(value)
+    return out.getvalue()
+
+
+def printed(func, args: argparse.Namespace) -> str:
+    """Run a command function that prints (``sessions export --format md|html``), captured."""
+    with captured() as (out, _err):
+        func(args)
+    return out.getvalue()
+
+
+def _close(con) -> None:
+    from workbench.frontends.serve.sync import _close as close
+
+    with contextlib.suppress(Exception):
+        close(con)
