@@ -212,8 +212,8 @@ def compare(ctx: Context, at: str) -> HTML:
     """Errors per 100 calls by category before vs after ``at`` (nothing when ``at`` is empty)."""
     if not at:
         return note(
-            "Set the compare_at parameter (YYYY-MM-DD) to compare sessions that "
-            "started before and after a date, e.g. the day a fix shipped."
+            "Set the compare_at parameter (YYYY-MM-DD) to compare the tool errors before "
+            "and after a date, e.g. the day a fix shipped."
         )
     from workbench.query.periods import parse_when
 

@@ -22,8 +22,8 @@ def register(sub) -> None:
         help="what fails: error categories, tools, retry loops, per user and project",
         description="Tool errors by friction category (one rule table, see models/friction.py)"
         ", failing tools with error rates, retry loops, rates per user and per project, and "
-        "optionally a before/after comparison around a date (sessions that started on each "
-        "side). Excerpts, names and ids are redacted.",
+        "optionally a before/after comparison around a date (calls and errors on each side). "
+        "Excerpts, names and ids are redacted.",
         epilog=dedent("""
 examples:
   workbench friction --since 7d
@@ -37,7 +37,7 @@ examples:
     p.add_argument(
         "--compare-at",
         metavar="YYYY-MM-DD",
-        help="compare sessions that started before and after this date",
+        help="compare tool calls and errors before and after this date",
     )
     p.add_argument("--examples", type=int, default=3, help="examples per category (default 3)")
     redact_arg(p, "excerpts, names and ids")
