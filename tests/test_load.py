@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 from conftest import S1, S2, one, rows
 
+from workbench.core import config
 from workbench.ingest.load import ingest
 
 
@@ -168,7 +169,7 @@ def test_files_table_records_what_was_read(con, corpus):
         FROM files WHERE session_id = ?""",
         [S1],
     )
-    assert got == ("claude", "ana", "session", 19, 0, 0, True, False, 1)
+    assert got == ("claude", "ana", "session", 19, 0, 0, True, False, config.PARSER_VERSION)
     assert one(con, "SELECT count(*) FROM files") == (5,)
 
 

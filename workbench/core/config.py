@@ -11,10 +11,10 @@ PROJECT_DIR = PACKAGE_DIR.parent
 
 #: Bumped whenever parsing changes what rows a transcript line produces; files parsed by an
 #: older version are re-parsed on the next ingest (if they still exist).
-PARSER_VERSION = 1
+PARSER_VERSION = 2
 
 #: Bumped when the table layout changes (see ``store.migrate``).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: A gap longer than this (seconds) between two events starts a new activity block.
 ACTIVE_GAP_SECONDS = 600
@@ -97,3 +97,11 @@ def local_timezone() -> str:
     except OSError:
         pass
     return "UTC"
+
+
+#: Token counts above this (per field of one usage report) are refused as bad values: no API
+#: response comes near it, and sums of such values cannot overflow 64 bits.
+MAX_TOKENS = 10**12
+
+#: Timestamps outside [MIN_YEAR, MAX_YEAR) are refused as bad values (stored as NULL).
+MIN_YEAR, MAX_YEAR = 2000, 2100

@@ -113,6 +113,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
                 _usage_to_events(con)
             con.execute("INSERT OR REPLACE INTO meta VALUES ('derived_stale', '1')")
         con.execute(sql_text("schema"))
+        if version is not None and version < 4:
+            _refuse_archived_values(con)
         set_meta(con, "schema_version", str(config.SCHEMA_VERSION))
         con.execute("COMMIT")
     except BaseException:
@@ -129,6 +131,64 @@ def _usage_to_events(con: duckdb.DuckDBPyConnection) -> None:
         "DELETE FROM usage_events "
         "WHERE file_id IN (SELECT file_id FROM files WHERE agent = 'claude')"
     )
+
+
+#: Token columns of the raw tables and whether NULL is allowed there (else a bad value is 0).
+_TOKEN_COLUMNS = {
+    "messages": (
+        True,
+        (
+            "input_tokens",
+            "output_tokens",
+            "cache_creation_tokens",
+            "cache_5m_tokens",
+            "cache_1h_tokens",
+            "cache_read_tokens",
+        ),
+    ),
+    "usage_events": (
+        False,
+        (
+            "input_tokens",
+            "output_tokens",
+            "cache_creation_tokens",
+            "cache_5m_tokens",
+            "cache_1h_tokens",
+            "cache_read_tokens",
+            "reasoning_tokens",
+            "total_tokens",
+        ),
+    ),
+}
+
+
+def _refuse_archived_values(con: duckdb.DuckDBPyConnection) -> None:
+    """Schema 3 to 4: values an older workbench stored unchecked (a token count beyond
+    ``config.MAX_TOKENS`` or negative, a timestamp outside the years allowed) are refused in
+    the rows already archived, as a new parse refuses them (bad_values). Their files may be
+    gone, so the rows are mended in place rather than read again."""
+    low, high = f"{config.MIN_YEAR}-01-01 00:00:00+00", f"{config.MAX_YEAR}-01-01 00:00:00+00"
+    note = " (refused in the archive by the upgrade to schema 4)"
+    for table, (nullable, columns) in _TOKEN_COLUMNS.items():
+        for column in columns:
+            bad = f"({column} < 0 OR {column} > {int(config.MAX_TOKENS)})"
+            con.execute(
+                "INSERT INTO bad_values "
+                f"SELECT file_id, line_no, {literal(table + '.' + column)}, "
+                f"CASE WHEN {column} < 0 THEN 'negative' "
+                f"ELSE 'larger than {int(config.MAX_TOKENS)}' END || {literal(note)}, "
+                f"{column}::VARCHAR FROM {table} WHERE {bad}"
+            )
+            con.execute(f"UPDATE {table} SET {column} = {'NULL' if nullable else '0'} WHERE {bad}")
+    for table in ("messages", "tool_uses", "tool_results", "usage_events"):
+        bad = f"(ts < TIMESTAMPTZ '{low}' OR ts >= TIMESTAMPTZ '{high}')"
+        con.execute(
+            "INSERT INTO bad_values "
+            f"SELECT DISTINCT file_id, line_no, {literal(table + '.ts')}, "
+            f"'outside the years {config.MIN_YEAR} to {config.MAX_YEAR}' || {literal(note)}, "
+            f"ts::VARCHAR FROM {table} WHERE {bad}"
+        )
+        con.execute(f"UPDATE {table} SET ts = NULL WHERE {bad}")
 
 
 def check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:

@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -23,7 +24,7 @@ import duckdb
 
 from workbench.core import config, store
 from workbench.core.queries import sql_text
-from workbench.ingest import lines, native
+from workbench.ingest import lines, native, safeio
 from workbench.ingest import plan as planning
 from workbench.ingest.discover import discover
 from workbench.ingest.plan import FilePlan
@@ -32,6 +33,10 @@ BATCH_BYTES = 96 * 1024 * 1024  # read in Python and parsed together
 NATIVE_BATCH_BYTES = 256 * 1024 * 1024  # read by DuckDB and parsed together (none held here)
 COMMIT_BYTES = 256 * 1024 * 1024  # committed together
 PARSERS = {"claude": "ingest_claude", "codex": "ingest_codex", "gemini": "ingest_gemini"}
+#: Parse queries whose result lists refused values (column bad_values: field, reason, excerpt).
+CHECKED_PARSERS = frozenset({"ingest_claude", "ingest_codex"})
+#: Threads that hash what was read (files.tail_hash); hashlib runs without the GIL.
+HASH_THREADS = 2
 
 
 @dataclass
@@ -48,10 +53,12 @@ class IngestSummary:
     sessions: int = 0  # sessions in the files read this run
     lines: int = 0  # complete lines read this run
     bad_lines: int = 0  # of which could not be used
+    bad_values: int = 0  # values refused in lines that loaded (stored as NULL)
     bytes: int = 0
     pending_lines: int = 0  # files ending in an incomplete line (read once complete)
     seconds: float = 0.0
     bad_line_samples: list[dict] = field(default_factory=list)
+    bad_value_samples: list[dict] = field(default_factory=list)
     unreadable: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     totals: dict = field(default_factory=dict)  # whole database after the run
@@ -69,16 +76,35 @@ def ingest(
     wait_seconds: float = 0.0,
     batch_bytes: int = BATCH_BYTES,
     commit_bytes: int = COMMIT_BYTES,
+    follow_symlinks: bool = False,
 ) -> IngestSummary:
-    """Discover transcripts under ``paths`` and bring the database at ``db`` up to date."""
+    """Discover transcripts under ``paths`` and bring the database at ``db`` up to date.
+
+    Symlinks whose target is outside the scanned folders are not followed unless
+    ``follow_symlinks``. A Ctrl-C (SIGINT) raises KeyboardInterrupt, also when it interrupts a
+    DuckDB query, after the open transaction was rolled back."""
+    try:
+        return _ingest(
+            paths, db, user, progress, wait_seconds, batch_bytes, commit_bytes, follow_symlinks
+        )
+    except (duckdb.InterruptException, RuntimeError) as exc:
+        if isinstance(exc, RuntimeError) and "interrupt" not in str(exc).lower():
+            raise
+        raise KeyboardInterrupt from exc
+
+
+def _ingest(
+    paths, db, user, progress, wait_seconds, batch_bytes, commit_bytes, follow_symlinks
+) -> IngestSummary:
     started = time.perf_counter()
     db_path = Path(db) if db else config.default_db()
-    found = discover(paths, user=user)
+    found = discover(paths, user=user, follow_symlinks=follow_symlinks)
     summary = IngestSummary(db=str(db_path), files=len(found.files), problems=found.problems)
     con = store.open_db(db_path, wait_seconds=wait_seconds)
     # a batch's parse can pass the 2 s after which DuckDB draws its own bar over ours
     con.execute("SET enable_progress_bar = false")
     try:
+        install_checks(con)
         known = planning.known_files(con)
         plans, unchanged = planning.plan(con, found, known, summary, PARSERS)
         summary.files_unchanged = unchanged
@@ -93,6 +119,19 @@ def ingest(
         con.close()
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
+
+
+def install_checks(con: duckdb.DuckDBPyConnection) -> None:
+    """The value checks of the parse queries (``ingest/sql/ingest_checks.sql``), bounds from
+    ``config``, as temp macros of this connection."""
+    sql = sql_text("ingest_checks")
+    for name, value in (
+        ("{max_tokens}", config.MAX_TOKENS),
+        ("{min_year}", config.MIN_YEAR),
+        ("{max_year}", config.MAX_YEAR),
+    ):
+        sql = sql.replace(name, str(int(value)))
+    con.execute(sql)
 
 
 def _batches(plans: list[FilePlan], batch_bytes: int) -> list[list[FilePlan]]:
@@ -134,8 +173,8 @@ def _prepare(batch: list[FilePlan]) -> _Prepared:
     for plan in batch:
         if native.eligible(plan.spec, plan.size):
             try:
-                with open(plan.spec.path, "rb"):
-                    pass
+                with safeio.open_regular(plan.spec.path):
+                    pass  # readable, a regular file (a FIFO would hang read_blob)
             except OSError as exc:
                 unreadable.append({"path": plan.spec.path, "reason": exc.strerror or str(exc)})
                 continue
@@ -152,9 +191,7 @@ def _prepare(batch: list[FilePlan]) -> _Prepared:
 def _read(plan: FilePlan, unreadable: list[dict]) -> lines.Chunk | None:
     """Read and split a file's new bytes in Python (None: unreadable, noted)."""
     try:
-        with open(plan.spec.path, "rb") as fh:
-            fh.seek(plan.offset)
-            data = fh.read()
+        data = safeio.read_range(plan.spec.path, plan.offset)  # up to its size when opened
     except OSError as exc:
         unreadable.append({"path": plan.spec.path, "reason": exc.strerror or str(exc)})
         return None
@@ -214,13 +251,20 @@ def _run_batches(
                     bar.update(prepared.planned_bytes)
         except BaseException:
             if in_tx:
-                con.execute("ROLLBACK")
+                _rollback(con)
             if future is not None:
                 future.cancel()
             raise
         finally:
             if bar is not None:
                 bar.close()
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the open transaction; an interrupted query may have ended it already (what
+    is not committed is lost either way: the error being handled is the one to report)."""
+    with suppress(duckdb.Error):
+        con.execute("ROLLBACK")
 
 
 def _show_progress(progress: bool | None) -> bool:
@@ -350,12 +394,25 @@ def _parse(
         # until it is read in Python)
         full_ids = [p.file_id for p in plans if p.mode == "full" and chunks[p.file_id] is not None]
         if full_ids:
-            for table in ("messages", "tool_uses", "tool_results", "usage_events", "bad_lines"):
+            for table in (
+                "messages",
+                "tool_uses",
+                "tool_results",
+                "usage_events",
+                "bad_lines",
+                "bad_values",
+            ):
                 con.execute(
                     f"DELETE FROM {table} WHERE list_contains({store.int_list(full_ids)}, file_id)"
                 )
         with store.threads(con, 1):
             con.execute(sql_text(parser))
+            if parser in CHECKED_PARSERS:
+                con.execute(
+                    "INSERT INTO bad_values SELECT file_id, line_no, v.field, v.reason, v.excerpt "
+                    "FROM (SELECT file_id, line_no, unnest(bad_values) AS v FROM parsed "
+                    "WHERE len(bad_values) > 0)"
+                )
         verdicts = con.execute(
             "SELECT file_id, line_no, byte_offset, kind FROM parsed_bad ORDER BY file_id, line_no"
         ).fetchall()
@@ -407,6 +464,7 @@ def _upsert_files(
     for row in bad:
         bad_per_file[row["file_id"]] = bad_per_file.get(row["file_id"], 0) + 1
     rows = []
+    hashes = _fingerprints(plans, chunks)
     for plan in plans:
         chunk = chunks[plan.file_id]
         prev = plan.prev or {}
@@ -433,7 +491,7 @@ def _upsert_files(
                 "bad_lines": (prev.get("bad_lines", 0) if appended else 0)
                 + bad_per_file.get(plan.file_id, 0),
                 "pending_bytes": chunk.pending,
-                "tail_hash": planning.fingerprint(spec.path, consumed, chunk) if consumed else None,
+                "tail_hash": hashes[plan.file_id],
                 "parser_version": config.PARSER_VERSION,
             }
         )
@@ -454,6 +512,17 @@ def _upsert_files(
         DROP TABLE batch_file_rows;
         """
     )
+
+
+def _fingerprints(
+    plans: list[FilePlan], chunks: dict[int, lines.Chunk | native.Read]
+) -> dict[int, str | None]:
+    """``plan.fingerprint`` of every file of a batch, on ``HASH_THREADS`` threads."""
+    if len(plans) < 2:
+        return {p.file_id: planning.fingerprint(p, chunks[p.file_id]) for p in plans}
+    with ThreadPoolExecutor(max_workers=HASH_THREADS) as pool:
+        done = pool.map(lambda p: planning.fingerprint(p, chunks[p.file_id]), plans)
+        return {p.file_id: h for p, h in zip(plans, done)}
 
 
 #: The columns of ``files`` that the loader writes, as (name, type).
@@ -506,10 +575,11 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> None:
         store.set_meta(con, "derived_stale", "0")
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        _rollback(con)
         raise
     finally:
-        con.execute("DROP TABLE IF EXISTS chosen_responses")
+        with suppress(duckdb.Error):
+            con.execute("DROP TABLE IF EXISTS chosen_responses")
 
 
 def _finish_summary(
@@ -524,6 +594,17 @@ def _finish_summary(
             "SELECT count(*) FROM files WHERE pending_bytes > 0 "
             f"AND list_contains({store.int_list(ids)}, file_id)"
         ).fetchone()[0]
+        summary.bad_values = con.execute(
+            f"SELECT count(*) FROM bad_values WHERE list_contains({store.int_list(ids)}, file_id)"
+        ).fetchone()[0]
+        cur = con.execute(
+            "SELECT f.path, v.line_no, v.field, v.reason, v.excerpt "
+            "FROM bad_values v JOIN files f USING (file_id) "
+            f"WHERE list_contains({store.int_list(ids)}, v.file_id) "
+            "ORDER BY f.path, v.line_no, v.field LIMIT 20"
+        )
+        names = [d[0] for d in cur.description]
+        summary.bad_value_samples = [dict(zip(names, row)) for row in cur.fetchall()]
     row = con.execute(
         """
         SELECT (SELECT count(*) FROM files), (SELECT count(*) FROM sessions),
@@ -532,7 +613,8 @@ def _finish_summary(
                coalesce((SELECT value::BIGINT FROM meta WHERE key = 'api_responses'), 0),
                coalesce((SELECT value::HUGEINT FROM meta WHERE key = 'api_response_tokens'), 0),
                (SELECT count(*) FROM tool_results WHERE is_error),
-               (SELECT count(*) FROM files WHERE missing)
+               (SELECT count(*) FROM files WHERE missing),
+               (SELECT count(*) FROM bad_values)
         """
     ).fetchone()
     keys = [
@@ -544,5 +626,6 @@ def _finish_summary(
         "tokens",
         "tool_errors",
         "files_missing",
+        "bad_values",
     ]
     summary.totals = dict(zip(keys, row))

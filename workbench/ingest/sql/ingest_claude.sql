@@ -1,5 +1,5 @@
 -- Claude Code: rows from one parsed batch. Inputs: parsed (ingest_claude_parse.sql) and
--- batch_files(file_id, session_id, ordinal_base). Unknown line types are skipped silently.
+-- batch_files(file_id, session_id, ordinal_base). Unknown line types are bad lines (the parse).
 -- Usage stays in the messages' token columns (the usage_lines view reads it from there).
 
 -- Lines that cannot be used; the loader words the reason (it has the bytes for a JSON error).
@@ -17,7 +17,7 @@ WHERE p.is_message;
 INSERT INTO messages BY NAME
 SELECT o.session_id, o.ordinal,
     p.* EXCLUDE (byte_offset, read_size, raw_line, bad_kind, is_message, tool_uses, tool_results,
-                 result_agent_id, result_interrupted),
+                 result_agent_id, result_interrupted, usage_kind, bad_values),
     coalesce(len(p.tool_uses), 0) AS tool_use_count,
     coalesce(len(p.tool_results), 0) AS tool_result_count
 FROM parsed p
