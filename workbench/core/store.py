@@ -60,10 +60,10 @@ def open_db(
             if "lock" not in message.lower():
                 raise WorkbenchError(f"cannot open {path}: {message}") from exc
             pid = re.search(r"PID (\d+)", message)
-            holder = f"process {pid.group(1)}" if pid else "another process"
+            holder = _holder(int(pid.group(1))) if pid else "another process"
             if time.monotonic() >= deadline:
                 raise DatabaseBusy(
-                    f"{path} is in use by {holder} (another ingest?); "
+                    f"{path} is in use by {holder}; "
                     f"try again when it finishes, or pass --wait SECONDS"
                 ) from exc
             if not told:
@@ -79,6 +79,22 @@ def open_db(
     else:
         check_version(con, path)
     return con
+
+
+def _holder(pid: int) -> str:
+    """The process holding the lock, as far as is known: its PID and, where /proc tells, its
+    command line (a `workbench ingest`, a notebook kernel, a Python shell ...)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            argv = [a.decode("utf-8", "replace") for a in fh.read(4096).split(b"\0") if a]
+    except OSError:
+        argv = []
+    if not argv:
+        return f"process {pid}"
+    command = " ".join([Path(argv[0]).name, *argv[1:]])
+    if len(command) > 80:
+        command = command[:79] + "…"
+    return f"process {pid} ({command})"
 
 
 #: Tables recomputed from the others at every ingest; an older schema version drops them.
@@ -112,8 +128,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
             if version < 3:
                 _usage_to_events(con)
             con.execute("INSERT OR REPLACE INTO meta VALUES ('derived_stale', '1')")
+        had_bad_values = _has_table(con, "bad_values")
         con.execute(sql_text("schema"))
-        if version is not None and version < 4:
+        if version is not None and not had_bad_values:
             _refuse_archived_values(con)
         set_meta(con, "schema_version", str(config.SCHEMA_VERSION))
         con.execute("COMMIT")
@@ -162,13 +179,22 @@ _TOKEN_COLUMNS = {
 }
 
 
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE NOT temporary AND table_name = "
+            + literal(name)
+        ).fetchone()[0]
+    )
+
+
 def _refuse_archived_values(con: duckdb.DuckDBPyConnection) -> None:
-    """Schema 3 to 4: values an older workbench stored unchecked (a token count beyond
-    ``config.MAX_TOKENS`` or negative, a timestamp outside the years allowed) are refused in
-    the rows already archived, as a new parse refuses them (bad_values). Their files may be
-    gone, so the rows are mended in place rather than read again."""
+    """On the upgrade that adds bad_values (schema 4): values an older workbench stored
+    unchecked (a token count beyond ``config.MAX_TOKENS`` or negative, a timestamp outside the
+    years allowed) are refused in the rows already archived, as a new parse refuses them. Their
+    files may be gone, so the rows are mended in place rather than read again."""
     low, high = f"{config.MIN_YEAR}-01-01 00:00:00+00", f"{config.MAX_YEAR}-01-01 00:00:00+00"
-    note = " (refused in the archive by the upgrade to schema 4)"
+    note = " (refused in the archive on upgrade)"
     for table, (nullable, columns) in _TOKEN_COLUMNS.items():
         for column in columns:
             bad = f"({column} < 0 OR {column} > {int(config.MAX_TOKENS)})"

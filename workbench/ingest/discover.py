@@ -125,7 +125,7 @@ def discover(
             # named on the command line: followed wherever it points, but must be a file
             reason = _unusable(str(target))
             if reason:
-                result.problems.append(f"{shown}: {reason}; skipped")
+                result.problems.append(f"{shown}: {reason}")
                 continue
             spec = classify(target, user or config.default_user())
             if spec is None:
@@ -181,7 +181,7 @@ def _scan_dir(root: Path, user: str | None, scan: _Scan) -> Iterable[FileSpec]:
     for path, owner in scan.links:
         reason = _unusable_in(path, scan, link_ok=True)
         if reason:
-            scan.problems.append(f"{safeio.printable_path(path)}: {reason}; skipped")
+            scan.problems.append(f"{safeio.printable_path(path)}: {reason}")
         elif reason is None and (spec := classify(path, owner)) is not None:
             yield spec
 
@@ -249,7 +249,7 @@ def _subdirs(path: Path, scan: _Scan) -> list[Path]:
             continue
         if not safeio.is_utf8_name(e.path):
             scan.problems.append(
-                f"{safeio.printable_path(e.path)}: the folder name is not valid UTF-8; skipped"
+                f"{safeio.printable_path(e.path)}: the folder name is not valid UTF-8"
             )
             continue
         if e.is_symlink() and not _may_follow(e.path, scan):
@@ -315,7 +315,7 @@ def _walk(root: Path, user: str, scan: _Scan) -> Iterable[FileSpec]:
                 continue
             if not safeio.is_utf8_name(path):
                 scan.problems.append(
-                    f"{safeio.printable_path(path)}: the folder name is not valid UTF-8; skipped"
+                    f"{safeio.printable_path(path)}: the folder name is not valid UTF-8"
                 )
                 continue
             if os.path.islink(path) and not scan.follow_symlinks:
@@ -335,7 +335,7 @@ def _walk(root: Path, user: str, scan: _Scan) -> Iterable[FileSpec]:
             reason = _unusable_in(path, scan)
             if reason is not None:
                 if reason:
-                    scan.problems.append(f"{safeio.printable_path(path)}: {reason}; skipped")
+                    scan.problems.append(f"{safeio.printable_path(path)}: {reason}")
                 continue
             spec = classify(path, user)
             if spec is not None:

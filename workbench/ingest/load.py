@@ -12,7 +12,9 @@ leaves every file either as it was or fully updated. Derived tables are rebuilt 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -84,23 +86,89 @@ def ingest(
     ``follow_symlinks``. A Ctrl-C (SIGINT) raises KeyboardInterrupt, also when it interrupts a
     DuckDB query, after the open transaction was rolled back."""
     try:
-        return _ingest(
-            paths, db, user, progress, wait_seconds, batch_bytes, commit_bytes, follow_symlinks
-        )
+        with _CtrlC() as ctrl_c:
+            return _ingest(
+                paths,
+                db,
+                user,
+                progress,
+                wait_seconds,
+                batch_bytes,
+                commit_bytes,
+                follow_symlinks,
+                ctrl_c,
+            )
     except (duckdb.InterruptException, RuntimeError) as exc:
         if isinstance(exc, RuntimeError) and "interrupt" not in str(exc).lower():
             raise
         raise KeyboardInterrupt from exc
 
 
+class _CtrlC:
+    """While an ingest runs in the main thread, a Ctrl-C interrupts the DuckDB query at once.
+
+    DuckDB looks at Python's signals only between the tasks of a query, and one task (parsing
+    a group of files, say) can take seconds. Python writes every signal it receives, in any
+    thread, to its wakeup fd: a watcher thread reading it interrupts the connection (DuckDB
+    stops within a chunk), and Python raises KeyboardInterrupt in the main thread as usual."""
+
+    def __init__(self) -> None:
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self._thread: threading.Thread | None = None
+        self._fds: tuple[int, int] | None = None
+        self._stop = False
+
+    def __enter__(self) -> _CtrlC:
+        if (
+            threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+        ):
+            return self  # not ours to handle (an embedding program, a notebook kernel)
+        r, w = os.pipe()
+        os.set_blocking(w, False)
+        if signal.set_wakeup_fd(w, warn_on_full_buffer=False) != -1:
+            signal.set_wakeup_fd(-1)  # someone else (an event loop) listens: leave it be
+            os.close(r)
+            os.close(w)
+            return self
+        self._fds = (r, w)
+        self._thread = threading.Thread(target=self._watch, name="ingest-ctrl-c", daemon=True)
+        self._thread.start()
+        return self
+
+    def _watch(self) -> None:
+        r, _ = self._fds
+        while not self._stop:
+            try:
+                got = os.read(r, 64)
+            except OSError:
+                return
+            if signal.SIGINT in got and self.con is not None:
+                with suppress(Exception):
+                    self.con.interrupt()
+
+    def __exit__(self, *exc_info) -> None:
+        if self._thread is None:
+            return
+        signal.set_wakeup_fd(-1)
+        self._stop = True
+        r, w = self._fds
+        with suppress(OSError):
+            os.write(w, b"\0")  # wake the watcher
+        self._thread.join()
+        os.close(r)
+        os.close(w)
+
+
 def _ingest(
-    paths, db, user, progress, wait_seconds, batch_bytes, commit_bytes, follow_symlinks
+    paths, db, user, progress, wait_seconds, batch_bytes, commit_bytes, follow_symlinks, ctrl_c
 ) -> IngestSummary:
     started = time.perf_counter()
     db_path = Path(db) if db else config.default_db()
     found = discover(paths, user=user, follow_symlinks=follow_symlinks)
     summary = IngestSummary(db=str(db_path), files=len(found.files), problems=found.problems)
     con = store.open_db(db_path, wait_seconds=wait_seconds)
+    ctrl_c.con = con
     # a batch's parse can pass the 2 s after which DuckDB draws its own bar over ours
     con.execute("SET enable_progress_bar = false")
     try:
@@ -116,6 +184,7 @@ def _ingest(
             rebuild(con)
         _finish_summary(con, plans, summary)
     finally:
+        ctrl_c.con = None
         con.close()
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary

@@ -44,6 +44,12 @@ examples:
         help="wait this long for another ingest to finish (default: fail at once)",
     )
     p.add_argument(
+        "--follow-symlinks",
+        action="store_true",
+        help="follow symlinks that point outside the scanned folders (default: skip and report "
+        "them)",
+    )
+    p.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -72,7 +78,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         )
         return EXIT_ERROR
     summary = ingest(
-        args.paths or None, args.db, user=args.user, progress=args.progress, wait_seconds=args.wait
+        args.paths or None,
+        args.db,
+        user=args.user,
+        progress=args.progress,
+        wait_seconds=args.wait,
+        follow_symlinks=args.follow_symlinks,
     )
     if args.json:
         textout.print_json(summary.to_dict())
@@ -93,6 +104,10 @@ def describe_ingest(s) -> str:
             f"Read {s.lines:,} lines ({textout.compact(s.bytes)}B) into {s.sessions:,} sessions; "
             f"{s.bad_lines:,} bad lines recorded and skipped."
         )
+    if s.bad_values:
+        parts.append(
+            f"{s.bad_values:,} values refused (stored as empty; see the bad_values table)."
+        )
     if s.files_vanished:
         parts.append(f"{s.files_vanished:,} files are gone from disk; their sessions are kept.")
     if s.pending_lines:
@@ -112,8 +127,12 @@ def describe_ingest(s) -> str:
         lines.append(f"  bad line {row['path']}:{row['line_no']}: {row['reason']}")
     if s.bad_lines > 5:
         lines.append(f"  … {s.bad_lines - 5:,} more (see the bad_lines table)")
+    for row in s.bad_value_samples[:3]:
+        lines.append(f"  bad value {row['path']}:{row['line_no']} {row['field']}: {row['reason']}")
     for row in s.unreadable[:5]:
         lines.append(f"  unreadable {row['path']}: {row['reason']}")
     for problem in s.problems[:5]:
         lines.append(f"  skipped {problem}")
+    if len(s.problems) > 5:
+        lines.append(f"  … {len(s.problems) - 5:,} more skipped (see --json: problems)")
     return "\n".join(lines)
