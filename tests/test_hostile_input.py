@@ -716,3 +716,32 @@ def test_a_duckdb_interrupt_is_reported_as_an_interrupt():
     assert cli._is_interrupt(RuntimeError("Query interrupted"))
     assert cli._is_interrupt(duckdb.InterruptException("INTERRUPT Error: Interrupted!"))
     assert not cli._is_interrupt(RuntimeError("something else"))
+
+
+def test_a_gemini_token_count_past_int64_and_a_bad_timestamp_are_refused(tmp_path):
+    chats = tmp_path / "gemini" / "tmp" / "feedbeef" / "chats"
+    chats.mkdir(parents=True)
+    records = [
+        {"sessionId": "ffff6666", "projectHash": "feedbeef"},
+        {"id": "q1", "type": "user", "timestamp": "2026-01-08T08:00:00Z", "content": "hi"},
+        {
+            "id": "r1",
+            "type": "gemini",
+            "timestamp": "9999-01-01T00:00:00Z",
+            "model": "gemini-2.5-pro",
+            "content": "hello",
+            "tokens": {"input": BIG, "output": BIG, "cached": 0, "thoughts": 2, "tool": 0},
+        },
+    ]
+    path = chats / "session-2026-01-08T08-00-ffff6666.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    db = tmp_path / "wb.duckdb"
+    summary = ingest([tmp_path / "gemini"], db, progress=False)
+    assert summary.bad_lines == 0
+    assert [(n, f) for n, f, _, _ in bad_values(db)] == [
+        (3, "timestamp"),
+        (3, "tokens.input"),
+        (3, "tokens.output"),
+    ]
+    with connect(db) as con:
+        assert one(con, "SELECT sum(total_tokens), min(ts) FROM usage_events") == (2, None)

@@ -36,7 +36,7 @@ NATIVE_BATCH_BYTES = 256 * 1024 * 1024  # read by DuckDB and parsed together (no
 COMMIT_BYTES = 256 * 1024 * 1024  # committed together
 PARSERS = {"claude": "ingest_claude", "codex": "ingest_codex", "gemini": "ingest_gemini"}
 #: Parse queries whose result lists refused values (column bad_values: field, reason, excerpt).
-CHECKED_PARSERS = frozenset({"ingest_claude", "ingest_codex"})
+CHECKED_PARSERS = frozenset(PARSERS.values())
 #: Threads that hash what was read (files.tail_hash); hashlib runs without the GIL.
 HASH_THREADS = 2
 

@@ -66,3 +66,19 @@ CREATE OR REPLACE TEMP MACRO wb_codex_problems(prefix, u) AS [
     wb_bad(prefix || 'reasoning_output_tokens', wb_token_problem(u.reasoning_output_tokens),
            u.reasoning_output_tokens),
     wb_bad(prefix || 'total_tokens', wb_token_problem(u.total_tokens), u.total_tokens)];
+
+-- Gemini CLI: a record's tokens ({input, output, cached, thoughts, tool, total} as JSON values)
+-- with its counts checked, and what is wrong with them.
+CREATE OR REPLACE TEMP MACRO wb_gemini_tokens(t) AS
+    CASE WHEN t IS NOT NULL THEN {
+        'input': wb_token(t.input), 'output': wb_token(t.output), 'cached': wb_token(t.cached),
+        'thoughts': wb_token(t.thoughts), 'tool': wb_token(t.tool),
+        'total': wb_token(t.total)} END;
+
+CREATE OR REPLACE TEMP MACRO wb_gemini_problems(t) AS [
+    wb_bad('tokens.input', wb_token_problem(t.input), t.input),
+    wb_bad('tokens.output', wb_token_problem(t.output), t.output),
+    wb_bad('tokens.cached', wb_token_problem(t.cached), t.cached),
+    wb_bad('tokens.thoughts', wb_token_problem(t.thoughts), t.thoughts),
+    wb_bad('tokens.tool', wb_token_problem(t.tool), t.tool),
+    wb_bad('tokens.total', wb_token_problem(t.total), t.total)];
