@@ -393,15 +393,25 @@ def _parse_group(
     by_duckdb = [p for p in plans if chunks[p.file_id] is None]
     bad: list[dict] = []
     if by_duckdb:
-        native.lines_view(con, by_duckdb)
-        bad += _parse(
-            con,
-            by_duckdb,
-            chunks,
-            bases,
-            parser,
-            after_parse=lambda: chunks.update(native.settle(con, by_duckdb)),
-        )
+        # hash what DuckDB reads (files.tail_hash) while it parses: it keeps no bytes for Python
+        pool = ThreadPoolExecutor(max_workers=HASH_THREADS)
+        hashing = {p.file_id: pool.submit(planning.prehash, p) for p in by_duckdb}
+        try:
+            native.lines_view(con, by_duckdb)
+            bad += _parse(
+                con,
+                by_duckdb,
+                chunks,
+                bases,
+                parser,
+                after_parse=lambda: chunks.update(native.settle(con, by_duckdb)),
+            )
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        for plan in by_duckdb:
+            done = hashing[plan.file_id]
+            if not done.cancelled() and done.exception() is None:
+                plan.prehash = done.result()
         for plan in by_duckdb:
             if chunks[plan.file_id] is not None:
                 plan.size = chunks[plan.file_id].size

@@ -36,6 +36,7 @@ class FilePlan:
     first_line_no: int = 1
     prev: dict | None = None
     hasher: Any = None  # an append: the hash state after the bytes read before (content_hash)
+    prehash: dict | None = None  # end offset -> hash state of the file up to it (prehash)
 
 
 def known_files(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
@@ -160,6 +161,25 @@ def content_hash(hasher) -> str:
     return "sha256:" + hasher.hexdigest()
 
 
+def prehash(plan: FilePlan) -> dict[int, Any]:
+    """The hash states of ``plan``'s file up to its end and up to its last newline (where what
+    DuckDB reads will stop), read while DuckDB parses it: ``{end offset: hash state}``."""
+    h = plan.hasher.copy() if plan.hasher is not None else hashlib.sha256()
+    pos = plan.offset if plan.hasher is not None else 0
+    out: dict[int, Any] = {}
+    for part in safeio.iter_range(plan.spec.path, pos, plan.size):
+        cut = part.rfind(b"\n")
+        if cut >= 0:
+            h.update(memoryview(part)[: cut + 1])
+            out[pos + cut + 1] = h.copy()
+            h.update(memoryview(part)[cut + 1 :])
+        else:
+            h.update(part)
+        pos += len(part)
+    out[pos] = h
+    return out
+
+
 def fingerprint(plan: FilePlan, chunk: lines.Chunk | native.Read) -> str | None:
     """``content_hash`` of ``plan``'s file up to what has now been read: from the hash state of
     the bytes read before (an append) and the bytes just read (in memory, or read again when
@@ -167,6 +187,8 @@ def fingerprint(plan: FilePlan, chunk: lines.Chunk | native.Read) -> str | None:
     end = plan.offset + chunk.consumed
     if not end:
         return None
+    if plan.prehash and end in plan.prehash:
+        return content_hash(plan.prehash[end])
     h = plan.hasher.copy() if plan.hasher is not None else hashlib.sha256()
     start = plan.offset if plan.hasher is not None else 0
     if isinstance(chunk, lines.Chunk) and chunk.offset == start:
