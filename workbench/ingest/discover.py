@@ -271,9 +271,10 @@ def _may_follow(link: str, scan: _Scan) -> bool:
     real = os.path.realpath(link)
     if scan.follow_symlinks or scan.inside(real):
         return True
+    shown = safeio.printable_path(os.path.abspath(link))
     scan.problems.append(
-        f"{safeio.printable_path(link)}: a symlink to {safeio.printable_path(real)}, outside "
-        "the scanned folder; not followed (--follow-symlinks to follow it)"
+        f"{shown}: a symlink to {safeio.printable_path(real)}, outside the scanned folder; "
+        "not followed (--follow-symlinks to follow it)"
     )
     return False
 

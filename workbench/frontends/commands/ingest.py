@@ -21,6 +21,9 @@ def register(sub) -> None:
 PATH may be a transcript file, a Claude projects folder (~/.claude/projects), a ~/.claude
 folder, or a team root whose first-level folders are users (<root>/<user>/**/*.jsonl).
 Without PATH: this machine's default folders (~/.claude/projects, $CLAUDE_CONFIG_DIR/projects).
+Only regular files are read; symlinks leading out of the scanned folders are skipped unless
+--follow-symlinks. Bad lines (bad_lines) and refused values (bad_values) are recorded; what was
+skipped is listed. Exit status 0 when the run completed, 1 when it could not, 130 on Ctrl-C.
 
 examples:
   workbench ingest ~/.claude/projects
