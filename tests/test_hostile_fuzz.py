@@ -194,7 +194,7 @@ def codex_file(draw):
 
 
 @settings(
-    max_examples=30,
+    max_examples=40,
     deadline=timedelta(seconds=20),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
