@@ -13,6 +13,7 @@ import functools
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -304,11 +305,12 @@ def _walk(root: Path, user: str, scan: _Scan) -> Iterable[FileSpec]:
     for dirpath, dirnames, filenames in os.walk(
         top, onerror=onerror, followlinks=scan.follow_symlinks
     ):
-        real = os.path.realpath(dirpath)
-        if real in scan.visited:
-            dirnames[:] = []  # a symlink loop, or a folder reached twice
-            continue
-        scan.visited.add(real)
+        if scan.follow_symlinks:  # only then can a walk loop, or reach a folder twice
+            real = os.path.realpath(dirpath)
+            if real in scan.visited:
+                dirnames[:] = []
+                continue
+            scan.visited.add(real)
         kept = []
         for d in sorted(dirnames):
             path = os.path.join(dirpath, d)
@@ -330,10 +332,15 @@ def _walk(root: Path, user: str, scan: _Scan) -> Iterable[FileSpec]:
             if name in _SKIP_FILES or not (name.endswith(".jsonl") or name.endswith(".json")):
                 continue
             path = os.path.join(dirpath, name)
-            if os.path.islink(path):
+            try:
+                st = os.lstat(path)
+            except OSError as exc:
+                scan.problems.append(f"{safeio.printable_path(path)}: {exc.strerror or exc}")
+                continue
+            if stat.S_ISLNK(st.st_mode):
                 scan.links.append((path, user))
                 continue
-            reason = _unusable_in(path, scan)
+            reason = _unusable_in(path, scan, st=st)
             if reason is not None:
                 if reason:
                     scan.problems.append(f"{safeio.printable_path(path)}: {reason}")
@@ -343,7 +350,9 @@ def _walk(root: Path, user: str, scan: _Scan) -> Iterable[FileSpec]:
                 yield spec
 
 
-def _unusable_in(path: str, scan: _Scan, link_ok: bool = False) -> str | None:
+def _unusable_in(
+    path: str, scan: _Scan, link_ok: bool = False, st: os.stat_result | None = None
+) -> str | None:
     """Why a file found in a folder scan is not read (None: it is read; "": skipped
     silently, already reported or seen)."""
     if not safeio.is_utf8_name(path):
@@ -351,7 +360,10 @@ def _unusable_in(path: str, scan: _Scan, link_ok: bool = False) -> str | None:
     if link_ok and not _may_follow(path, scan):
         return ""
     try:
-        st = safeio.regular_stat(path)
+        if st is None:
+            st = safeio.regular_stat(path)
+        elif not stat.S_ISREG(st.st_mode):
+            raise safeio.not_regular(path, st.st_mode)
     except OSError as exc:
         return exc.strerror or str(exc)
     key = (st.st_dev, st.st_ino)
