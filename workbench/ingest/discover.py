@@ -13,7 +13,6 @@ import functools
 import json
 import os
 import re
-import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,7 +93,7 @@ class _Scan:
     root: str  # the scanned folder, symlinks resolved
     follow_symlinks: bool
     problems: list[str]
-    inodes: set[tuple[int, int]]
+    inodes: dict[int, list[str]]  # inode -> the paths found with it
     visited: set[str] = field(default_factory=set)  # folders walked (symlink loops)
     links: list[tuple[str, str]] = field(default_factory=list)  # (path, user): read last
 
@@ -116,7 +115,7 @@ def discover(
     result = Discovery()
     targets = [Path(p).expanduser() for p in paths] if paths else config.default_roots()
     seen: set[str] = set()
-    inodes: set[tuple[int, int]] = set()
+    inodes: dict[int, list[str]] = {}
     for target in targets:
         shown = safeio.printable_path(str(target))
         if not target.exists():
@@ -156,7 +155,7 @@ def _unusable(path: str) -> str | None:
 def _add(
     result: Discovery,
     seen: set[str],
-    inodes: set[tuple[int, int]] | None,
+    inodes: dict[int, list[str]] | None,
     specs: Iterable[FileSpec],
 ) -> None:
     for spec in specs:
@@ -164,12 +163,10 @@ def _add(
             continue
         if inodes is not None:
             try:
-                st = os.stat(spec.path)
+                if not _first_time(inodes, spec.path, os.stat(spec.path).st_ino):
+                    continue
             except OSError:
                 continue
-            if (st.st_dev, st.st_ino) in inodes:
-                continue
-            inodes.add((st.st_dev, st.st_ino))
         seen.add(spec.path)
         result.files.append(spec)
 
@@ -293,54 +290,59 @@ def _has_transcripts(path: Path) -> bool:
 
 
 def _walk(root: Path, user: str, scan: _Scan) -> Iterable[FileSpec]:
-    def onerror(exc: OSError) -> None:
-        scan.problems.append(
-            f"{safeio.printable_path(str(exc.filename))}: cannot list folder "
-            f"({exc.strerror or exc})"
-        )
-
+    """The transcripts under ``root``, top-down, folders and files in name order. What each
+    entry is comes from the folder listing (``os.scandir``): a scan costs no system call per
+    file or folder, only per symlink and per file that is not regular."""
     top = os.path.abspath(root)
     if os.path.islink(top) and not _may_follow(top, scan):
         return
-    for dirpath, dirnames, filenames in os.walk(
-        top, onerror=onerror, followlinks=scan.follow_symlinks
-    ):
+    stack = [top]
+    while stack:
+        dirpath = stack.pop()
         if scan.follow_symlinks:  # only then can a walk loop, or reach a folder twice
             real = os.path.realpath(dirpath)
             if real in scan.visited:
-                dirnames[:] = []
                 continue
             scan.visited.add(real)
-        kept = []
-        for d in sorted(dirnames):
-            path = os.path.join(dirpath, d)
-            if d in _SKIP_DIRS:
-                continue
-            if not safeio.is_utf8_name(path):
-                scan.problems.append(
-                    f"{safeio.printable_path(path)}: the folder name is not valid UTF-8"
-                )
-                continue
-            if os.path.islink(path) and not scan.follow_symlinks:
-                # never walked into (the folder it points to is scanned itself when it is
-                # inside); one outside is reported
-                _may_follow(path, scan)
-                continue
-            kept.append(d)
-        dirnames[:] = kept
-        for name in sorted(filenames):
-            if name in _SKIP_FILES or not (name.endswith(".jsonl") or name.endswith(".json")):
-                continue
-            path = os.path.join(dirpath, name)
+        try:
+            with os.scandir(dirpath) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            scan.problems.append(
+                f"{safeio.printable_path(dirpath)}: cannot list folder ({exc.strerror or exc})"
+            )
+            continue
+        folders = []
+        for e in entries:
+            name, path = e.name, e.path
+            transcript = name not in _SKIP_FILES and (
+                name.endswith(".jsonl") or name.endswith(".json")
+            )
             try:
-                st = os.lstat(path)
-            except OSError as exc:
-                scan.problems.append(f"{safeio.printable_path(path)}: {exc.strerror or exc}")
+                link = e.is_symlink()
+                folder = e.is_dir() if link else e.is_dir(follow_symlinks=False)
+            except OSError:
                 continue
-            if stat.S_ISLNK(st.st_mode):
+            if folder and not (link and transcript):
+                if name in _SKIP_DIRS:
+                    continue
+                if not safeio.is_utf8_name(path):
+                    scan.problems.append(
+                        f"{safeio.printable_path(path)}: the folder name is not valid UTF-8"
+                    )
+                elif not link or scan.follow_symlinks:
+                    folders.append(path)
+                else:
+                    # never walked into (the folder it points to is scanned itself when it is
+                    # inside); one outside is reported
+                    _may_follow(path, scan)
+                continue
+            if not transcript:
+                continue
+            if link:
                 scan.links.append((path, user))
                 continue
-            reason = _unusable_in(path, scan, st=st)
+            reason = _unusable_in(path, scan, entry=e)
             if reason is not None:
                 if reason:
                     scan.problems.append(f"{safeio.printable_path(path)}: {reason}")
@@ -348,10 +350,11 @@ def _walk(root: Path, user: str, scan: _Scan) -> Iterable[FileSpec]:
             spec = classify(path, user)
             if spec is not None:
                 yield spec
+        stack.extend(reversed(folders))
 
 
 def _unusable_in(
-    path: str, scan: _Scan, link_ok: bool = False, st: os.stat_result | None = None
+    path: str, scan: _Scan, link_ok: bool = False, entry: os.DirEntry | None = None
 ) -> str | None:
     """Why a file found in a folder scan is not read (None: it is read; "": skipped
     silently, already reported or seen)."""
@@ -360,17 +363,31 @@ def _unusable_in(
     if link_ok and not _may_follow(path, scan):
         return ""
     try:
-        if st is None:
-            st = safeio.regular_stat(path)
-        elif not stat.S_ISREG(st.st_mode):
-            raise safeio.not_regular(path, st.st_mode)
+        if entry is not None and entry.is_file(follow_symlinks=False):
+            ino = entry.inode()  # from the listing: no system call
+        else:
+            ino = safeio.regular_stat(path).st_ino
     except OSError as exc:
         return exc.strerror or str(exc)
-    key = (st.st_dev, st.st_ino)
-    if key in scan.inodes:
-        return ""  # the same file under another name (a symlink, a second scanned folder)
-    scan.inodes.add(key)
-    return None
+    return None if _first_time(scan.inodes, path, ino) else ""
+
+
+def _first_time(inodes: dict[int, list[str]], path: str, ino: int) -> bool:
+    """Whether ``path`` (inode ``ino``) is a file not found before under another name (a
+    symlink, a second scanned folder). Inode numbers repeat across file systems: the device
+    is compared only when one does."""
+    seen = inodes.get(ino)
+    if seen is None:
+        inodes[ino] = [path]
+        return True
+    try:
+        dev = os.stat(path).st_dev
+        if any(os.stat(other).st_dev == dev for other in seen):
+            return False
+    except OSError:
+        return False
+    seen.append(path)
+    return True
 
 
 def classify(path: str | os.PathLike, user: str) -> FileSpec | None:

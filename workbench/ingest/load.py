@@ -172,11 +172,12 @@ def _ingest(
     # a batch's parse can pass the 2 s after which DuckDB draws its own bar over ours
     con.execute("SET enable_progress_bar = false")
     try:
-        install_checks(con)
         known = planning.known_files(con)
         plans, unchanged = planning.plan(con, found, known, summary, PARSERS)
         summary.files_unchanged = unchanged
         changed = planning.mark_vanished(con, found, known, summary)
+        if plans:
+            install_checks(con)  # the parse queries' macros (a no-op run needs none)
         _run_batches(con, plans, summary, batch_bytes, commit_bytes, progress)
         if summary.files_parsed or summary.files_appended or changed or _stale(con):
             if _show_progress(progress) and plans:
