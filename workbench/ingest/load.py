@@ -126,8 +126,9 @@ class _CtrlC:
             return self  # not ours to handle (an embedding program, a notebook kernel)
         r, w = os.pipe()
         os.set_blocking(w, False)
-        if signal.set_wakeup_fd(w, warn_on_full_buffer=False) != -1:
-            signal.set_wakeup_fd(-1)  # someone else (an event loop) listens: leave it be
+        previous = signal.set_wakeup_fd(w, warn_on_full_buffer=False)
+        if previous != -1:
+            signal.set_wakeup_fd(previous)  # someone else (an event loop) listens: leave it be
             os.close(r)
             os.close(w)
             return self
