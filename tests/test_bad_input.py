@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from conftest import one, rows
 
@@ -42,7 +43,7 @@ LINES = [
     b'{"type":"assistant","message":"oops"}',  # 5: wrong shape
     b'{"no_type":true}',  # 6
     b"",  # 7: blank, ignored
-    b'{"type":"brand-new-line-type","x":1}',  # 8: unknown type, skipped
+    b'{"type":"brand-new-line-type","x":1}',  # 8: unknown type, recorded
     GOOD_ASSISTANT,  # 9
     b"null",  # 10
     b'{"type":"user","mess',  # 11: truncated mid-file
@@ -54,6 +55,7 @@ EXPECTED = {
     4: "not valid UTF-8",
     5: "assistant line has no message.content",
     6: 'object has no "type" field',
+    8: 'unknown line type "brand-new-line-type"',
     10: "not a JSON object (got null)",
     11: "not valid JSON",
 }
@@ -140,14 +142,14 @@ def test_unreadable_file_is_reported_and_skipped(tmp_path, monkeypatch):
     ok.write_bytes(GOOD_USER + b"\n")
     locked = folder / "77777777-7777-4777-8777-777777777777.jsonl"
     locked.write_bytes(GOOD_USER + b"\n")
-    real_open = open
+    real_open = os.open  # the tests run as root: chmod would not lock it
 
     def fake_open(path, *args, **kwargs):
         if str(path) == str(locked):
             raise PermissionError(13, "Permission denied", str(path))
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr("builtins.open", fake_open)
+    monkeypatch.setattr("os.open", fake_open)
     db = tmp_path / "wb.duckdb"
     summary = ingest([tmp_path / "projects"], db, progress=False)
     assert summary.unreadable == [{"path": str(locked), "reason": "Permission denied"}]

@@ -11,7 +11,7 @@ PROJECT_DIR = PACKAGE_DIR.parent
 
 #: Bumped whenever parsing changes what rows a transcript line produces; files parsed by an
 #: older version are re-parsed on the next ingest (if they still exist).
-PARSER_VERSION = 2  # 2: agent_progress copies of subagent responses
+PARSER_VERSION = 2  # 2: agent_progress copies; token and time values checked
 
 #: Bumped when the table layout changes (see ``store.migrate``).
 SCHEMA_VERSION = 4
@@ -97,3 +97,11 @@ def local_timezone() -> str:
     except OSError:
         pass
     return "UTC"
+
+
+#: Token counts above this (per field of one usage report) are refused as bad values: no API
+#: response comes near it, and sums of such values cannot overflow 64 bits.
+MAX_TOKENS = 10**12
+
+#: Timestamps outside [MIN_YEAR, MAX_YEAR) are refused as bad values (stored as NULL).
+MIN_YEAR, MAX_YEAR = 2000, 2100

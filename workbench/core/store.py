@@ -60,10 +60,10 @@ def open_db(
             if "lock" not in message.lower():
                 raise WorkbenchError(f"cannot open {path}: {message}") from exc
             pid = re.search(r"PID (\d+)", message)
-            holder = f"process {pid.group(1)}" if pid else "another process"
+            holder = _holder(int(pid.group(1))) if pid else "another process"
             if time.monotonic() >= deadline:
                 raise DatabaseBusy(
-                    f"{path} is in use by {holder} (another ingest?); "
+                    f"{path} is in use by {holder}; "
                     f"try again when it finishes, or pass --wait SECONDS"
                 ) from exc
             if not told:
@@ -79,6 +79,24 @@ def open_db(
     else:
         check_version(con, path)
     return con
+
+
+def _holder(pid: int) -> str:
+    """The process holding the lock, as far as is known: its PID and, where /proc tells, its
+    command line (a `workbench ingest`, a notebook kernel, a Python shell ...)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            argv = [a.decode("utf-8", "replace") for a in fh.read(4096).split(b"\0") if a]
+    except OSError:
+        argv = []
+    if not argv:
+        return f"process {pid}"
+    command = " ".join([Path(argv[0]).name, *argv[1:]])
+    if len(command) > 80:
+        command = command[:79] + "…"
+    return f"process {pid} ({command})"
+
+
 
 
 #: Tables an older schema had that the current one builds differently: dropped on upgrade and
@@ -116,7 +134,10 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     try:
         if version is not None and version < config.SCHEMA_VERSION:
             _upgrade(con, version)
+        had_bad_values = _has_table(con, "bad_values")
         con.execute(sql_text("schema"))
+        if version is not None and not had_bad_values:
+            _refuse_archived_values(con)
         set_meta(con, "schema_version", str(config.SCHEMA_VERSION))
         con.execute("COMMIT")
     except BaseException:
@@ -160,6 +181,73 @@ def _usage_to_events(con: duckdb.DuckDBPyConnection) -> None:
         "DELETE FROM usage_events "
         "WHERE file_id IN (SELECT file_id FROM files WHERE agent = 'claude')"
     )
+
+
+#: Token columns of the raw tables and whether NULL is allowed there (else a bad value is 0).
+_TOKEN_COLUMNS = {
+    "raw_messages": (
+        True,
+        (
+            "input_tokens",
+            "output_tokens",
+            "cache_creation_tokens",
+            "cache_5m_tokens",
+            "cache_1h_tokens",
+            "cache_read_tokens",
+        ),
+    ),
+    "usage_events": (
+        False,
+        (
+            "input_tokens",
+            "output_tokens",
+            "cache_creation_tokens",
+            "cache_5m_tokens",
+            "cache_1h_tokens",
+            "cache_read_tokens",
+            "reasoning_tokens",
+            "total_tokens",
+        ),
+    ),
+}
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE NOT temporary AND table_name = "
+            + literal(name)
+        ).fetchone()[0]
+    )
+
+
+def _refuse_archived_values(con: duckdb.DuckDBPyConnection) -> None:
+    """On the upgrade that adds bad_values (schema 4): values an older workbench stored
+    unchecked (a token count beyond ``config.MAX_TOKENS`` or negative, a timestamp outside the
+    years allowed) are refused in the rows already archived, as a new parse refuses them. Their
+    files may be gone, so the rows are mended in place rather than read again."""
+    low, high = f"{config.MIN_YEAR}-01-01 00:00:00+00", f"{config.MAX_YEAR}-01-01 00:00:00+00"
+    note = " (refused in the archive on upgrade)"
+    for table, (nullable, columns) in _TOKEN_COLUMNS.items():
+        for column in columns:
+            bad = f"({column} < 0 OR {column} > {int(config.MAX_TOKENS)})"
+            con.execute(
+                "INSERT INTO bad_values "
+                f"SELECT file_id, line_no, {literal(table + '.' + column)}, "
+                f"CASE WHEN {column} < 0 THEN 'negative' "
+                f"ELSE 'larger than {int(config.MAX_TOKENS)}' END || {literal(note)}, "
+                f"{column}::VARCHAR FROM {table} WHERE {bad}"
+            )
+            con.execute(f"UPDATE {table} SET {column} = {'NULL' if nullable else '0'} WHERE {bad}")
+    for table in ("raw_messages", "raw_tool_uses", "raw_tool_results", "usage_events"):
+        bad = f"(ts < TIMESTAMPTZ '{low}' OR ts >= TIMESTAMPTZ '{high}')"
+        con.execute(
+            "INSERT INTO bad_values "
+            f"SELECT DISTINCT file_id, line_no, {literal(table + '.ts')}, "
+            f"'outside the years {config.MIN_YEAR} to {config.MAX_YEAR}' || {literal(note)}, "
+            f"ts::VARCHAR FROM {table} WHERE {bad}"
+        )
+        con.execute(f"UPDATE {table} SET ts = NULL WHERE {bad}")
 
 
 def check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:

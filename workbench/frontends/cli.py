@@ -10,16 +10,22 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from workbench.core.store import WorkbenchError
-from workbench.frontends.commands import all_commands
-from workbench.frontends.commands.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Parser, dedent
-from workbench.query.periods import UsageError
+if TYPE_CHECKING:
+    from workbench.frontends.commands.common import Parser
+
+# Only the standard library at the top: a Ctrl-C while the rest is imported (DuckDB takes a
+# tenth of a second) must end in main's one line too, not in a traceback.
+EXIT_INTERRUPTED = 130  # as commands.common.EXIT_INTERRUPTED
 
 
 def build_parser(only: str | None = None) -> Parser:
     """The whole command line; with ``only`` naming a command, that command alone (``main``
     passes its first argument: the other commands' modules are then not imported)."""
+    from workbench.frontends.commands import all_commands
+    from workbench.frontends.commands.common import Parser, dedent
+
     parser = Parser(
         prog="workbench",
         description="Analyse AI coding-agent transcripts (Claude Code, Codex CLI, Gemini CLI) "
@@ -44,6 +50,17 @@ The database defaults to $WORKBENCH_DB, else ~/.local/share/workbench/workbench.
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return _interrupted()
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    from workbench.core.store import WorkbenchError
+    from workbench.frontends.commands.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE
+    from workbench.query.periods import UsageError
+
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv[0] if argv else None)
     try:
@@ -62,15 +79,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WorkbenchError as exc:
         print(f"workbench: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        print(
-            "workbench: interrupted; the database keeps every file committed so far",
-            file=sys.stderr,
-        )
-        return 130
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - one line, not a traceback (WORKBENCH_DEBUG=1 shows it)
+        if _is_interrupt(exc):
+            return _interrupted()  # Ctrl-C during a DuckDB query: DuckDB raises, not Python
         if os.environ.get("WORKBENCH_DEBUG"):
             raise
         print(
@@ -79,6 +92,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_ERROR
+
+
+def _interrupted() -> int:
+    print(
+        "workbench: interrupted; the database keeps every file committed so far",
+        file=sys.stderr,
+    )
+    return EXIT_INTERRUPTED
+
+
+def _is_interrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` is DuckDB's answer to a Ctrl-C in the middle of a query
+    (``duckdb.InterruptException``, or a RuntimeError "Query interrupted")."""
+    for e in (exc, exc.__cause__, exc.__context__):
+        if e is None:
+            continue
+        name = type(e).__name__
+        if name == "InterruptException" or (
+            isinstance(e, RuntimeError) and "interrupted" in str(e).lower()
+        ):
+            return True
+    return False
 
 
 if __name__ == "__main__":

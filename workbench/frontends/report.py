@@ -136,13 +136,22 @@ def coerce(name: str, value: Any, default: Any) -> Any:
         ) from None
     if isinstance(default, (list, tuple)):
         if text.startswith(("[", "(")):
-            return list(ast.literal_eval(text))
+            try:
+                parsed = ast.literal_eval(text)
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                raise UsageError(
+                    f"parameter {name}: cannot read {value!r} as a list "
+                    "(write a,b,c or a Python list literal)"
+                ) from None
+            if not isinstance(parsed, (list, tuple)):
+                raise UsageError(f"parameter {name}: {text!r} is not a list")
+            return list(parsed)
         return [part.strip() for part in text.split(",") if part.strip()]
     if isinstance(default, str):
         return value
     try:
         return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return value
 
 

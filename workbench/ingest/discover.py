@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.core import config
+from workbench.ingest import safeio
 
 AGENTS = ("claude", "codex", "gemini")
 
@@ -45,6 +46,7 @@ _AGENT_FILE = re.compile(r"^agent-(?P<id>[A-Za-z0-9_-]+)\.jsonl$")
 _CODEX_FILE = re.compile(r"^rollout-.*\.jsonl$")
 _GEMINI_FILE = re.compile(r"^session-.*\.jsonl?$")
 _HEAD_BYTES = 4096  # enough for a Gemini chat's first keys or a JSONL metadata line
+_META_BYTES = 1024 * 1024  # a subagent's .meta.json is a few hundred bytes
 _JSON_STR = r'"{}"\s*:\s*"((?:[^"\\]|\\.){{1,200}})"'
 
 
@@ -83,51 +85,117 @@ class Discovery:
     problems: list[str] = field(default_factory=list)
 
 
+@dataclass
+class _Scan:
+    """One folder's scan: where it really is, whether symlinks leaving it are followed, and
+    the files (by device and inode) already found, so a file reached twice counts once."""
+
+    root: str  # the scanned folder, symlinks resolved
+    follow_symlinks: bool
+    problems: list[str]
+    inodes: dict[int, list[str]]  # inode -> the paths found with it
+    visited: set[str] = field(default_factory=set)  # folders walked (symlink loops)
+    links: list[tuple[str, str]] = field(default_factory=list)  # (path, user): read last
+
+    def inside(self, real: str) -> bool:
+        return real == self.root or real.startswith(self.root.rstrip(os.sep) + os.sep)
+
+
 def discover(
-    paths: Sequence[str | os.PathLike] | None = None, user: str | None = None
+    paths: Sequence[str | os.PathLike] | None = None,
+    user: str | None = None,
+    *,
+    follow_symlinks: bool = False,
 ) -> Discovery:
-    """Scan ``paths`` (default: this machine's transcript folders) for transcript files."""
+    """Scan ``paths`` (default: this machine's transcript folders) for transcript files.
+
+    Only regular files are taken (a FIFO, a device or a socket named ``*.jsonl`` is skipped
+    and reported), file names must be UTF-8, and a symlink whose target lies outside the
+    scanned folder is not followed unless ``follow_symlinks``; every skip is a problem."""
     result = Discovery()
     targets = [Path(p).expanduser() for p in paths] if paths else config.default_roots()
     seen: set[str] = set()
+    inodes: dict[int, list[str]] = {}
     for target in targets:
+        shown = safeio.printable_path(str(target))
         if not target.exists():
-            result.problems.append(f"{target}: no such file or folder")
+            result.problems.append(f"{shown}: no such file or folder")
             continue
-        if target.is_file():
+        if not target.is_dir():
+            # named on the command line: followed wherever it points, but must be a file
+            reason = _unusable(str(target))
+            if reason:
+                result.problems.append(f"{shown}: {reason}")
+                continue
             spec = classify(target, user or config.default_user())
             if spec is None:
-                result.problems.append(f"{target}: not a transcript file (.jsonl or .json)")
+                result.problems.append(f"{shown}: not a transcript file (.jsonl or .json)")
                 continue
             result.explicit.append(spec.path)
-            _add(result, seen, [spec])
+            _add(result, seen, inodes, [spec])
             continue
         result.roots.append(os.path.abspath(target))
-        _add(result, seen, _scan_dir(target, user, result.problems))
+        scan = _Scan(os.path.realpath(target), follow_symlinks, result.problems, inodes)
+        _add(result, seen, None, _scan_dir(target, user, scan))
     result.files.sort(key=lambda s: s.path)
     return result
 
 
-def _add(result: Discovery, seen: set[str], specs: Iterable[FileSpec]) -> None:
+def _unusable(path: str) -> str | None:
+    """Why a file cannot be read as a transcript (None: it can)."""
+    if not safeio.is_utf8_name(path):
+        return "the file name is not valid UTF-8"
+    try:
+        safeio.regular_stat(path)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
+def _add(
+    result: Discovery,
+    seen: set[str],
+    inodes: dict[int, list[str]] | None,
+    specs: Iterable[FileSpec],
+) -> None:
     for spec in specs:
-        if spec.path not in seen:
-            seen.add(spec.path)
-            result.files.append(spec)
+        if spec.path in seen:
+            continue
+        if inodes is not None:
+            try:
+                if not _first_time(inodes, spec.path, os.stat(spec.path).st_ino):
+                    continue
+            except OSError:
+                continue
+        seen.add(spec.path)
+        result.files.append(spec)
 
 
-def _scan_dir(root: Path, user: str | None, problems: list[str]) -> Iterable[FileSpec]:
+def _scan_dir(root: Path, user: str | None, scan: _Scan) -> Iterable[FileSpec]:
     """Decide what kind of folder ``root`` is and yield its transcripts."""
+    yield from _scan_folders(root, user, scan)
+    # symlinked files last: a file reached both directly and through a link is read under
+    # its own name
+    for path, owner in scan.links:
+        reason = _unusable_in(path, scan, link_ok=True)
+        if reason:
+            scan.problems.append(f"{safeio.printable_path(path)}: {reason}")
+        elif reason is None and (spec := classify(path, owner)) is not None:
+            yield spec
+
+
+def _scan_folders(root: Path, user: str | None, scan: _Scan) -> Iterable[FileSpec]:
     if _is_agent_home(root):
-        yield from _walk(root, user or config.default_user(), problems)
+        yield from _walk(root, user or config.default_user(), scan)
         return
-    children = _subdirs(root, problems)
+    children = _subdirs(root, scan)
     if _has_transcripts(root) or any(_has_transcripts(c) for c in children):
         # a projects folder (or one project folder, or a flat folder of transcripts)
-        yield from _walk(root, user or config.default_user(), problems)
+        yield from _walk(root, user or config.default_user(), scan)
         return
     # a team root: every first-level folder is one user
     for child in children:
-        yield from _walk(child, user or child.name, problems)
+        yield from _walk(child, user or child.name, scan)
 
 
 def _is_agent_home(path: Path) -> bool:
@@ -163,12 +231,50 @@ def _is_gemini_tmp(path: Path) -> bool:
     return any(os.path.isdir(os.path.join(e.path, "chats")) for e in _dirs(path))
 
 
-def _subdirs(path: Path, problems: list[str]) -> list[Path]:
+def _subdirs(path: Path, scan: _Scan) -> list[Path]:
+    """The first-level folders of ``path``; a symlink to a folder outside the scanned one is
+    left out (and reported) unless symlinks are followed."""
     try:
-        return sorted(p for p in path.iterdir() if p.is_dir() and p.name not in _SKIP_DIRS)
+        entries = sorted(os.scandir(path), key=lambda e: e.name)
     except OSError as exc:
-        problems.append(f"{path}: cannot list folder ({exc.strerror or exc})")
+        scan.problems.append(
+            f"{safeio.printable_path(str(path))}: cannot list folder ({exc.strerror or exc})"
+        )
         return []
+    out = []
+    for e in entries:
+        if e.name in _SKIP_DIRS or not _is_dir(e):
+            continue
+        if not safeio.is_utf8_name(e.path):
+            scan.problems.append(
+                f"{safeio.printable_path(e.path)}: the folder name is not valid UTF-8"
+            )
+            continue
+        if e.is_symlink() and not _may_follow(e.path, scan):
+            continue
+        out.append(Path(e.path))
+    return out
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _may_follow(link: str, scan: _Scan) -> bool:
+    """Whether to follow the symlink ``link``: its target is inside the scanned folder, or
+    symlinks are followed; a link left alone is reported."""
+    real = os.path.realpath(link)
+    if scan.follow_symlinks or scan.inside(real):
+        return True
+    shown = safeio.printable_path(os.path.abspath(link))
+    scan.problems.append(
+        f"{shown}: a symlink to {safeio.printable_path(real)}, outside the scanned folder; "
+        "not followed (--follow-symlinks to follow it)"
+    )
+    return False
 
 
 def _has_transcripts(path: Path) -> bool:
@@ -183,18 +289,105 @@ def _has_transcripts(path: Path) -> bool:
         return False
 
 
-def _walk(root: Path, user: str, problems: list[str]) -> Iterable[FileSpec]:
-    def onerror(exc: OSError) -> None:
-        problems.append(f"{exc.filename}: cannot list folder ({exc.strerror or exc})")
-
-    for dirpath, dirnames, filenames in os.walk(os.path.abspath(root), onerror=onerror):
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
-        for name in sorted(filenames):
-            if name in _SKIP_FILES or not (name.endswith(".jsonl") or name.endswith(".json")):
+def _walk(root: Path, user: str, scan: _Scan) -> Iterable[FileSpec]:
+    """The transcripts under ``root``, top-down, folders and files in name order. What each
+    entry is comes from the folder listing (``os.scandir``): a scan costs no system call per
+    file or folder, only per symlink and per file that is not regular."""
+    top = os.path.abspath(root)
+    if os.path.islink(top) and not _may_follow(top, scan):
+        return
+    stack = [top]
+    while stack:
+        dirpath = stack.pop()
+        if scan.follow_symlinks:  # only then can a walk loop, or reach a folder twice
+            real = os.path.realpath(dirpath)
+            if real in scan.visited:
                 continue
-            spec = classify(os.path.join(dirpath, name), user)
+            scan.visited.add(real)
+        try:
+            with os.scandir(dirpath) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            scan.problems.append(
+                f"{safeio.printable_path(dirpath)}: cannot list folder ({exc.strerror or exc})"
+            )
+            continue
+        folders = []
+        for e in entries:
+            name, path = e.name, e.path
+            transcript = name not in _SKIP_FILES and (
+                name.endswith(".jsonl") or name.endswith(".json")
+            )
+            try:
+                link = e.is_symlink()
+                folder = e.is_dir() if link else e.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if folder and not (link and transcript):
+                if name in _SKIP_DIRS:
+                    continue
+                if not safeio.is_utf8_name(path):
+                    scan.problems.append(
+                        f"{safeio.printable_path(path)}: the folder name is not valid UTF-8"
+                    )
+                elif not link or scan.follow_symlinks:
+                    folders.append(path)
+                else:
+                    # never walked into (the folder it points to is scanned itself when it is
+                    # inside); one outside is reported
+                    _may_follow(path, scan)
+                continue
+            if not transcript:
+                continue
+            if link:
+                scan.links.append((path, user))
+                continue
+            reason = _unusable_in(path, scan, entry=e)
+            if reason is not None:
+                if reason:
+                    scan.problems.append(f"{safeio.printable_path(path)}: {reason}")
+                continue
+            spec = classify(path, user)
             if spec is not None:
                 yield spec
+        stack.extend(reversed(folders))
+
+
+def _unusable_in(
+    path: str, scan: _Scan, link_ok: bool = False, entry: os.DirEntry | None = None
+) -> str | None:
+    """Why a file found in a folder scan is not read (None: it is read; "": skipped
+    silently, already reported or seen)."""
+    if not safeio.is_utf8_name(path):
+        return "the file name is not valid UTF-8"
+    if link_ok and not _may_follow(path, scan):
+        return ""
+    try:
+        if entry is not None and entry.is_file(follow_symlinks=False):
+            ino = entry.inode()  # from the listing: no system call
+        else:
+            ino = safeio.regular_stat(path).st_ino
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None if _first_time(scan.inodes, path, ino) else ""
+
+
+def _first_time(inodes: dict[int, list[str]], path: str, ino: int) -> bool:
+    """Whether ``path`` (inode ``ino``) is a file not found before under another name (a
+    symlink, a second scanned folder). Inode numbers repeat across file systems: the device
+    is compared only when one does."""
+    seen = inodes.get(ino)
+    if seen is None:
+        inodes[ino] = [path]
+        return True
+    try:
+        dev = os.stat(path).st_dev
+        if any(os.stat(other).st_dev == dev for other in seen):
+            return False
+    except OSError:
+        return False
+    seen.append(path)
+    return True
 
 
 def classify(path: str | os.PathLike, user: str) -> FileSpec | None:
@@ -297,8 +490,7 @@ def _gemini(abspath: str, user: str) -> FileSpec:
 
 def _head(path: str) -> bytes:
     try:
-        with open(path, "rb") as fh:
-            return fh.read(_HEAD_BYTES)
+        return safeio.read_range(path, 0, _HEAD_BYTES)
     except OSError:
         return b""
 
@@ -331,10 +523,11 @@ def _sniff(path: str) -> str:
     if not document and ("projects" in parts or ".claude" in parts):
         return "claude"
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(_HEAD_BYTES) if document else fh.readline(65536)
+        head = safeio.read_range(path, 0, _HEAD_BYTES if document else 65536)
     except OSError:
         return "none" if document else "claude"
+    if not document:
+        head = head.split(b"\n", 1)[0]
     if b'"projectHash"' in head and b'"sessionId"' in head:
         return "gemini"
     if document:
@@ -349,7 +542,7 @@ def _meta(path: str) -> dict:
     """A subagent's ``.meta.json`` (``{}`` when missing or broken); read only for files that
     are parsed, so an unchanged corpus costs a directory listing."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(safeio.read_range(path, 0, _META_BYTES).decode("utf-8"))
         return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return {}

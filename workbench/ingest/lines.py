@@ -8,7 +8,6 @@ chunk that fails validation is walked line by line to find the bad lines.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -17,8 +16,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
-#: Bytes at each end of what was read that its fingerprint (``digest``) covers.
-TAIL_WINDOW = 4096
+#: A UTF-8 byte order mark, accepted at the start of a file (some editors write one).
+BOM = b"\xef\xbb\xbf"
 
 
 @functools.cache
@@ -126,11 +125,13 @@ def split(file_id: int, data: bytes, offset: int, first_line_no: int) -> Chunk:
     buf = np.frombuffer(data, dtype=np.uint8)
     newlines = np.flatnonzero(buf == 10)
     ends = newlines + 1
-    starts = np.concatenate(([0], ends[:-1])) if len(ends) else np.zeros(0, dtype=np.int64)
+    # a byte order mark at the start of the file is not part of its first line
+    first = len(BOM) if offset == 0 and data.startswith(BOM) else 0
+    starts = np.concatenate(([first], ends[:-1])) if len(ends) else np.zeros(0, dtype=np.int64)
     consumed = int(ends[-1]) if len(ends) else 0
-    tail = data[consumed:]
+    tail = data[max(consumed, first) :]
     if tail.strip() and is_complete_json(tail):
-        starts = np.append(starts, consumed)
+        starts = np.append(starts, max(consumed, first))
         ends = np.append(ends, len(data))
         consumed = len(data)
     return Chunk(
@@ -152,13 +153,14 @@ def whole(file_id: int, data: bytes) -> Chunk:
     on newlines; an empty file gives no row."""
     import numpy as np
 
-    n = 1 if data.strip() else 0
+    first = len(BOM) if data.startswith(BOM) else 0
+    n = 1 if data[first:].strip() else 0
     return Chunk(
         file_id=file_id,
         offset=0,
         first_line_no=1,
         data=data,
-        starts=np.zeros(n, dtype=np.int64),
+        starts=np.full(n, first, dtype=np.int64),
         ends=np.full(n, len(data), dtype=np.int64),
         consumed=len(data),
         pending=0,
@@ -172,32 +174,44 @@ def is_complete_json(tail: bytes) -> bool:
         return True
     except (ValueError, UnicodeDecodeError):
         return False
-
-
-def digest(head: bytes, tail: bytes) -> str:
-    """The fingerprint of a file's first and last ``TAIL_WINDOW`` bytes before some end: if it
-    still matches, the file was only appended to since then."""
-    return hashlib.blake2b(head + b"\0" + tail, digest_size=16).hexdigest()
+    except RecursionError:
+        # nested deeper than Python's parser goes: let DuckDB's parser (which has no such
+        # limit) judge it as a line; a bad one is recorded
+        return True
 
 
 def describe_bad(kind: str, line: bytes) -> str:
     """Turn the SQL's short verdict on a line into a sentence a person can act on."""
     if kind == "json":
+        body = line.rstrip(b"\r\n")  # a line's own newline is not where it went wrong
         try:
-            value = json.loads(line)
+            value = json.loads(body)
         except UnicodeDecodeError:
             return "not valid UTF-8"
+        except RecursionError:
+            return "not valid JSON: nested too deeply"
         except json.JSONDecodeError as exc:
             where = f"column {exc.colno}"
             if exc.lineno > 1:  # a whole document (a Gemini .json chat)
                 where = f"line {exc.lineno} {where}"
             return f"not valid JSON: {exc.msg} ({where})"
+        if isinstance(value, dict):
+            # DuckDB's parser refused what Python's reads (e.g. a duplicate or odd number)
+            return "not valid JSON (refused by DuckDB's parser)"
         return f"not a JSON object (got {_json_kind(value)})"
     if kind == "not_object":
         try:
             return f"not a JSON object (got {_json_kind(json.loads(line))})"
-        except ValueError:
+        except (ValueError, RecursionError):
             return "not a JSON object"
+    if kind == "type":
+        try:
+            value = json.loads(line).get("type")
+        except (ValueError, RecursionError, AttributeError):
+            return "unknown line type"
+        if isinstance(value, str):
+            return f"unknown line type {json.dumps(value[:80])}"
+        return f'"type" is not a string (got {_json_kind(value)})'
     return kind
 
 

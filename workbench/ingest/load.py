@@ -12,10 +12,13 @@ build (``models.build``), which runs at the end for what changed, in one transac
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -23,7 +26,7 @@ import duckdb
 
 from workbench.core import config, store
 from workbench.core.queries import sql_text
-from workbench.ingest import lines, native
+from workbench.ingest import lines, native, safeio
 from workbench.ingest import plan as planning
 from workbench.ingest.discover import discover
 from workbench.ingest.plan import FilePlan
@@ -34,7 +37,12 @@ NATIVE_BATCH_BYTES = 256 * 1024 * 1024  # read by DuckDB and parsed together (no
 COMMIT_BYTES = 256 * 1024 * 1024  # committed together
 PARSERS = {"claude": "ingest_claude", "codex": "ingest_codex", "gemini": "ingest_gemini"}
 #: The tables a file's lines become (replaced when the file is read again in full).
-RAW_TABLES = ("raw_messages", "raw_tool_uses", "raw_tool_results", "usage_events", "bad_lines")
+RAW_TABLES = ("raw_messages", "raw_tool_uses", "raw_tool_results", "usage_events", "bad_lines",
+              "bad_values")
+#: Parse queries whose result lists refused values (column bad_values: field, reason, excerpt).
+CHECKED_PARSERS = frozenset(PARSERS.values())
+#: Threads that hash what was read (files.tail_hash); hashlib runs without the GIL.
+HASH_THREADS = 2
 
 
 @dataclass
@@ -51,10 +59,12 @@ class IngestSummary:
     sessions: int = 0  # sessions in the files read this run
     lines: int = 0  # complete lines read this run
     bad_lines: int = 0  # of which could not be used
+    bad_values: int = 0  # values refused in lines that loaded (stored as NULL)
     bytes: int = 0
     pending_lines: int = 0  # files ending in an incomplete line (read once complete)
     seconds: float = 0.0
     bad_line_samples: list[dict] = field(default_factory=list)
+    bad_value_samples: list[dict] = field(default_factory=list)
     unreadable: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     totals: dict = field(default_factory=dict)  # whole database after the run
@@ -72,13 +82,98 @@ def ingest(
     wait_seconds: float = 0.0,
     batch_bytes: int = BATCH_BYTES,
     commit_bytes: int = COMMIT_BYTES,
+    follow_symlinks: bool = False,
 ) -> IngestSummary:
-    """Discover transcripts under ``paths`` and bring the database at ``db`` up to date."""
+    """Discover transcripts under ``paths`` and bring the database at ``db`` up to date.
+
+    Symlinks whose target is outside the scanned folders are not followed unless
+    ``follow_symlinks``. A Ctrl-C (SIGINT) raises KeyboardInterrupt, also when it interrupts a
+    DuckDB query, after the open transaction was rolled back."""
+    try:
+        with _CtrlC() as ctrl_c:
+            return _ingest(
+                paths,
+                db,
+                user,
+                progress,
+                wait_seconds,
+                batch_bytes,
+                commit_bytes,
+                follow_symlinks,
+                ctrl_c,
+            )
+    except (duckdb.InterruptException, RuntimeError) as exc:
+        if isinstance(exc, RuntimeError) and "interrupt" not in str(exc).lower():
+            raise
+        raise KeyboardInterrupt from exc
+
+
+class _CtrlC:
+    """While an ingest runs in the main thread, a Ctrl-C interrupts the DuckDB query at once.
+
+    DuckDB looks at Python's signals only between the tasks of a query, and one task (parsing
+    a group of files, say) can take seconds. Python writes every signal it receives, in any
+    thread, to its wakeup fd: a watcher thread reading it interrupts the connection (DuckDB
+    stops within a chunk), and Python raises KeyboardInterrupt in the main thread as usual."""
+
+    def __init__(self) -> None:
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self._thread: threading.Thread | None = None
+        self._fds: tuple[int, int] | None = None
+        self._stop = False
+
+    def __enter__(self) -> _CtrlC:
+        if (
+            threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+        ):
+            return self  # not ours to handle (an embedding program, a notebook kernel)
+        r, w = os.pipe()
+        os.set_blocking(w, False)
+        previous = signal.set_wakeup_fd(w, warn_on_full_buffer=False)
+        if previous != -1:
+            signal.set_wakeup_fd(previous)  # someone else (an event loop) listens: leave it be
+            os.close(r)
+            os.close(w)
+            return self
+        self._fds = (r, w)
+        self._thread = threading.Thread(target=self._watch, name="ingest-ctrl-c", daemon=True)
+        self._thread.start()
+        return self
+
+    def _watch(self) -> None:
+        r, _ = self._fds
+        while not self._stop:
+            try:
+                got = os.read(r, 64)
+            except OSError:
+                return
+            if signal.SIGINT in got and self.con is not None:
+                with suppress(Exception):
+                    self.con.interrupt()
+
+    def __exit__(self, *exc_info) -> None:
+        if self._thread is None:
+            return
+        signal.set_wakeup_fd(-1)
+        self._stop = True
+        r, w = self._fds
+        with suppress(OSError):
+            os.write(w, b"\0")  # wake the watcher
+        self._thread.join()
+        os.close(r)
+        os.close(w)
+
+
+def _ingest(
+    paths, db, user, progress, wait_seconds, batch_bytes, commit_bytes, follow_symlinks, ctrl_c
+) -> IngestSummary:
     started = time.perf_counter()
     db_path = Path(db) if db else config.default_db()
-    found = discover(paths, user=user)
+    found = discover(paths, user=user, follow_symlinks=follow_symlinks)
     summary = IngestSummary(db=str(db_path), files=len(found.files), problems=found.problems)
     con = store.open_db(db_path, wait_seconds=wait_seconds)
+    ctrl_c.con = con
     # a batch's parse can pass the 2 s after which DuckDB draws its own bar over ours
     con.execute("SET enable_progress_bar = false")
     try:
@@ -86,6 +181,8 @@ def ingest(
         plans, unchanged = planning.plan(con, found, known, summary, PARSERS)
         summary.files_unchanged = unchanged
         planning.mark_vanished(con, found, known, summary)
+        if plans:
+            install_checks(con)  # the parse queries' macros (a no-op run needs none)
         _run_batches(con, plans, summary, batch_bytes, commit_bytes, progress)
         if build.pending(con):
             if _show_progress(progress) and plans:
@@ -93,9 +190,23 @@ def ingest(
             build.refresh(con)
         _finish_summary(con, plans, summary)
     finally:
+        ctrl_c.con = None
         con.close()
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
+
+
+def install_checks(con: duckdb.DuckDBPyConnection) -> None:
+    """The value checks of the parse queries (``ingest/sql/ingest_checks.sql``), bounds from
+    ``config``, as temp macros of this connection."""
+    sql = sql_text("ingest_checks")
+    for name, value in (
+        ("{max_tokens}", config.MAX_TOKENS),
+        ("{min_year}", config.MIN_YEAR),
+        ("{max_year}", config.MAX_YEAR),
+    ):
+        sql = sql.replace(name, str(int(value)))
+    con.execute(sql)
 
 
 def _batches(plans: list[FilePlan], batch_bytes: int) -> list[list[FilePlan]]:
@@ -137,8 +248,8 @@ def _prepare(batch: list[FilePlan]) -> _Prepared:
     for plan in batch:
         if native.eligible(plan.spec, plan.size):
             try:
-                with open(plan.spec.path, "rb"):
-                    pass
+                with safeio.open_regular(plan.spec.path):
+                    pass  # readable, a regular file (a FIFO would hang read_blob)
             except OSError as exc:
                 unreadable.append({"path": plan.spec.path, "reason": exc.strerror or str(exc)})
                 continue
@@ -155,9 +266,7 @@ def _prepare(batch: list[FilePlan]) -> _Prepared:
 def _read(plan: FilePlan, unreadable: list[dict]) -> lines.Chunk | None:
     """Read and split a file's new bytes in Python (None: unreadable, noted)."""
     try:
-        with open(plan.spec.path, "rb") as fh:
-            fh.seek(plan.offset)
-            data = fh.read()
+        data = safeio.read_range(plan.spec.path, plan.offset)  # up to its size when opened
     except OSError as exc:
         unreadable.append({"path": plan.spec.path, "reason": exc.strerror or str(exc)})
         return None
@@ -217,13 +326,20 @@ def _run_batches(
                     bar.update(prepared.planned_bytes)
         except BaseException:
             if in_tx:
-                con.execute("ROLLBACK")
+                _rollback(con)
             if future is not None:
                 future.cancel()
             raise
         finally:
             if bar is not None:
                 bar.close()
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the open transaction; an interrupted query may have ended it already (what
+    is not committed is lost either way: the error being handled is the one to report)."""
+    with suppress(duckdb.Error):
+        con.execute("ROLLBACK")
 
 
 def _show_progress(progress: bool | None) -> bool:
@@ -283,15 +399,25 @@ def _parse_group(
     by_duckdb = [p for p in plans if chunks[p.file_id] is None]
     bad: list[dict] = []
     if by_duckdb:
-        native.lines_view(con, by_duckdb)
-        bad += _parse(
-            con,
-            by_duckdb,
-            chunks,
-            bases,
-            parser,
-            after_parse=lambda: chunks.update(native.settle(con, by_duckdb)),
-        )
+        # hash what DuckDB reads (files.tail_hash) while it parses: it keeps no bytes for Python
+        pool = ThreadPoolExecutor(max_workers=HASH_THREADS)
+        hashing = {p.file_id: pool.submit(planning.prehash, p) for p in by_duckdb}
+        try:
+            native.lines_view(con, by_duckdb)
+            bad += _parse(
+                con,
+                by_duckdb,
+                chunks,
+                bases,
+                parser,
+                after_parse=lambda: chunks.update(native.settle(con, by_duckdb)),
+            )
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        for plan in by_duckdb:
+            done = hashing[plan.file_id]
+            if not done.cancelled() and done.exception() is None:
+                plan.prehash = done.result()
         for plan in by_duckdb:
             if chunks[plan.file_id] is not None:
                 plan.size = chunks[plan.file_id].size
@@ -359,6 +485,12 @@ def _parse(
                 )
         with store.threads(con, 1):
             con.execute(sql_text(parser))
+            if parser in CHECKED_PARSERS:
+                con.execute(
+                    "INSERT INTO bad_values SELECT file_id, line_no, v.field, v.reason, v.excerpt "
+                    "FROM (SELECT file_id, line_no, unnest(bad_values) AS v FROM parsed "
+                    "WHERE len(bad_values) > 0)"
+                )
         verdicts = con.execute(
             "SELECT file_id, line_no, byte_offset, kind FROM parsed_bad ORDER BY file_id, line_no"
         ).fetchall()
@@ -410,6 +542,7 @@ def _upsert_files(
     for row in bad:
         bad_per_file[row["file_id"]] = bad_per_file.get(row["file_id"], 0) + 1
     rows = []
+    hashes = _fingerprints(plans, chunks)
     for plan in plans:
         chunk = chunks[plan.file_id]
         prev = plan.prev or {}
@@ -436,7 +569,7 @@ def _upsert_files(
                 "bad_lines": (prev.get("bad_lines", 0) if appended else 0)
                 + bad_per_file.get(plan.file_id, 0),
                 "pending_bytes": chunk.pending,
-                "tail_hash": planning.fingerprint(spec.path, consumed, chunk) if consumed else None,
+                "tail_hash": hashes[plan.file_id],
                 "parser_version": config.PARSER_VERSION,
             }
         )
@@ -457,6 +590,17 @@ def _upsert_files(
         DROP TABLE batch_file_rows;
         """
     )
+
+
+def _fingerprints(
+    plans: list[FilePlan], chunks: dict[int, lines.Chunk | native.Read]
+) -> dict[int, str | None]:
+    """``plan.fingerprint`` of every file of a batch, on ``HASH_THREADS`` threads."""
+    if len(plans) < 2:
+        return {p.file_id: planning.fingerprint(p, chunks[p.file_id]) for p in plans}
+    with ThreadPoolExecutor(max_workers=HASH_THREADS) as pool:
+        done = pool.map(lambda p: planning.fingerprint(p, chunks[p.file_id]), plans)
+        return {p.file_id: h for p, h in zip(plans, done)}
 
 
 #: The columns of ``files`` that the loader writes, as (name, type).
@@ -496,6 +640,17 @@ def _finish_summary(
             "SELECT count(*) FROM files WHERE pending_bytes > 0 "
             f"AND list_contains({store.int_list(ids)}, file_id)"
         ).fetchone()[0]
+        summary.bad_values = con.execute(
+            f"SELECT count(*) FROM bad_values WHERE list_contains({store.int_list(ids)}, file_id)"
+        ).fetchone()[0]
+        cur = con.execute(
+            "SELECT f.path, v.line_no, v.field, v.reason, v.excerpt "
+            "FROM bad_values v JOIN files f USING (file_id) "
+            f"WHERE list_contains({store.int_list(ids)}, v.file_id) "
+            "ORDER BY f.path, v.line_no, v.field LIMIT 20"
+        )
+        names = [d[0] for d in cur.description]
+        summary.bad_value_samples = [dict(zip(names, row)) for row in cur.fetchall()]
     row = con.execute(
         """
         SELECT (SELECT count(*) FROM files), (SELECT count(*) FROM sessions),
@@ -515,5 +670,6 @@ def _finish_summary(
         "tokens",
         "tool_errors",
         "files_missing",
+        "bad_values",
     ]
     summary.totals = dict(zip(keys, row))

@@ -1,22 +1,24 @@
 """Planning an ingest: which files to skip, read whole, or read from where the last run stopped.
 
-A file is unchanged when its size and mtime are; it was only appended to when it grew and a
-fingerprint of the bytes read last time (its first and last 4 KB before the stopping point)
-still matches; anything else is re-read whole, as is every file of an older parser version or
-whose owner, agent or session changed. Files gone from the scanned folders keep their rows.
+A file is unchanged when its size and mtime are; it was only appended to when it did not shrink
+and a hash of every byte read last time (``content_hash``) still matches; anything else (a
+rewrite anywhere in the file, even of the same size) is re-read whole, as is every file of an
+older parser version or whose owner, agent or session changed. Files gone from the scanned
+folders keep their rows.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from workbench.core import config, store
-from workbench.ingest import lines, native
+from workbench.ingest import lines, native, safeio
 from workbench.ingest.discover import Discovery, FileSpec
 
 if TYPE_CHECKING:
@@ -34,6 +36,8 @@ class FilePlan:
     offset: int = 0
     first_line_no: int = 1
     prev: dict | None = None
+    hasher: Any = None  # an append: the hash state after the bytes read before (content_hash)
+    prehash: dict | None = None  # end offset -> hash state of the file up to it (prehash)
 
 
 def known_files(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
@@ -63,7 +67,7 @@ def plan(
             summary.files_unsupported += 1
             continue
         try:
-            st = os.stat(spec.path)
+            st = safeio.regular_stat(spec.path)
         except OSError as exc:
             summary.unreadable.append({"path": spec.path, "reason": exc.strerror or str(exc)})
             continue
@@ -88,15 +92,8 @@ def plan(
                 )
                 build.queue(con, [prev["file_id"]])  # sessions.source_missing
             continue
-        if (
-            same_identity
-            and spec.appendable
-            and st.st_size >= prev["bytes_consumed"]
-            and tail_hash(spec.path, prev["bytes_consumed"]) == prev["tail_hash"]
-        ):
-            plan.mode = "append"
-            plan.offset = prev["bytes_consumed"]
-            plan.first_line_no = prev["lines"] + 1
+        if same_identity and spec.appendable and st.st_size >= prev["bytes_consumed"]:
+            _plan_append(plan, prev)
         plans.append(plan)
     new = [p for p in plans if p.mode == "new"]
     if new:
@@ -108,27 +105,104 @@ def plan(
     return plans, unchanged
 
 
-def tail_hash(path: str, end: int) -> str | None:
-    """A fingerprint of the first and last bytes before ``end``: if it still matches, the file
-    was only appended to since it was read."""
+#: How far past the point read last time an append is looked at for the end of a line that
+#: had no newline then (a finished file appended to).
+_CONTINUATION_BYTES = 1024 * 1024
+
+
+def _plan_append(plan: FilePlan, prev: dict) -> None:
+    """Read ``plan``'s file from where the last run stopped if every byte read then is
+    unchanged (``plan.mode`` stays "full" otherwise).
+
+    A file that ended in a complete line without a newline may since have got one: that
+    newline (after optional blanks) ends the line already read, not a new blank line. Any
+    other byte there means the line was rewritten: the file is read again in full."""
+    end = prev["bytes_consumed"]
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(min(end, lines.TAIL_WINDOW))
-            fh.seek(max(0, end - lines.TAIL_WINDOW))
-            tail = fh.read(min(end, lines.TAIL_WINDOW))
+        hasher, last = _hash_prefix(plan.spec.path, end)
+    except OSError:
+        return
+    if content_hash(hasher) != prev["tail_hash"]:
+        return
+    offset = end
+    if end and last != b"\n":
+        try:
+            after = safeio.read_range(plan.spec.path, end, _CONTINUATION_BYTES)
+        except OSError:
+            return
+        cut = after.find(b"\n")
+        rest = after if cut < 0 else after[:cut]
+        if rest.strip():
+            return  # the last line read was rewritten or extended
+        if cut >= 0:
+            hasher.update(after[: cut + 1])
+            offset = end + cut + 1
+    plan.mode = "append"
+    plan.offset = offset
+    plan.first_line_no = prev["lines"] + 1
+    plan.hasher = hasher
+
+
+def _hash_prefix(path: str, end: int):
+    """The hash state of ``path``'s first ``end`` bytes and the last of them (OSError: the file
+    is shorter or unreadable)."""
+    h = hashlib.sha256()
+    got, last = 0, b""
+    for part in safeio.iter_range(path, 0, end):
+        h.update(part)
+        got += len(part)
+        last = part[-1:]
+    if got != end:
+        raise OSError(f"{path}: shorter than {end} bytes")
+    return h, last
+
+
+def content_hash(hasher) -> str:
+    """What ``files.tail_hash`` stores: the SHA-256 of every byte read so far."""
+    return "sha256:" + hasher.hexdigest()
+
+
+def prehash(plan: FilePlan) -> dict[int, Any]:
+    """The hash states of ``plan``'s file up to its end and up to its last newline (where what
+    DuckDB reads will stop), read while DuckDB parses it: ``{end offset: hash state}``."""
+    h = plan.hasher.copy() if plan.hasher is not None else hashlib.sha256()
+    pos = plan.offset if plan.hasher is not None else 0
+    out: dict[int, Any] = {}
+    for part in safeio.iter_range(plan.spec.path, pos, plan.size):
+        cut = part.rfind(b"\n")
+        if cut >= 0:
+            h.update(memoryview(part)[: cut + 1])
+            out[pos + cut + 1] = h.copy()
+            h.update(memoryview(part)[cut + 1 :])
+        else:
+            h.update(part)
+        pos += len(part)
+    out[pos] = h
+    return out
+
+
+def fingerprint(plan: FilePlan, chunk: lines.Chunk | native.Read) -> str | None:
+    """``content_hash`` of ``plan``'s file up to what has now been read: from the hash state of
+    the bytes read before (an append) and the bytes just read (in memory, or read again when
+    DuckDB read them and kept none for Python)."""
+    end = plan.offset + chunk.consumed
+    if not end:
+        return None
+    if plan.prehash and end in plan.prehash:
+        return content_hash(plan.prehash[end])
+    h = plan.hasher.copy() if plan.hasher is not None else hashlib.sha256()
+    start = plan.offset if plan.hasher is not None else 0
+    if isinstance(chunk, lines.Chunk) and chunk.offset == start:
+        h.update(memoryview(chunk.data)[: end - start])
+        return content_hash(h)
+    got = start
+    try:
+        for part in safeio.iter_range(plan.spec.path, start, end):
+            h.update(part)
+            got += len(part)
     except OSError:
         return None
-    return lines.digest(head, tail)
-
-
-def fingerprint(path: str, end: int, chunk: lines.Chunk | native.Read) -> str | None:
-    """``tail_hash(path, end)`` from the bytes just read, when they cover both windows."""
-    rel = end - chunk.offset
-    # DuckDB keeps no bytes for Python (native.Read): read the windows again, as for an append
-    if isinstance(chunk, lines.Chunk) and chunk.offset == 0 and rel >= 0:
-        window = min(end, lines.TAIL_WINDOW)
-        return lines.digest(chunk.data[:window], chunk.data[rel - window : rel])
-    return tail_hash(path, end)
+    return content_hash(h) if got == end else None
 
 
 def mark_vanished(

@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS files (
     lines             BIGINT NOT NULL,       -- physical lines read so far
     bad_lines         BIGINT NOT NULL,
     pending_bytes     BIGINT NOT NULL,       -- an incomplete last line, read once complete
-    tail_hash         VARCHAR,               -- hash of the bytes just before bytes_consumed
+    tail_hash         VARCHAR,               -- sha256:<hex> of the bytes before bytes_consumed
     parser_version    INTEGER NOT NULL,
     ingested_at       TIMESTAMPTZ NOT NULL,
     first_ingested_at TIMESTAMPTZ NOT NULL,
@@ -158,6 +158,19 @@ CREATE TABLE IF NOT EXISTS bad_lines (
     reason      VARCHAR NOT NULL,
     excerpt     VARCHAR
 );
+
+-- One row per value refused in a line that loads (the value is stored as NULL, i.e. counts as
+-- 0 tokens or no time): a token count that is not a JSON integer in 0..10^12 (a string, a
+-- boolean, a list, 2^64, 1e300, -5), a usage that is not an object (then no response), a
+-- timestamp that is not one, outside the years 2000-2100, or missing on a usage line.
+CREATE TABLE IF NOT EXISTS bad_values (
+    file_id     INTEGER NOT NULL,
+    line_no     BIGINT NOT NULL,
+    field       VARCHAR NOT NULL,            -- where in the line: message.usage.input_tokens, ...
+    reason      VARCHAR NOT NULL,
+    excerpt     VARCHAR                      -- the value as written (JSON), cut at 200 characters
+);
+
 
 -- ----------------------------------------------------------------------------------------------
 -- Marts, built from the tables above by models/ (workbench/models/sql/build_*.sql; each file

@@ -9,6 +9,7 @@ from pathlib import Path
 from workbench.query.periods import parse_when, resolve_timezone
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
 
 
 class Parser(argparse.ArgumentParser):

@@ -21,6 +21,9 @@ def register(sub) -> None:
 PATH may be a transcript file, a Claude projects folder (~/.claude/projects), a ~/.claude
 folder, or a team root whose first-level folders are users (<root>/<user>/**/*.jsonl).
 Without PATH: this machine's default folders (~/.claude/projects, $CLAUDE_CONFIG_DIR/projects).
+Only regular files are read; symlinks leading out of the scanned folders are skipped unless
+--follow-symlinks. Bad lines (bad_lines) and refused values (bad_values) are recorded; what was
+skipped is listed. Exit status 0 when the run completed, 1 when it could not, 130 on Ctrl-C.
 
 examples:
   workbench ingest ~/.claude/projects
@@ -42,6 +45,12 @@ examples:
         default=0.0,
         metavar="SECONDS",
         help="wait this long for another ingest to finish (default: fail at once)",
+    )
+    p.add_argument(
+        "--follow-symlinks",
+        action="store_true",
+        help="follow symlinks that point outside the scanned folders (default: skip and report "
+        "them)",
     )
     p.add_argument(
         "--progress",
@@ -82,7 +91,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         )
         return EXIT_ERROR
     summary = ingest(
-        args.paths or None, args.db, user=args.user, progress=args.progress, wait_seconds=args.wait
+        args.paths or None,
+        args.db,
+        user=args.user,
+        progress=args.progress,
+        wait_seconds=args.wait,
+        follow_symlinks=args.follow_symlinks,
     )
     if args.json:
         textout.print_json(summary.to_dict())
@@ -103,6 +117,10 @@ def describe_ingest(s) -> str:
             f"Read {s.lines:,} lines ({textout.compact(s.bytes)}B) into {s.sessions:,} sessions; "
             f"{s.bad_lines:,} bad lines recorded and skipped."
         )
+    if s.bad_values:
+        parts.append(
+            f"{s.bad_values:,} values refused (stored as empty; see the bad_values table)."
+        )
     if s.files_vanished:
         parts.append(f"{s.files_vanished:,} files are gone from disk; their sessions are kept.")
     if s.pending_lines:
@@ -122,8 +140,12 @@ def describe_ingest(s) -> str:
         lines.append(f"  bad line {row['path']}:{row['line_no']}: {row['reason']}")
     if s.bad_lines > 5:
         lines.append(f"  … {s.bad_lines - 5:,} more (see the bad_lines table)")
+    for row in s.bad_value_samples[:3]:
+        lines.append(f"  bad value {row['path']}:{row['line_no']} {row['field']}: {row['reason']}")
     for row in s.unreadable[:5]:
         lines.append(f"  unreadable {row['path']}: {row['reason']}")
     for problem in s.problems[:5]:
         lines.append(f"  skipped {problem}")
+    if len(s.problems) > 5:
+        lines.append(f"  … {len(s.problems) - 5:,} more skipped (see --json: problems)")
     return "\n".join(lines)

@@ -1,5 +1,5 @@
 -- Claude Code: rows from one parsed batch. Inputs: parsed (ingest_claude_parse.sql) and
--- batch_files(file_id, session_id, ordinal_base). Unknown line types are skipped silently.
+-- batch_files(file_id, session_id, ordinal_base). Unknown line types are bad lines (the parse).
 -- Usage stays in the messages' token columns (the usage_lines view reads it from there); an
 -- assistant line with usage whose model is not <synthetic> is a usage line, with its
 -- claude_response_key() in dedupe_key. A subagent turn copied into the parent (agent_progress)
@@ -20,7 +20,7 @@ WHERE p.is_message;
 INSERT INTO raw_messages BY NAME
 SELECT o.session_id, o.ordinal,
     p.* EXCLUDE (byte_offset, read_size, raw_line, bad_kind, is_message, tool_uses, tool_results,
-                 result_agent_id, result_interrupted, agent_copy),
+                 result_agent_id, result_interrupted, agent_copy, usage_kind, bad_values),
     coalesce(len(p.tool_uses), 0) AS tool_use_count,
     coalesce(len(p.tool_results), 0) AS tool_result_count,
     CASE WHEN p.type = 'assistant' AND p.has_usage AND coalesce(p.model, '') <> '<synthetic>'
@@ -42,17 +42,19 @@ FROM (
     SELECT p.file_id, p.line_no, p.agent_copy.agentId AS agent_id,
         p.agent_copy.message.message.id AS message_id,
         p.agent_copy.message.requestId AS request_id,
-        coalesce(try_cast(p.agent_copy.message.timestamp AS TIMESTAMPTZ), p.ts) AS ts,
+        coalesce(wb_ts(p.agent_copy.message.timestamp), p.ts) AS ts,
         p.agent_copy.message.message.model AS model,
         coalesce(p.line_session_id, f.session_id) AS parent_session_id,
-        coalesce(u.input_tokens, 0) AS input_tokens,
-        coalesce(u.output_tokens, 0) AS output_tokens,
-        coalesce(u.cache_creation_input_tokens,
-                 coalesce(u.cache_creation.ephemeral_5m_input_tokens, 0)
-                 + coalesce(u.cache_creation.ephemeral_1h_input_tokens, 0)) AS cache_creation,
-        least(coalesce(u.cache_creation.ephemeral_1h_input_tokens, 0), cache_creation)
-            AS cache_1h,
-        coalesce(u.cache_read_input_tokens, 0) AS cache_read
+        -- the copy's counts, bounded like every token count (a value out of range is 0)
+        coalesce(wb_copy_tokens(u.input_tokens), 0) AS input_tokens,
+        coalesce(wb_copy_tokens(u.output_tokens), 0) AS output_tokens,
+        coalesce(wb_copy_tokens(u.cache_creation_input_tokens),
+                 coalesce(wb_copy_tokens(u.cache_creation.ephemeral_5m_input_tokens), 0)
+                 + coalesce(wb_copy_tokens(u.cache_creation.ephemeral_1h_input_tokens), 0))
+            AS cache_creation,
+        least(coalesce(wb_copy_tokens(u.cache_creation.ephemeral_1h_input_tokens), 0),
+              cache_creation) AS cache_1h,
+        coalesce(wb_copy_tokens(u.cache_read_input_tokens), 0) AS cache_read
     FROM (SELECT *, agent_copy.message.message.usage AS u FROM parsed) p
     JOIN batch_files f USING (file_id)
     WHERE p.agent_copy IS NOT NULL AND p.agent_copy.agentId IS NOT NULL

@@ -4,6 +4,8 @@
 -- insert there reads only the columns it needs. When DuckDB read the files (read_lines.sql),
 -- each file's last piece (read_size set) is kept, blank or not, for the loader to judge; and
 -- raw_line keeps the text of those pieces and of bad lines (the loader words the reason).
+-- Token counts and timestamps pass the checks of ingest_checks.sql (wb_*): a bad value is kept
+-- as NULL and listed in bad_values; a line whose type Claude Code does not write is a bad line.
 SELECT
     file_id, line_no, byte_offset,
     CASE
@@ -11,6 +13,11 @@ SELECT
         WHEN j IS NULL THEN 'json'
         WHEN first_char <> '{' THEN 'not_object'
         WHEN j.type IS NULL THEN 'object has no "type" field'
+        WHEN j.type NOT IN ('user', 'assistant', 'system', 'summary', 'progress', 'attachment',
+            'file-history-snapshot', 'queue-operation', 'permission-mode', 'last-prompt',
+            'custom-title', 'ai-title', 'agent-name', 'agent-color', 'agent-setting', 'tag',
+            'mode', 'pr-link', 'worktree-state', 'result', 'cost-state', 'saved_hook_context',
+            'agent_metadata', 'atis-latch') THEN 'type'
         WHEN j.type IN ('user', 'assistant') AND j.message.content IS NULL AND content_str IS NULL
             THEN j.type || ' line has no message.content'
     END AS bad_kind,
@@ -27,7 +34,7 @@ SELECT
     nullif(array_to_string(list_transform(
         list_filter(j.message.content, b -> b.type = 'thinking'), b -> b.thinking), chr(10)), '')
         AS thinking,
-    try_cast(j.timestamp AS TIMESTAMPTZ) AS ts,
+    wb_ts(j.timestamp) AS ts,
     coalesce(j.isSidechain, false) AS is_sidechain,
     coalesce(j.isMeta, false) AS is_meta,
     coalesce(j.isCompactSummary, false) AS is_compact_summary,
@@ -38,13 +45,18 @@ SELECT
     j.message.model AS model, j.message.id AS message_id, j.requestId AS request_id,
     j.message.stop_reason AS stop_reason, j.level, j.cwd, j.gitBranch AS git_branch,
     j.version AS cli_version, j.agentId AS agent_id, j.sessionId AS line_session_id,
-    j.message.usage IS NOT NULL AS has_usage,
-    j.message.usage.input_tokens AS input_tokens,
-    j.message.usage.output_tokens AS output_tokens,
-    j.message.usage.cache_creation_input_tokens AS cache_creation_tokens,
-    j.message.usage.cache_creation.ephemeral_5m_input_tokens AS cache_5m_tokens,
-    j.message.usage.cache_creation.ephemeral_1h_input_tokens AS cache_1h_tokens,
-    j.message.usage.cache_read_input_tokens AS cache_read_tokens,
+    -- a usage that is not an object (a string, a number, ...) is no response: a bad value
+    CASE WHEN j.message.usage IS NULL THEN NULL
+         WHEN coalesce(j.message.usage.input_tokens, j.message.usage.output_tokens,
+                       j.message.usage.cache_read_input_tokens) IS NOT NULL THEN 'OBJECT'
+         ELSE json_type(line, '$.message.usage') END AS usage_kind,
+    coalesce(usage_kind = 'OBJECT', false) AS has_usage,
+    wb_token(j.message.usage.input_tokens) AS input_tokens,
+    wb_token(j.message.usage.output_tokens) AS output_tokens,
+    wb_token(j.message.usage.cache_creation_input_tokens) AS cache_creation_tokens,
+    wb_token(j.message.usage.cache_creation.ephemeral_5m_input_tokens) AS cache_5m_tokens,
+    wb_token(j.message.usage.cache_creation.ephemeral_1h_input_tokens) AS cache_1h_tokens,
+    wb_token(j.message.usage.cache_read_input_tokens) AS cache_read_tokens,
     CASE WHEN j.type = 'assistant' THEN list_filter(
         list_transform(j.message.content, (b, i) -> {
             'block_index': i - 1, 'type': b.type, 'id': b.id, 'name': b.name, 'input': b.input}),
@@ -62,7 +74,40 @@ SELECT
     -- progress line: data.message is the subagent's whole assistant line
     CASE WHEN j.type = 'progress' AND j.data.type = 'agent_progress'
               AND j.data.message.type = 'assistant' AND j.data.message.message.usage IS NOT NULL
-         THEN j.data END AS agent_copy
+         THEN j.data END AS agent_copy,
+    CASE WHEN is_message AND (
+            (j.timestamp IS NOT NULL OR has_usage) AND ts IS NULL
+            OR usage_kind <> 'OBJECT'
+            OR j.message.usage.input_tokens IS NOT NULL AND input_tokens IS NULL
+            OR j.message.usage.output_tokens IS NOT NULL AND output_tokens IS NULL
+            OR j.message.usage.cache_creation_input_tokens IS NOT NULL
+               AND cache_creation_tokens IS NULL
+            OR j.message.usage.cache_creation.ephemeral_5m_input_tokens IS NOT NULL
+               AND cache_5m_tokens IS NULL
+            OR j.message.usage.cache_creation.ephemeral_1h_input_tokens IS NOT NULL
+               AND cache_1h_tokens IS NULL
+            OR j.message.usage.cache_read_input_tokens IS NOT NULL AND cache_read_tokens IS NULL)
+        THEN list_filter([
+            wb_bad('timestamp', wb_ts_problem(j.timestamp, has_usage), to_json(j.timestamp)),
+            wb_bad('message.usage', CASE WHEN usage_kind <> 'OBJECT'
+                THEN 'not an object (got ' || wb_json_kind(json_extract(line, '$.message.usage'))
+                     || ')' END, json_extract(line, '$.message.usage')),
+            wb_bad('message.usage.input_tokens',
+                wb_token_problem(j.message.usage.input_tokens), j.message.usage.input_tokens),
+            wb_bad('message.usage.output_tokens',
+                wb_token_problem(j.message.usage.output_tokens), j.message.usage.output_tokens),
+            wb_bad('message.usage.cache_creation_input_tokens',
+                wb_token_problem(j.message.usage.cache_creation_input_tokens),
+                j.message.usage.cache_creation_input_tokens),
+            wb_bad('message.usage.cache_creation.ephemeral_5m_input_tokens',
+                wb_token_problem(j.message.usage.cache_creation.ephemeral_5m_input_tokens),
+                j.message.usage.cache_creation.ephemeral_5m_input_tokens),
+            wb_bad('message.usage.cache_creation.ephemeral_1h_input_tokens',
+                wb_token_problem(j.message.usage.cache_creation.ephemeral_1h_input_tokens),
+                j.message.usage.cache_creation.ephemeral_1h_input_tokens),
+            wb_bad('message.usage.cache_read_input_tokens',
+                wb_token_problem(j.message.usage.cache_read_input_tokens),
+                j.message.usage.cache_read_input_tokens)], x -> x IS NOT NULL) END AS bad_values
 FROM (
     SELECT *,
         -- a typed prompt has a string content: read it again, only for those lines
@@ -102,12 +147,12 @@ FROM (
                         "tool_use_id": "VARCHAR", "content": "VARCHAR", "is_error": "BOOLEAN"
                     }],
                     "usage": {
-                        "input_tokens": "BIGINT", "output_tokens": "BIGINT",
-                        "cache_creation_input_tokens": "BIGINT",
-                        "cache_read_input_tokens": "BIGINT",
+                        "input_tokens": "JSON", "output_tokens": "JSON",
+                        "cache_creation_input_tokens": "JSON",
+                        "cache_read_input_tokens": "JSON",
                         "cache_creation": {
-                            "ephemeral_5m_input_tokens": "BIGINT",
-                            "ephemeral_1h_input_tokens": "BIGINT"
+                            "ephemeral_5m_input_tokens": "JSON",
+                            "ephemeral_1h_input_tokens": "JSON"
                         }
                     }
                 }

@@ -33,7 +33,8 @@ WITH ctx AS (
     WINDOW w AS (PARTITION BY file_id ORDER BY line_no
                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 )
-SELECT p.* EXCLUDE (byte_offset, bad_kind, meta_id, cwd, cli_version, git_branch, model), c.*
+SELECT p.* EXCLUDE (byte_offset, bad_kind, meta_id, cwd, cli_version, git_branch, model,
+                    ts_text, bad_values), c.*
     EXCLUDE (file_id, line_no, keep)
 FROM parsed p
 JOIN ctx c USING (file_id, line_no)

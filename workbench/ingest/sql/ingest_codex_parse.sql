@@ -5,7 +5,9 @@
 -- A rollout line is {"timestamp", "type", "payload"} with type session_meta, turn_context,
 -- response_item, event_msg or compacted. Rollouts before the wrapper (mid-2025) hold the bare
 -- items: a first line {"id", "timestamp", "instructions", "git"}, then {"type": "message", ...}
--- lines and {"record_type": "state"} markers; those are read as well.
+-- lines and {"record_type": "state"} markers; those are read as well. Token counts and
+-- timestamps pass the checks of ingest_checks.sql (wb_*): a bad value is kept as NULL and listed
+-- in bad_values; a wrapped line of a type Codex does not write is a bad line.
 SELECT
     file_id, line_no, byte_offset,
     CASE
@@ -13,6 +15,8 @@ SELECT
         WHEN j IS NULL THEN 'json'
         WHEN first_char <> '{' THEN 'not_object'
         WHEN kind IS NULL THEN 'object has no "type" field'
+        WHEN j.payload IS NOT NULL AND kind NOT IN ('session_meta', 'turn_context',
+            'response_item', 'event_msg', 'compacted') THEN 'type'
         WHEN kind IN ('session_meta', 'turn_context', 'response_item', 'event_msg', 'compacted')
              AND p IS NULL THEN kind || ' line has no payload object'
         WHEN kind = 'response_item' AND p.type IS NULL THEN 'response_item payload has no "type"'
@@ -22,8 +26,8 @@ SELECT
     END AS bad_kind,
     kind,
     p.type AS item_type,
-    try_cast(coalesce(j.timestamp, CASE WHEN kind = 'session_meta' THEN p.timestamp END)
-             AS TIMESTAMPTZ) AS ts,
+    coalesce(j.timestamp, CASE WHEN kind = 'session_meta' THEN p.timestamp END) AS ts_text,
+    wb_ts(ts_text) AS ts,
     p.id AS item_id,
     CASE WHEN kind = 'session_meta' THEN p.id END AS meta_id,
     CASE WHEN kind IN ('session_meta', 'turn_context') THEN p.cwd END AS cwd,
@@ -32,13 +36,21 @@ SELECT
     CASE WHEN kind = 'turn_context' THEN p.model END AS model,
     p.role, p.content, p.summary, p.name, p.arguments, p.call_id, p.input, p.output, p.status,
     p.action, p.message, p.reason,
-    p.info.total_token_usage AS total_usage,
-    p.info.last_token_usage AS last_usage,
+    wb_codex_usage(p.info.total_token_usage) AS total_usage,
+    wb_codex_usage(p.info.last_token_usage) AS last_usage,
     -- token_count before `info` existed: the payload itself is one response's usage
-    CASE WHEN p.info IS NULL AND p.input_tokens IS NOT NULL THEN {
-        'input_tokens': p.input_tokens, 'cached_input_tokens': p.cached_input_tokens,
-        'output_tokens': p.output_tokens, 'reasoning_output_tokens': p.reasoning_output_tokens,
-        'total_tokens': p.total_tokens} END AS flat_usage
+    CASE WHEN p.info IS NULL AND p.input_tokens IS NOT NULL THEN wb_codex_usage(p) END
+        AS flat_usage,
+    CASE WHEN bad_kind IS NULL AND (kind = 'event_msg' AND p.type = 'token_count'
+                                    OR ts_text IS NOT NULL AND ts IS NULL)
+        THEN list_filter(
+            [wb_bad('timestamp', wb_ts_problem(ts_text, p.type = 'token_count'),
+                    to_json(ts_text))]
+            || CASE WHEN p.type = 'token_count' THEN
+                wb_codex_problems('payload.info.total_token_usage.', p.info.total_token_usage)
+                || wb_codex_problems('payload.info.last_token_usage.', p.info.last_token_usage)
+                || wb_codex_problems('payload.', p) ELSE [] END,
+            x -> x IS NOT NULL) END AS bad_values
 FROM (
     SELECT *,
         CASE
@@ -59,15 +71,15 @@ FROM (
                 "action": "JSON", "message": "VARCHAR", "reason": "VARCHAR", "cwd": "VARCHAR",
                 "cli_version": "VARCHAR", "model": "VARCHAR", "git": {"branch": "VARCHAR"},
                 "info": {"total_token_usage": {
-                        "input_tokens": "BIGINT", "cached_input_tokens": "BIGINT",
-                        "output_tokens": "BIGINT", "reasoning_output_tokens": "BIGINT",
-                        "total_tokens": "BIGINT"}, "last_token_usage": {
-                        "input_tokens": "BIGINT", "cached_input_tokens": "BIGINT",
-                        "output_tokens": "BIGINT", "reasoning_output_tokens": "BIGINT",
-                        "total_tokens": "BIGINT"}},
-                "input_tokens": "BIGINT", "cached_input_tokens": "BIGINT",
-                "output_tokens": "BIGINT", "reasoning_output_tokens": "BIGINT",
-                "total_tokens": "BIGINT"}')) END AS p
+                        "input_tokens": "JSON", "cached_input_tokens": "JSON",
+                        "output_tokens": "JSON", "reasoning_output_tokens": "JSON",
+                        "total_tokens": "JSON"}, "last_token_usage": {
+                        "input_tokens": "JSON", "cached_input_tokens": "JSON",
+                        "output_tokens": "JSON", "reasoning_output_tokens": "JSON",
+                        "total_tokens": "JSON"}},
+                "input_tokens": "JSON", "cached_input_tokens": "JSON",
+                "output_tokens": "JSON", "reasoning_output_tokens": "JSON",
+                "total_tokens": "JSON"}')) END AS p
     FROM (
         SELECT file_id, line_no, byte_offset, bad_reason, line,
             left(ltrim(left(line, 64)), 1) AS first_char,
@@ -80,15 +92,15 @@ FROM (
                 "action": "JSON", "message": "VARCHAR", "reason": "VARCHAR", "cwd": "VARCHAR",
                 "cli_version": "VARCHAR", "model": "VARCHAR", "git": {"branch": "VARCHAR"},
                 "info": {"total_token_usage": {
-                    "input_tokens": "BIGINT", "cached_input_tokens": "BIGINT",
-                    "output_tokens": "BIGINT", "reasoning_output_tokens": "BIGINT",
-                    "total_tokens": "BIGINT"}, "last_token_usage": {
-                    "input_tokens": "BIGINT", "cached_input_tokens": "BIGINT",
-                    "output_tokens": "BIGINT", "reasoning_output_tokens": "BIGINT",
-                    "total_tokens": "BIGINT"}},
-                "input_tokens": "BIGINT", "cached_input_tokens": "BIGINT",
-                "output_tokens": "BIGINT", "reasoning_output_tokens": "BIGINT",
-                "total_tokens": "BIGINT"}}')) END AS j
+                    "input_tokens": "JSON", "cached_input_tokens": "JSON",
+                    "output_tokens": "JSON", "reasoning_output_tokens": "JSON",
+                    "total_tokens": "JSON"}, "last_token_usage": {
+                    "input_tokens": "JSON", "cached_input_tokens": "JSON",
+                    "output_tokens": "JSON", "reasoning_output_tokens": "JSON",
+                    "total_tokens": "JSON"}},
+                "input_tokens": "JSON", "cached_input_tokens": "JSON",
+                "output_tokens": "JSON", "reasoning_output_tokens": "JSON",
+                "total_tokens": "JSON"}}')) END AS j
         FROM raw_lines
         -- blank lines are skipped (CASE evaluates trim only for short lines)
         WHERE CASE WHEN bad_reason IS NOT NULL OR strlen(line) > 256 THEN true

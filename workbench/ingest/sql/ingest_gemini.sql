@@ -37,7 +37,7 @@ SELECT l.file_id, f.session_id, l.line_no, l.m,
         AS ordinal,
     CASE l.m.type WHEN 'user' THEN 'user' WHEN 'gemini' THEN 'assistant' ELSE 'system' END
         AS msg_type,
-    try_cast(l.m.timestamp AS TIMESTAMPTZ) AS ts,
+    wb_ts(l.m.timestamp) AS ts,
     -- content is a string, a part or a list of parts ({"text"}, {"functionResponse"}, ...)
     nullif(CASE json_type(coalesce(l.m.displayContent, l.m.content))
         WHEN 'VARCHAR' THEN coalesce(l.m.displayContent, l.m.content) ->> '$'
@@ -142,7 +142,7 @@ FROM (
                 AS parts,
             CASE WHEN json_type(c.resultDisplay) = 'VARCHAR' THEN c.resultDisplay ->> '$' END
                 AS display,
-            coalesce(try_cast(c.timestamp AS TIMESTAMPTZ), ts) AS ts,
+            coalesce(wb_ts(c.timestamp), ts) AS ts,
             c.agentId AS agent_id
         FROM gemini_calls
         WHERE c.result IS NOT NULL OR c.status IN ('success', 'error', 'cancelled')
@@ -157,7 +157,7 @@ INSERT INTO usage_events BY NAME
 SELECT l.file_id, f.session_id, l.line_no,
     'gemini:' || f.session_id || ':' || l.id AS dedupe_key,
     l.id AS message_id,
-    try_cast(l.m.timestamp AS TIMESTAMPTZ) AS ts, l.m.model AS model, false AS is_sidechain,
+    wb_ts(l.m.timestamp) AS ts, l.m.model AS model, false AS is_sidechain,
     greatest(coalesce(l.m.tokens.input, 0) - coalesce(l.m.tokens.cached, 0), 0)
         + coalesce(l.m.tokens.tool, 0) AS input_tokens,
     coalesce(l.m.tokens.output, 0) + coalesce(l.m.tokens.thoughts, 0) AS output_tokens,

@@ -3,7 +3,8 @@
 -- chat as one row per line. The loader keeps the result as the temp table `parsed` for
 -- ingest_gemini.sql: one row per line (row_kind 'line': its verdict, metadata, $rewindTo) and one
 -- per message record in it (row_kind 'message', idx = position in the line: a document's
--- `messages`, a `$set` patch's `messages`, or 0 for a message record line).
+-- `messages`, a `$set` patch's `messages`, or 0 for a message record line). Token counts pass
+-- the checks of ingest_checks.sql (wb_*): a bad value is kept as NULL and listed in bad_values.
 WITH lines AS (
     SELECT file_id, line_no, byte_offset, bad_reason, line,
         left(ltrim(left(line, 64)), 1) AS first_char,
@@ -47,17 +48,23 @@ SELECT file_id, line_no, byte_offset, bad_kind, 'line' AS row_kind, NULL::BIGINT
     coalesce(j.sessionId, j['$set'].sessionId) AS meta_session_id,
     coalesce(j.kind, j['$set'].kind) AS meta_kind,
     j['$rewindTo'] AS rewind_to,
-    NULL AS m
+    NULL AS m, NULL AS bad_values
 FROM judged
 UNION ALL
 SELECT file_id, line_no, NULL, NULL, 'message', idx, NULL, NULL, NULL,
-    from_json(rec, '{
+    struct_update(m, tokens := wb_gemini_tokens(m.tokens)) AS m,
+    CASE WHEN m.tokens IS NOT NULL OR m.timestamp IS NOT NULL AND wb_ts(m.timestamp) IS NULL
+        THEN list_filter(
+            [wb_bad('timestamp', wb_ts_problem(m.timestamp, m.tokens IS NOT NULL),
+                    to_json(m.timestamp))] || wb_gemini_problems(m.tokens),
+            x -> x IS NOT NULL) END AS bad_values
+FROM (SELECT file_id, line_no, idx, from_json(rec, '{
         "id": "VARCHAR", "timestamp": "VARCHAR", "type": "VARCHAR", "content": "JSON",
         "displayContent": "JSON", "model": "VARCHAR",
         "thoughts": [{"subject": "VARCHAR", "description": "VARCHAR"}],
-        "tokens": {"input": "BIGINT", "output": "BIGINT", "cached": "BIGINT",
-                   "thoughts": "BIGINT", "tool": "BIGINT", "total": "BIGINT"},
+        "tokens": {"input": "JSON", "output": "JSON", "cached": "JSON",
+                   "thoughts": "JSON", "tool": "JSON", "total": "JSON"},
         "toolCalls": [{"id": "VARCHAR", "name": "VARCHAR", "args": "JSON", "result": "JSON",
                        "status": "VARCHAR", "timestamp": "VARCHAR", "agentId": "VARCHAR",
                        "resultDisplay": "JSON"}]}') AS m
-FROM records
+    FROM records)
