@@ -34,11 +34,11 @@ SELECT
     (SELECT count(*) FROM messages),
     (SELECT sum(coalesce(input_tokens, 0) + coalesce(output_tokens, 0)
                 + coalesce(cache_read_tokens, 0)) FROM messages),
-    (SELECT count(*) FROM tool_uses), (SELECT count(*) FROM tool_results),
+    (SELECT count(*) FROM raw_tool_uses), (SELECT count(*) FROM raw_tool_results),
     (SELECT count(*) FROM usage_events), (SELECT sum(total_tokens) FROM usage_events),
     (SELECT count(*) FROM bad_lines), (SELECT count(*) FROM bad_values),
-    (SELECT count(*) FROM sessions), (SELECT sum(total_tokens) FROM sessions),
-    (SELECT count(*) FROM api_responses), (SELECT sum(total_tokens) FROM api_responses)
+    (SELECT count(*) FROM sessions), (SELECT sum(total_total_tokens) FROM sessions),
+    (SELECT count(*) FROM responses), (SELECT sum(total_tokens) FROM responses)
 """
 
 

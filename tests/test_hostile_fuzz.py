@@ -219,7 +219,7 @@ def test_mutated_lines_never_stop_an_ingest_nor_change_the_good_totals(claude, c
         try:
             assert con.execute("SELECT count(*) FROM bad_lines").fetchone()[0] == summary.bad_lines
             # nothing unrepresentable reached the tables
-            for table in ("messages", "usage_events"):
+            for table in ("raw_messages", "usage_events"):
                 low, high = con.execute(f"SELECT min(ts), max(ts) FROM {table}").fetchone()
                 assert low is None or (low.year >= 2000 and high.year < 2100)
         finally:

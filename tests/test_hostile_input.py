@@ -105,7 +105,7 @@ def test_a_wrong_token_count_is_a_recorded_bad_value(tmp_path, kind):
         # the response counts, without the refused value
         assert one(con, "SELECT count(*), sum(input_tokens), sum(output_tokens) FROM usage_lines")
         assert one(con, "SELECT input_tokens FROM messages WHERE line_no = 2") == (None,)
-        assert one(con, "SELECT sum(total_tokens) FROM api_responses") == (107,)
+        assert one(con, "SELECT sum(total_tokens) FROM responses") == (107,)
     # and the archive is not poisoned: the next ingest and the readers still work
     again = ingest([tmp_path / "projects"], db, progress=False)
     assert again.files_unchanged == 1 and again.totals["tokens"] == 107
@@ -137,7 +137,7 @@ def test_a_usage_that_is_not_an_object_is_no_response(tmp_path, usage):
     assert [(n, f) for n, f, _, _ in got] == [(1, "message.usage")]
     assert got[0][2].startswith("not an object (got ")
     with connect(db) as con:
-        assert one(con, "SELECT count(*) FROM api_responses") == (0,)
+        assert one(con, "SELECT count(*) FROM responses") == (0,)
         assert one(con, "SELECT count(*) FROM messages") == (1,)  # the message itself loads
 
 
@@ -226,9 +226,9 @@ def test_a_usage_line_without_a_usable_timestamp_is_stored_without_one(tmp_path,
     assert [(n, f, r) for n, f, r, _ in bad_values(db)] == [(2, "timestamp", reason)]
     with connect(db) as con:
         assert one(con, "SELECT ts FROM messages WHERE line_no = 2") == (None,)
-        assert one(con, "SELECT count(*), sum(total_tokens) FROM api_responses") == (1, 7)
+        assert one(con, "SELECT count(*), sum(total_tokens) FROM responses") == (1, 7)
         # readers never see a year they cannot represent
-        for table in ("messages", "tool_uses", "tool_results", "usage_lines"):
+        for table in ("raw_messages", "raw_tool_uses", "raw_tool_results", "usage_lines"):
             low, high = one(con, f"SELECT min(ts), max(ts) FROM {table}")
             assert low is None or (low.year >= 2000 and high.year < 2100)
 
@@ -460,7 +460,7 @@ def totals(db: Path) -> tuple:
     with connect(db) as con:
         return one(
             con,
-            "SELECT (SELECT count(*) FROM messages), (SELECT sum(total_tokens) FROM api_responses),"
+            "SELECT (SELECT count(*) FROM messages), (SELECT sum(total_tokens) FROM responses),"
             " (SELECT list(text ORDER BY line_no) FROM messages)",
         )
 
@@ -631,19 +631,21 @@ def test_an_archive_poisoned_by_an_older_workbench_is_mended_on_upgrade(tmp_path
     write_claude(tmp_path / "projects", [user_line(1), assistant_line(2, usage(5))])
     db = tmp_path / "wb.duckdb"
     ingest([tmp_path / "projects"], db, progress=False)
+    from test_schema import _as_schema_3
+
+    _as_schema_3(db)
     with duckdb.connect(str(db)) as con:  # what schema 3 let through, its file since deleted
         con.execute(
             f"UPDATE messages SET input_tokens = {BIG}, output_tokens = {BIG}, "
-            "ts = '0001-01-01 00:00:00+00' WHERE line_no = 2;"
-            "UPDATE meta SET value = '3' WHERE key = 'schema_version'; DROP TABLE bad_values"
+            "ts = '0001-01-01 00:00:00+00' WHERE line_no = 2; DROP TABLE bad_values"
         )
     (tmp_path / "projects" / "-p" / f"{SID}.jsonl").unlink()
     summary = ingest([tmp_path / "projects"], db, progress=False)
     assert summary.files_vanished == 1
     assert [(n, f) for n, f, _, _ in bad_values(db)] == [
-        (2, "messages.input_tokens"),
-        (2, "messages.output_tokens"),
-        (2, "messages.ts"),
+        (2, "raw_messages.input_tokens"),
+        (2, "raw_messages.output_tokens"),
+        (2, "raw_messages.ts"),
     ]
     with connect(db) as con:
         assert one(con, "SELECT sum(total_tokens) FROM usage_lines") == (0,)

@@ -97,8 +97,6 @@ def _holder(pid: int) -> str:
     return f"process {pid} ({command})"
 
 
-
-
 #: Tables an older schema had that the current one builds differently: dropped on upgrade and
 #: rebuilt by the next ingest's full build.
 OLD_DERIVED = ("response_keys", "tool_errors", "retry_loops", "sessions")

@@ -37,8 +37,14 @@ NATIVE_BATCH_BYTES = 256 * 1024 * 1024  # read by DuckDB and parsed together (no
 COMMIT_BYTES = 256 * 1024 * 1024  # committed together
 PARSERS = {"claude": "ingest_claude", "codex": "ingest_codex", "gemini": "ingest_gemini"}
 #: The tables a file's lines become (replaced when the file is read again in full).
-RAW_TABLES = ("raw_messages", "raw_tool_uses", "raw_tool_results", "usage_events", "bad_lines",
-              "bad_values")
+RAW_TABLES = (
+    "raw_messages",
+    "raw_tool_uses",
+    "raw_tool_results",
+    "usage_events",
+    "bad_lines",
+    "bad_values",
+)
 #: Parse queries whose result lists refused values (column bad_values: field, reason, excerpt).
 CHECKED_PARSERS = frozenset(PARSERS.values())
 #: Threads that hash what was read (files.tail_hash); hashlib runs without the GIL.
