@@ -119,7 +119,12 @@ CSS = """
 .wb-transcript pre{white-space:pre-wrap;word-break:break-word;margin:.3em 0;font-size:12.5px}
 .wb-transcript .sub{margin-left:1.5em;border-left:2px dashed #a78bfa;padding-left:.8em}
 .wb-transcript .tag{color:#dc2626;font-weight:600}
+.wb-transcript details>summary{cursor:pointer;color:#374151;font-size:12.5px}
+.wb-transcript .md p{margin:.3em 0}.wb-transcript .md pre{background:#f3f4f6;padding:.4em}
 """
+
+#: Tool output longer than this (lines or characters) is collapsed in ``<details>``.
+FOLD_LINES, FOLD_CHARS = 12, 1200
 
 
 def html(
@@ -129,11 +134,29 @@ def html(
     marked (class ``error``, ids ``err-N`` in order for a "next error" link)."""
     esc = lambda s: redaction.escape(s, redact=redact)  # noqa: E731
     parts: list[str] = [f"<style>{CSS}</style>"] if with_style else []
-    parts.append(_html_body(t, esc, max_chars, [0]))
+    parts.append(_html_body(t, esc, max_chars, [0], redact))
     return "\n".join(parts)
 
 
-def _html_body(t: Transcript, esc, max_chars: int | None, counter: list[int]) -> str:
+def _markdown(text: str, redact: bool) -> str:
+    """Assistant Markdown as HTML: redacted first, raw HTML escaped, no images."""
+    from workbench.present.page import markdown
+
+    return f'<div class="md">{markdown(redaction.redact(text) if redact else text)}</div>'
+
+
+def _fold(body_html: str, text: str, open_: bool) -> str:
+    """Long output in a ``<details>`` (open when it is an error)."""
+    lines = text.count("\n") + 1
+    if lines <= FOLD_LINES and len(text) <= FOLD_CHARS:
+        return body_html
+    summary = f"{lines:,} lines, {len(text):,} characters"
+    return f"<details{' open' if open_ else ''}><summary>{summary}</summary>{body_html}</details>"
+
+
+def _html_body(
+    t: Transcript, esc, max_chars: int | None, counter: list[int], redact: bool = True
+) -> str:
     s = t.session
     out = [
         '<div class="wb-transcript">',
@@ -163,14 +186,25 @@ def _html_body(t: Transcript, esc, max_chars: int | None, counter: list[int]) ->
             )
             out.append(
                 f'<div class="ev {cls}">{when} · result of <b>{esc(e.tool_name)}</b>'
-                f"{tag}</div><pre>{esc(body)}</pre>{more}</div>"
+                f"{tag}</div>{_fold(f'<pre>{esc(body)}</pre>', body, e.is_error)}{more}</div>"
             )
         elif e.kind != "subagent":
             label = LABELS.get(e.kind, e.kind).title()
-            out.append(
-                f'<div class="ev {e.kind}">{when} · {label}</div><pre>{esc(e.text)}</pre></div>'
+            shown = (
+                _markdown(e.text, redact) if e.kind == "assistant" else f"<pre>{esc(e.text)}</pre>"
             )
+            out.append(f'<div class="ev {e.kind}">{when} · {label}</div>{shown}</div>')
         if e.subagent is not None:
-            out.append(f'<div class="sub">{_html_body(e.subagent, esc, max_chars, counter)}</div>')
+            sub = e.subagent
+            inner = _html_body(sub, esc, max_chars, counter, redact)
+            errors = sum(1 for x in sub.events if x.kind == "tool_result" and x.is_error)
+            summary = (
+                f"subagent {esc(sub.session.get('agent_type') or '')} · {len(sub.events):,} "
+                f"events{f' · {errors} tool errors' if errors else ''}"
+            )
+            out.append(
+                f'<details class="sub"{" open" if errors else ""}><summary>{summary}</summary>'
+                f"{inner}</details>"
+            )
     out.append("</div>")
     return "\n".join(out)
