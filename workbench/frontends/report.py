@@ -179,6 +179,17 @@ class ProjectKernelManager(AsyncKernelManager):
         if "transport_encryption" in self.trait_names() and zmq.has("curve"):
             self.transport_encryption = "auto"
 
+    async def _async_interrupt_kernel(self) -> None:
+        """No SIGINT on the way out: jupyter_client interrupts a kernel before every shutdown,
+        and the idle kernel then logs ``KeyboardInterrupt caught in kernel`` to stderr, noise
+        in the cron mail of every successful report. The shutdown request (then SIGTERM and
+        SIGKILL if it hangs) still follows; interrupts while running (timeouts) are kept."""
+        if self.shutting_down:
+            return
+        await super()._async_interrupt_kernel()
+
+    interrupt_kernel = _async_interrupt_kernel
+
     @property
     def kernel_spec(self):  # type: ignore[override]
         if self._kernel_spec is None:
@@ -334,11 +345,15 @@ def run(
     defaults: Mapping[str, Any] | None = None,
     notebooks_dir: Path | None = None,
     timeout: float | None = None,
+    transcripts: bool = True,
+    written: set[str] | None = None,
 ) -> Report:
     """Execute ``notebook`` (a name in ``notebooks/`` or a path) with ``parameters`` and write
     its HTML report to ``out`` (default ``reports/<name>.html``; a folder gets that name).
     ``defaults`` are parameters set only where the notebook declares them and
-    ``parameters`` does not."""
+    ``parameters`` does not. Every session the page links to gets its transcript page in
+    ``transcripts/`` beside it (unless ``transcripts`` is false; ids in ``written`` are
+    already there), so no link of a report is dead."""
     path = notebook_path(notebook, notebooks_dir)
     declared = notebook_parameters(path)
     given = {k: v for k, v in (defaults or {}).items() if k in declared}
@@ -367,6 +382,16 @@ def run(
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_text(page, encoding="utf-8")
     os.replace(tmp, target)
+    if transcripts:
+        write_transcripts(
+            linked_sessions(page),
+            target.parent,
+            db=params.get("db") or "",
+            redact_secrets=redact_secrets,
+            timezone=str(params.get("timezone") or ""),
+            notebooks_dir=notebooks_dir or path.parent,
+            done=written,
+        )
     return Report(
         path.stem,
         title,
@@ -393,6 +418,64 @@ def nav_links(current: str, notebooks_dir: Path | None = None, prefix: str = "")
             label = nb.stem
         links.append(Link(f"{prefix}{nb.stem}.html", label, nb.stem == current))
     return links
+
+
+_LINKED = re.compile(r'data-session="([^"]+)"')
+
+
+def linked_sessions(page: str) -> list[str]:
+    """The session ids a page links to (``views.sid`` marks them with ``data-session``)."""
+    import html as _h
+
+    return list(dict.fromkeys(_h.unescape(m) for m in _LINKED.findall(page)))
+
+
+def write_transcripts(
+    session_ids: list[str],
+    out_dir: Path,
+    *,
+    db: str = "",
+    redact_secrets: bool = True,
+    timezone: str = "",
+    notebooks_dir: Path | None = None,
+    done: set[str] | None = None,
+) -> int:
+    """Write ``transcripts/<id>.html`` under ``out_dir`` for each session (subagents inline,
+    long output folded); returns how many were written. Ids in ``done`` are skipped and added.
+    """
+    from markupsafe import Markup
+
+    from workbench.frontends import notebook
+    from workbench.present import page, render, views
+    from workbench.query import transcript
+    from workbench.query.signals import SessionNotFound
+
+    done = set() if done is None else done
+    todo = [sid for sid in session_ids if sid not in done]
+    if not todo:
+        return 0
+    ctx = notebook.context(db=db, timezone=timezone, redact=redact_secrets, charts_setup=False)
+    folder = out_dir / "transcripts"
+    folder.mkdir(parents=True, exist_ok=True)
+    nav = nav_links("", notebooks_dir, prefix="../")
+    footer = _footer({})
+    n = 0
+    for sid in todo:
+        done.add(sid)
+        try:
+            t = transcript.load(ctx.con, sid, depth=None)
+        except SessionNotFound:
+            continue
+        s = t.session
+        title = f"Session {sid[:8]} · {s.get('user_name') or ''} · {s.get('project') or ''}"
+        body = f"<h1>{escape(title, redact=redact_secrets)}</h1>" + render.html(
+            t, redact=redact_secrets, max_chars=50_000
+        )
+        html_page = page.page(title, Markup(body), nav=nav, footer=Markup(footer))
+        target = out_dir / views.transcript_href(sid)
+        target.write_text(html_page, encoding="utf-8")
+        n += 1
+    return n
 
 
 def notebook_title(nb) -> str | None:
@@ -458,11 +541,16 @@ def report_all(
     out.mkdir(parents=True, exist_ok=True)
     reports: list[Report] = []
     failures: list[Failure] = []
+    written: set[str] = set()
     for nb in notebooks:
         mine = {k: v for k, v in given.items() if k in declared[nb]}
         target = out / f"{nb.stem}.html"
         try:
-            reports.append(run(nb, target, parameters=mine, defaults=defaults, timeout=timeout))
+            reports.append(
+                run(
+                    nb, target, parameters=mine, defaults=defaults, timeout=timeout, written=written
+                )  # fmt: skip
+            )
         except ReportError as exc:
             failures.append(Failure(nb.stem, str(exc)))
     db = (

@@ -42,7 +42,9 @@ def setup(*, theme: bool = True) -> None:
 
 
 def _theme() -> alt.theme.ThemeConfig:
-    font = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
+    # Liberation Sans is metric-compatible with Arial: the widths vl-convert measures when it
+    # lays out labels are the widths a reader's browser draws (system-ui would differ)
+    font = "'Liberation Sans', Arial, Helvetica, sans-serif"
     return {
         "config": {
             "font": font,
@@ -63,6 +65,7 @@ def _theme() -> alt.theme.ThemeConfig:
             "title": {"fontSize": 14, "anchor": "start", "color": "#111827"},
             "range": {"category": {"scheme": "tableau10"}},
             "numberFormat": ",.3~s",
+            "padding": {"left": 8, "right": 16, "top": 4, "bottom": 4},
         }
     }
 
@@ -266,12 +269,12 @@ def activity_per_day(ctx):
     tooltip = ["when:N", alt.Tooltip("sessions:Q", title="sessions"),
                alt.Tooltip("active_hours:Q", title="active hours", format=",.1f")]  # fmt: skip
     sessions = (
-        base.mark_bar(color="#4c78a8", stroke="white", strokeWidth=0.5)
+        base.mark_bar(color="#4c78a8", stroke="white", strokeWidth=0.5, orient="vertical")
         .encode(y=alt.Y("sessions:Q", title="sessions"), tooltip=tooltip)
         .properties(title=f"Sessions started {_per(unit)}", height=160)
     )
     hours = (
-        base.mark_bar(color="#f58518", stroke="white", strokeWidth=0.5)
+        base.mark_bar(color="#f58518", stroke="white", strokeWidth=0.5, orient="vertical")
         .encode(y=alt.Y("active_hours:Q", title="active hours"), tooltip=tooltip)
         .properties(title=f"Active hours {_per(unit)}", height=160)
     )
@@ -352,7 +355,9 @@ def top(ctx, key: str, measure: str = "sessions", n: int = 10, title: str | None
     fmt = MONEY if measure == "cost_usd" else SI if measure == "tokens" else ",.4~"
     axis_fmt = "$,.3~s" if measure == "cost_usd" else SI
     bars = alt.Chart(df).encode(
-        x=alt.X(f"{measure}:Q", title=what, axis=alt.Axis(format=axis_fmt)),
+        x=alt.X(
+            f"{measure}:Q", title=what, axis=alt.Axis(format=axis_fmt), scale=_room(df[measure])
+        ),
         y=alt.Y(f"{key}:N", sort=list(df[key]), title=None),
         tooltip=[
             alt.Tooltip(f"{key}:N", title=who),
@@ -368,6 +373,12 @@ def top(ctx, key: str, measure: str = "sessions", n: int = 10, title: str | None
         text=alt.Text(f"{measure}:Q", format=fmt)
     )
     return (bars.mark_bar(color="#4c78a8") + labels).properties(title=title, height=alt.Step(22))
+
+
+def _room(values, factor: float = 1.25) -> alt.Scale:
+    """A zero-based scale with room right of the longest bar for its value label."""
+    top = float(values.max() or 0)
+    return alt.Scale(domain=[0, top * factor]) if top > 0 else alt.Scale()
 
 
 def models(ctx):
@@ -410,7 +421,7 @@ def _stacked(ctx, df, value: str, by: str, title: str, y_title: str, fmt: str, c
     df["order"] = [order.index(v) if v in order else len(order) for v in df[by]]
     return (
         alt.Chart(df)
-        .mark_bar(stroke="white", strokeWidth=0.3)
+        .mark_bar(stroke="white", strokeWidth=0.3, orient="vertical")
         .encode(
             x=_x(ctx),
             x2="end:T",
@@ -588,7 +599,12 @@ def failing_tools(ctx, n: int = 12):
         for r in df["rate"]
     ]
     bars = alt.Chart(df).encode(
-        x=alt.X("errors:Q", title="tool errors", axis=alt.Axis(format=",.4~")),
+        x=alt.X(
+            "errors:Q",
+            title="tool errors",
+            axis=alt.Axis(format=",.4~"),
+            scale=_room(df["errors"], 1.45),
+        ),
         y=alt.Y("tool_name:N", sort=list(df["tool_name"]), title=None),
         tooltip=[
             alt.Tooltip("tool_name:N", title="tool"),
@@ -628,7 +644,12 @@ def friction_rates(ctx, key: str = "user_name"):
                                                       df["rate"].fillna(0))
     ]  # fmt: skip
     bars = alt.Chart(df).encode(
-        x=alt.X("rate:Q", title="tool errors / tool calls", axis=alt.Axis(format="%")),
+        x=alt.X(
+            "rate:Q",
+            title="tool errors / tool calls",
+            axis=alt.Axis(format="%"),
+            scale=_room(df["rate"].fillna(0), 1.5),
+        ),
         y=alt.Y(f"{key}:N", sort=list(df[key]), title=None),
         tooltip=[
             alt.Tooltip(f"{key}:N", title=label),
