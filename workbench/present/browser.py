@@ -312,19 +312,19 @@ def static_table(con, *, tz: str = "UTC", redact: bool = True, **filters) -> str
         rows += data["rows"]
         offset = data["next_offset"]
     esc = lambda v: redaction.escape(v, redact=redact)  # noqa: E731
-    head = ("session", "started", "user", "project", "agent", "active", "tool calls",
-            "errors", "cost", "model", "outcome", "health", "first prompt")  # fmt: skip
+    head = ("session", "started", "user", "project", "first prompt", "active", "tool calls",
+            "errors", "cost", "health", "outcome", "model", "agent")  # fmt: skip
     numeric = {"active", "tool calls", "errors", "cost", "health"}
     body = []
     for r in rows:
         cls = ' class="err"' if r["tool_errors"] else ""
-        prompt = views.cut(r["first_prompt"], 90)
+        prompt = views.cut(r["first_prompt"], 64)
         cells = (
             ("", str(views.sid(r["session_id"]))),
             ("nw", esc(textout.local(r["started_at"], tz))),
             ("nw", esc(r["user_name"])),
             ("nw", esc(r["project"] or "-")),
-            ("", esc(r["agent"])),
+            ("p", redaction.redact(str(prompt)) if redact else str(prompt)),
             (
                 f'n" data-v="{r["active_seconds"] or 0:.0f}',
                 esc(textout.duration(r["active_seconds"])),
@@ -332,10 +332,10 @@ def static_table(con, *, tz: str = "UTC", redact: bool = True, **filters) -> str
             ("n", f"{r['tool_calls']:,}"),
             ("n", f"{r['tool_errors']:,}"),
             (f'n" data-v="{r["cost_usd"] or 0:.4f}', esc(views.money(r["cost_usd"]))),
-            ("nw", esc(r["primary_model"] or "-")),
-            ("", esc(r["outcome"])),
             (f'n" data-v="{r["health_score"]}', esc(f"{r['health_score']} {r['health_grade']}")),
-            ("", redaction.redact(str(prompt)) if redact else str(prompt)),
+            ("", esc(r["outcome"])),
+            ("nw", esc(r["primary_model"] or "-")),
+            ("", esc(r["agent"])),
         )
         tds = "".join(f'<td class="{c}">{v}</td>' if c else f"<td>{v}</td>" for c, v in cells)
         body.append(f"<tr{cls}>{tds}</tr>")
@@ -348,6 +348,7 @@ def static_table(con, *, tz: str = "UTC", redact: bool = True, **filters) -> str
         "font-variant-numeric:tabular-nums;white-space:nowrap}"
         ".wb-sessions td.nw{white-space:nowrap}"
         ".wb-sessions tr.err td:first-child{border-left:3px solid #dc2626}"
+        ".wb-sessions td.p{min-width:18em}.wb-scroll{overflow-x:auto}"
         ".wb-search{margin:.3em 0;padding:3px 6px;min-width:18em}</style>"
     )
     legend = (
@@ -359,11 +360,11 @@ def static_table(con, *, tz: str = "UTC", redact: bool = True, **filters) -> str
     return (
         style
         + legend
-        + '<table class="wb-sessions"><thead><tr>'
+        + '<div class="wb-scroll"><table class="wb-sessions"><thead><tr>'
         + ths
         + "</tr></thead><tbody>"
         + "".join(body)
-        + "</tbody></table>"
+        + "</tbody></table></div>"
         + f"<script>{TABLE_SCRIPT}</script>"
     )
 
