@@ -273,7 +273,7 @@ def to_html(
         if tags & set(REMOVE_CELL_TAGS):
             continue
         if cell.get("cell_type") == "markdown":
-            parts.append(str(page.markdown(_joined(cell.source))))
+            parts.append(str(page.markdown(_joined(cell.source), anchors=True)))
         elif cell.get("cell_type") == "code" and not tags & set(REMOVE_OUTPUT_TAGS):
             for output in cell.get("outputs", []):
                 shown = _clean(copy.deepcopy(output), redact_secrets)

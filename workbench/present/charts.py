@@ -147,7 +147,7 @@ def _render(spec: dict, **metadata: Any) -> dict[str, Any]:
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 #: Beyond this many days a time series is drawn per week (bars a few pixels wide otherwise).
 WEEKLY_AFTER_DAYS = 90
-MONEY = "$,.2~f"
+MONEY = "$,.2f"
 SI = ",.3~s"
 
 

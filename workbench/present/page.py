@@ -132,10 +132,23 @@ def _md():
     return md
 
 
-def markdown(text: str) -> Markup:
+def markdown(text: str, *, anchors: bool = False) -> Markup:
     """Markdown as HTML; raw HTML in the text is escaped, links are checked by markdown-it
-    (no ``javascript:``), images stay text."""
-    return Markup(_md().render(text or ""))
+    (no ``javascript:``), images stay text. ``anchors`` gives headings an ``id`` (their
+    words, lower case, dashed) so a section can be linked."""
+    out = _md().render(text or "")
+    if anchors:
+        out = _HEADING.sub(_anchor, out)
+    return Markup(out)
+
+
+_HEADING = re.compile(r"<h([1-4])>(.*?)</h\1>")
+
+
+def _anchor(m: re.Match) -> str:
+    words = re.sub(r"<[^>]+>|&[a-z#0-9]+;", "", m.group(2)).lower()
+    slug = "-".join(re.findall(r"[a-z0-9]+", words))
+    return f'<h{m.group(1)} id="{slug}">{m.group(2)}</h{m.group(1)}>' if slug else m.group(0)
 
 
 _STYLE_BLOCK = re.compile(r"<style[^>]*>.*?</style>", re.DOTALL | re.IGNORECASE)

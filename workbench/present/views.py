@@ -7,7 +7,9 @@ context says ``redact=False``), so transcript text can never add markup to a rep
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import time as dt_time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from IPython.display import HTML
 from markupsafe import Markup
@@ -178,11 +180,17 @@ def period(ctx: Context) -> HTML:
     if first is None:
         return note(f"{asked}. No sessions in this period.")
     fmt = "%Y-%m-%d %H:%M"
+    partial = []
+    zone = ZoneInfo(ctx.tz)
+    if ctx.since and ctx.since.astimezone(zone).time() != dt_time(0):
+        partial.append(f"the first day starts at {ctx.since.astimezone(zone):%H:%M}")
+    if ctx.until is None or ctx.until.astimezone(zone).time() != dt_time(0):
+        partial.append("the last day may be incomplete")
     real = (
         f"the data runs from {textout.local(first, ctx.tz, fmt)} to "
         f"{textout.local(last, ctx.tz, fmt)} ({ctx.tz})"
     )
-    return note(f"{asked}; {real}.")
+    return note(f"{asked}; {real}" + (f"; {' and '.join(partial)}." if partial else "."))
 
 
 def _delta(now: float | None, before: float | None) -> str:
@@ -394,7 +402,13 @@ def scorecard(ctx: Context, key: str = "user_name", n: int = 10) -> HTML:
     from workbench.query import report_data
 
     rows = report_data.scorecard(ctx.con, key, n, **ctx.filters)
-    pct = lambda v: "" if v is None else f"{'+' if v > 0 else ''}{v * 100:.0f}%"  # noqa: E731
+
+    def pct(v: float | None) -> str:
+        if v is None:
+            return ""
+        whole = round(v * 100)
+        return "±0%" if whole == 0 else f"{whole:+d}%"
+
     label = {"user_name": "user", "primary_model": "model"}.get(key, key)
     return table(
         rows,
