@@ -299,10 +299,17 @@ TABLE_SCRIPT = """
 """
 
 
-def static_table(con, *, tz: str = "UTC", redact: bool = True, **filters) -> str:
+#: The newest this many sessions of the table link to a transcript page (the report writes one
+#: per linked session: about 50 KB and a fraction of a second each); older rows show the id.
+LINKED_SESSIONS = 1000
+
+
+def static_table(
+    con, *, tz: str = "UTC", redact: bool = True, link_limit: int = LINKED_SESSIONS, **filters
+) -> str:
     """Every filtered session as one escaped HTML table (for headless reports): short ids
-    linking to each transcript page, numbers right-aligned; :data:`TABLE_SCRIPT` adds search
-    and sorting where scripts run."""
+    linking to each transcript page (the newest ``link_limit``), numbers right-aligned;
+    :data:`TABLE_SCRIPT` adds search and sorting where scripts run."""
     from workbench.present import views
 
     rows: list[dict] = []
@@ -316,11 +323,17 @@ def static_table(con, *, tz: str = "UTC", redact: bool = True, **filters) -> str
             "errors", "cost", "health", "outcome", "model", "agent")  # fmt: skip
     numeric = {"active", "tool calls", "errors", "cost", "health"}
     body = []
-    for r in rows:
+    for i, r in enumerate(rows):
         cls = ' class="err"' if r["tool_errors"] else ""
+        if i < link_limit:
+            ident = str(views.sid(r["session_id"]))
+        else:
+            full = esc(r["session_id"])
+            ident = f'<code title="{full}">{esc(r["session_id"][:8])}</code>'
+
         prompt = views.cut(r["first_prompt"], 64)
         cells = (
-            ("", str(views.sid(r["session_id"]))),
+            ("", ident),
             ("nw", esc(textout.local(r["started_at"], tz))),
             ("nw", esc(r["user_name"])),
             ("nw", esc(r["project"] or "-")),
@@ -355,7 +368,14 @@ def static_table(con, *, tz: str = "UTC", redact: bool = True, **filters) -> str
         f"<p>{len(rows):,} sessions, newest first; a red edge marks a session with tool errors. "
         "Click an id for its transcript. Active = time with activity (gaps over 10 minutes "
         "left out); health 0–100 with its grade (A ≥ 90 … F < 40); cost '-' = no priced "
-        "response.</p>"
+        "response."
+        + (
+            f" Transcript pages are written for the newest {link_limit:,} sessions; for an "
+            "older one: <code>workbench sessions export ID --format html</code>."
+            if len(rows) > link_limit
+            else ""
+        )
+        + "</p>"
     )
     return (
         style
