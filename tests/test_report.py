@@ -149,6 +149,16 @@ def test_failing_cell_is_named_with_exit_1(report_db: Path, tmp_path: Path, caps
     assert not out.exists()
 
 
+def test_a_successful_run_writes_nothing_to_stderr(report_db: Path, tmp_path: Path) -> None:
+    """No `[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel.` in cron mail: the kernel
+    is shut down without the SIGINT jupyter_client sends first."""
+    cmd = [sys.executable, "-m", "workbench.frontends.cli", "report", "report_demo"]
+    cmd += ["--notebooks", str(NOTEBOOKS), "--db", str(report_db), "--out", str(tmp_path)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "" and "wrote " in done.stdout
+
+
 def test_bad_parameters_are_usage_errors(capsys) -> None:
     base = ["report", "report_demo", "--notebooks", str(NOTEBOOKS)]
     assert main([*base, "-p", "colour=red"]) == 2

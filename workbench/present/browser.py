@@ -169,7 +169,10 @@ class SessionBrowser:
         self.rows = data["rows"]
         shown = len(self.rows)
         more = f" (showing the first {shown})" if data["total"] > shown else ""
-        self.status.value = f"<b>{data['total']:,}</b> sessions{more}"
+        self.status.value = (
+            f"<b>{data['total']:,}</b> sessions{more}. Each line: <code>!</code> = tool errors, "
+            "start, user, project, errors, cost ('-' = no price), health grade, first prompt."
+        )
         self.list.options = [(self._label(r), r["session_id"]) for r in self.rows]
 
     def _label(self, r: dict) -> str:
