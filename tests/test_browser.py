@@ -76,6 +76,9 @@ def test_headless_static_table(ingested, monkeypatch):
     assert "<table" in page and S1 in page and S2 in page and "2 sessions, newest first" in page
     assert page.count('class="err"') == 1
     assert f'href="transcripts/{S1}.html"' in page  # a short id linking to its transcript
+    from workbench.frontends.report import linked_sessions
+
+    assert set(linked_sessions(page)) == {S1, S2}  # what the report writes pages for
     capped = browser.static_table(con, tz="UTC", link_limit=1)
     assert capped.count('class="wb-sid"') == 1 and "newest 1 sessions" in capped
     monkeypatch.setenv("WORKBENCH_HEADLESS", "1")

@@ -129,7 +129,7 @@ def test_charts_are_svg_with_javascript_off(rendered, name):
 
 LAYOUT = """
 var text = document.querySelector('table td:not(.n)');
-var num = document.querySelector('table td.n');
+var num = document.querySelector('table td.n, table.wb-sessions td:nth-child(7)');
 document.body.dataset.textAlign = text ? getComputedStyle(text).textAlign : 'none';
 document.body.dataset.numAlign = num ? getComputedStyle(num).textAlign : 'none';
 document.body.dataset.numFigures = num ? getComputedStyle(num).fontVariantNumeric : 'none';

@@ -72,8 +72,16 @@ def test_money_never_prints_four_decimals():
 def test_session_links_and_cut_text():
     link = str(views.sid("11111111-1111-4111-8111-111111111111"))
     assert 'href="transcripts/11111111-1111-4111-8111-111111111111.html"' in link
-    assert ">11111111</code>" in link and 'data-session="11111111-' in link
+    assert ">11111111</code>" in link and "data-session" not in link  # the href says it
     odd = views.transcript_href("../../etc/passwd")
     assert odd.startswith("transcripts/") and ".." not in odd
+    odd_link = str(views.sid("../../etc/passwd"))
+    assert 'data-session="../../etc/passwd"' in odd_link
+    from workbench.frontends.report import linked_sessions
+
+    assert linked_sessions(link + odd_link) == [
+        "11111111-1111-4111-8111-111111111111",
+        "../../etc/passwd",
+    ]
     assert str(views.cut("a " * 50, 10)).endswith("…</span>")
     assert views.cut("short", 10) == "short"

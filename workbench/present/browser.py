@@ -290,8 +290,11 @@ TABLE_SCRIPT = """
       rows.sort(function (a, b) {
         var x = a.cells[i].dataset.v || a.cells[i].textContent;
         var y = b.cells[i].dataset.v || b.cells[i].textContent;
-        var nx = parseFloat(x), ny = parseFloat(y);
-        if (!isNaN(nx) && !isNaN(ny) && a.cells[i].className === 'n') return (nx - ny) * dir;
+        var nx, ny;
+        if (i >= 5 && i <= 9) {
+          nx = parseFloat(x.replace(/[$,<]/g, '')); ny = parseFloat(y.replace(/[$,<]/g, ''));
+          return ((isNaN(nx) ? -1 : nx) - (isNaN(ny) ? -1 : ny)) * dir;
+        }
         return x.localeCompare(y) * dir;
       });
       rows.forEach(function (r) { t.tBodies[0].appendChild(r); });
@@ -324,47 +327,49 @@ def static_table(
     esc = lambda v: redaction.escape(v, redact=redact)  # noqa: E731
     head = ("session", "started", "user", "project", "first prompt", "active", "tool calls",
             "errors", "cost", "health", "outcome", "model", "agent")  # fmt: skip
-    numeric = {"active", "tool calls", "errors", "cost", "health"}
     body = []
-    for i, r in enumerate(rows):
+    for n, r in enumerate(rows):
         cls = ' class="err"' if r["tool_errors"] else ""
-        if i < link_limit:
-            ident = str(views.sid(r["session_id"]))
+        if n < link_limit:
+            ident = str(views.sid(r["session_id"], hover=False))
         else:
             full = esc(r["session_id"])
             ident = f'<code title="{full}">{esc(r["session_id"][:8])}</code>'
 
         prompt = views.cut(r["first_prompt"], 64)
         cells = (
-            ("", ident),
-            ("nw", esc(textout.local(r["started_at"], tz))),
-            ("nw", esc(r["user_name"])),
-            ("nw", esc(r["project"] or "-")),
-            ("p", redaction.redact(str(prompt)) if redact else str(prompt)),
-            (
-                f'n" data-v="{r["active_seconds"] or 0:.0f}',
-                esc(textout.duration(r["active_seconds"])),
-            ),
-            ("n", f"{r['tool_calls']:,}"),
-            ("n", f"{r['tool_errors']:,}"),
-            (f'n" data-v="{r["cost_usd"] or 0:.4f}', esc(views.money(r["cost_usd"]))),
-            (f'n" data-v="{r["health_score"]}', esc(f"{r['health_score']} {r['health_grade']}")),
-            ("", esc(r["outcome"])),
-            ("nw", esc(r["primary_model"] or "-")),
-            ("", esc(r["agent"])),
+            ident,
+            esc(textout.local(r["started_at"], tz)),
+            esc(r["user_name"]),
+            esc(r["project"] or "-"),
+            redaction.redact(str(prompt)) if redact else str(prompt),
+            esc(textout.duration(r["active_seconds"])),
+            f"{r['tool_calls']:,}",
+            f"{r['tool_errors']:,}",
+            esc(views.money(r["cost_usd"])),
+            esc(f"{r['health_score']} {r['health_grade']}"),
+            esc(r["outcome"]),
+            esc(r["primary_model"] or "-"),
+            esc(r["agent"]),
         )
-        tds = "".join(f'<td class="{c}">{v}</td>' if c else f"<td>{v}</td>" for c, v in cells)
+        # only the active time needs its sort key spelled out ("1h 2m" does not parse)
+        active = f' data-v="{r["active_seconds"] or 0:.0f}"'
+        tds = "".join(
+            f"<td{active}>{v}</td>" if i == 5 else f"<td>{v}</td>" for i, v in enumerate(cells)
+        )
         body.append(f"<tr{cls}>{tds}</tr>")
-    ths = "".join(f'<th class="n">{h}</th>' if h in numeric else f"<th>{h}</th>" for h in head)
+    ths = "".join(f"<th>{h}</th>" for h in head)
     style = (
         "<style>.wb-sessions{border-collapse:collapse;font:13px system-ui,sans-serif}"
         ".wb-sessions td,.wb-sessions th{padding:2px 8px;border-bottom:1px solid #e5e7eb;"
         "text-align:left;vertical-align:top}"
-        ".wb-sessions td.n,.wb-sessions th.n{text-align:right;"
+        # columns by position: 2-4 and 12 never wrap, 6-10 are numbers (keeps rows small)
+        ".wb-sessions :is(td,th):is(:nth-child(n+6):nth-child(-n+10)){text-align:right;"
         "font-variant-numeric:tabular-nums;white-space:nowrap}"
-        ".wb-sessions td.nw{white-space:nowrap}"
+        ".wb-sessions td:is(:nth-child(n+2):nth-child(-n+4),:nth-child(12)){white-space:nowrap}"
+        ".wb-sessions td:nth-child(5){min-width:18em}"
         ".wb-sessions tr.err td:first-child{border-left:3px solid #dc2626}"
-        ".wb-sessions td.p{min-width:18em}.wb-scroll{overflow-x:auto}"
+        ".wb-scroll{overflow-x:auto}"
         ".wb-search{margin:.3em 0;padding:3px 6px;min-width:18em}</style>"
     )
     legend = (

@@ -61,15 +61,23 @@ def transcript_href(session_id: str, prefix: str = "") -> str:
     return f"{prefix}transcripts/{name}.html"
 
 
-def sid(session_id: str | None, ctx: Context | None = None, label: str = "") -> Markup:
-    """A session id as a short link to its transcript page (the full id on hover)."""
+def sid(
+    session_id: str | None, ctx: Context | None = None, label: str = "", *, hover: bool = True
+) -> Markup:
+    """A session id as a short link to its transcript page (the full id on hover unless
+    ``hover`` is false: long tables save the bytes)."""
     if not session_id:
         return Markup("-")
     full = _esc(ctx, session_id)
     short = _esc(ctx, label or str(session_id)[:8])
+    href = transcript_href(session_id)
+    title = f' title="{full}"' if hover else ""
+    # the report finds the sessions to write in the href; an id the file name had to hash
+    # says itself in data-session
+    plain = href == f"transcripts/{session_id}.html"
+    data = "" if plain else f' data-session="{full}"'
     return Markup(
-        f'<a class="wb-sid" href="{_esc(ctx, transcript_href(session_id))}" '
-        f'data-session="{full}" title="{full}"><code>{short}</code></a>'
+        f'<a class="wb-sid" href="{_esc(ctx, href)}"{data}{title}><code>{short}</code></a>'
     )
 
 
@@ -78,7 +86,8 @@ def cut(text: str | None, width: int = 80) -> Markup | str:
     one = " ".join((text or "").split())
     if len(one) <= width:
         return one
-    return Markup('<span title="{}">{}…</span>').format(one, one[: width - 1].rstrip())
+    hover = one if len(one) <= 400 else one[:399] + "…"
+    return Markup('<span title="{}">{}…</span>').format(hover, one[: width - 1].rstrip())
 
 
 def _cell(ctx: Context | None, value: Any) -> str:
