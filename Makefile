@@ -9,7 +9,7 @@ BENCH_MB ?= 200
 .DEFAULT_GOAL := help
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 
 install: $(STAMP) ## create .venv and install workbench with its dev tools (fast when done)
 
@@ -41,6 +41,10 @@ reports: install data/demo.duckdb ## every report notebook on the demo data, int
 	$(BIN)/workbench report --all --db data/demo.duckdb --out reports
 	@echo "Reports: $(CURDIR)/reports/index.html"
 
+screenshots: install data/demo.duckdb ## every report on the demo data, one PNG each in docs/screenshots/ (headless Chromium)
+	$(BIN)/workbench report --all --db data/demo.duckdb --out reports
+	$(BIN)/python docs/screenshots.py reports docs/screenshots
+
 data/demo.duckdb:
 	$(MAKE) demo
 
@@ -60,4 +64,4 @@ bench-live: install ## serve's latency: 100 appends to a live session, 20 reader
 clean: ## remove generated data, reports and caches (keeps .venv)
 	rm -rf data reports benchmarks/.corpus .pytest_cache .ruff_cache
 
-.PHONY: help install demo reports lab strip test lint format bench bench-live clean
+.PHONY: help install demo reports screenshots lab strip test lint format bench bench-live clean

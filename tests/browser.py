@@ -15,6 +15,7 @@ Reuse from tests: ``from browser import load``.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socketserver
@@ -124,19 +125,48 @@ class Page:
 
 
 def load(
-    path: str | Path, *, script: str | None = None, budget_ms: int = 10_000, timeout: float = 120
+    path: str | Path,
+    *,
+    script: str | None = None,
+    javascript: bool = True,
+    budget_ms: int = 10_000,
+    timeout: float = 120,
 ) -> Page:
-    """Open ``path`` in headless Chromium with no network; return the DOM and requests."""
+    """Open ``path`` in headless Chromium with no network; return the DOM and requests.
+    ``javascript=False`` loads it as a mail client or wiki preview does: scripts off."""
     exe = require_chromium()
+    copies: list[Path] = []
+    try:
+        return _load(exe, path, script, javascript, budget_ms, timeout, copies)
+    finally:
+        for c in copies:
+            c.unlink(missing_ok=True)
+
+
+def _without_scripts(page: str) -> str:
+    """``page`` as a mail client or wiki preview shows it: every ``<script>`` element removed
+    and a Content-Security-Policy that blocks any script (inline handlers too)."""
+    page = re.sub(r"<script\b[^>]*>.*?</script\s*>", "", page, flags=re.DOTALL | re.IGNORECASE)
+    csp = '<meta http-equiv="Content-Security-Policy" content="script-src \'none\'">'
+    m = re.search(r"<head[^>]*>", page, flags=re.IGNORECASE)
+    return page[: m.end()] + csp + page[m.end() :] if m else csp + page
+
+
+def _load(exe, path, script, javascript, budget_ms, timeout, copies) -> Page:
     with tempfile.TemporaryDirectory(prefix="wb-chromium-") as tmp, _Proxy() as proxy:
         target = Path(path).resolve()
-        if script is not None:
+        if script is not None or not javascript:
             page = target.read_text(encoding="utf-8")
-            tag = f"<script>\n{script}\n</script>\n"
-            at = page.rfind("</body>")
-            page = page[:at] + tag + page[at:] if at >= 0 else page + tag
-            target = Path(tmp) / target.name
+            if script is not None:
+                tag = f"<script>\n{script}\n</script>\n"
+                at = page.rfind("</body>")
+                page = page[:at] + tag + page[at:] if at >= 0 else page + tag
+            if not javascript:
+                page = _without_scripts(page)
+            # a copy beside the original, so relative links and checks still resolve
+            target = target.with_name(f".wb-browser-{os.getpid()}-{target.name}")
             target.write_text(page, encoding="utf-8")
+            copies.append(target)
         cmd = [
             exe,
             *FLAGS,

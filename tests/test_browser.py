@@ -40,13 +40,24 @@ def test_filters_narrow_the_list(b):
 
 
 def test_selecting_shows_the_transcript_and_next_error(b):
+    assert b.next_error() is None and "Open a session first." in b.banner.value
     b.list.value = S1
     assert "Add a cart endpoint to the shop API" in b.view.value
-    assert "1 tool errors" in b.view.value
+    assert "1 tool errors" in b.banner.value
     at = b.next_error()
     assert b.current.events[at].tool_name == "Bash"
-    assert "Error 1 of 1" in b.view.value and 'id="err-0"' in b.view.value
+    assert "Error 1 of 1" in b.banner.value and 'id="err-0"' in b.view.value
     assert b.next_error() == at  # wraps around
+    assert b.previous_error() == at
+    assert b.view.layout.max_height == "70vh"  # the transcript scrolls in a bounded box
+
+
+def test_no_error_banners_do_not_stack(b):
+    b.list.value = S2
+    for _ in range(3):
+        assert b.next_error() is None
+    assert b.banner.value.count("No tool errors in this session.") == 1
+    assert "No tool errors" not in b.view.value
 
 
 def test_subagents_are_reachable_and_back(b):
@@ -62,8 +73,14 @@ def test_subagents_are_reachable_and_back(b):
 def test_headless_static_table(ingested, monkeypatch):
     con = open_reader(ingested)
     page = browser.static_table(con, tz="UTC")
-    assert "<table" in page and S1 in page and S2 in page and "2 sessions." in page
+    assert "<table" in page and S1 in page and S2 in page and "2 sessions, newest first" in page
     assert page.count('class="err"') == 1
+    assert f'href="transcripts/{S1}.html"' in page  # a short id linking to its transcript
+    from workbench.frontends.report import linked_sessions
+
+    assert set(linked_sessions(page)) == {S1, S2}  # what the report writes pages for
+    capped = browser.static_table(con, tz="UTC", link_limit=1)
+    assert capped.count('class="wb-sid"') == 1 and "newest 1 sessions" in capped
     monkeypatch.setenv("WORKBENCH_HEADLESS", "1")
     shown = browser.show(con, tz="UTC")
     assert "<table" in shown.data

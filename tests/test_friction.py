@@ -73,7 +73,7 @@ EXAMPLES = [
         "    at renderList (src/components/List.tsx:14:22)",
     ),
     ("runtime_error", "FAILED tests/test_cart.py::test_total - assert 3 == 4\n1 failed, 9 passed"),
-    ("command_not_found", 'Exit code 1\nnpm ERR! Missing script: "build"'),
+    ("missing_script", 'Exit code 1\nnpm ERR! Missing script: "build"'),
     ("other", "Exit code 2\nmake: *** [Makefile:14: lint] Error 2"),
 ]
 

@@ -58,10 +58,10 @@ def test_categories_tools_and_rates(db):
     r = friction_report.report(con, users=["ana"])
     assert (r["tool_calls"], r["tool_errors"], r["other_share"]) == (13, 6, 0.0)
     assert [(c["category"], c["count"], c["sessions"], c["share"]) for c in r["categories"]] == [
-        ("command_not_found", 3, 1, 0.5),
         ("file_not_found", 3, 1, 0.5),
+        ("missing_script", 3, 1, 0.5),  # npm ERR! Missing script: a script name, not a program
     ]
-    assert r["categories"][0]["examples"][0]["session_id"] == IDS["loop"]
+    assert r["categories"][1]["examples"][0]["session_id"] == IDS["loop"]
     tools = {t["tool_name"]: (t["calls"], t["errors"], t["rate"]) for t in r["tools"]}
     assert tools["Bash"] == (4, 4, 1.0) and tools["Read"] == (2, 2, 1.0)
     assert tools["Edit"] == (3, 0, 0.0)
@@ -165,4 +165,7 @@ def test_notebook_summary_line_matches_the_report(db):
     r = friction_report.report(ctx.con, users=["ana"])
     html = views.friction_summary(ctx).data
     assert (r["tool_errors"], r["tool_calls"]) == (6, 13)
-    assert "6 tool errors in 13 calls (46.2%); 0.0% of errors match no rule (other)." in html
+    assert (
+        "6 tool errors in 13 calls (46.2%, 46.2 per 100 calls); 0.0% of errors match no rule "
+        "(other)." in html
+    )

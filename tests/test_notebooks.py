@@ -65,8 +65,8 @@ def rendered(db, tmp_path_factory) -> dict[str, Path]:
     }
 
 
-def test_the_five_notebooks_exist():
-    assert NOTEBOOKS == ["friction", "overview", "session", "sessions", "tokens"]
+def test_the_six_notebooks_exist():
+    assert NOTEBOOKS == ["friction", "overview", "session", "sessions", "tokens", "user"]
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -90,7 +90,9 @@ def test_reports_are_self_contained_escaped_redacted_and_small(rendered):
     for name, path in rendered.items():
         page = path.read_text(encoding="utf-8")
         assert report.remote_assets(page) == [], name
-        assert path.stat().st_size < 5 * 1024 * 1024, name
+        assert path.stat().st_size < 400_000, name
+        assert "jp-RenderedHTMLCommon" not in page and "vegaEmbed" not in page, name
+        assert str(db) not in page, name  # no absolute database path in a shared page
         assert TOKEN not in page, name
         assert "<img src=x" not in page, name
 
@@ -106,17 +108,69 @@ def test_report_contents(rendered):
     assert "Before 2026-03-04" in friction and "command_not_found" in friction
     tokens = rendered["tokens"].read_text(encoding="utf-8")
     assert "Every model in this period has a price." in tokens
+    assert "$0.0000" not in tokens and "Cost per day by token type (USD)" in tokens
+    assert "Top error messages" in friction and "what the rule means" in friction
+    user = rendered["user"].read_text(encoding="utf-8")
+    assert "For <b>ana</b>." in user  # the user with the most sessions, by default
 
 
-def test_charts_draw_in_offline_chromium(rendered):
-    for name in ("overview", "tokens", "friction"):
-        page = load(rendered[name])
-        charts = page.charts()
-        assert len(charts) >= 5, name
-        assert all(c.drawn and c.svg and not c.error for c in charts), (name, charts)
-        assert sum(c.marks > 0 for c in charts) >= 4, name
-        assert page.page_requests == [], (name, page.page_requests)
-        assert 'data-pwned="1"' not in page.dom
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_charts_are_svg_with_javascript_off(rendered, name):
+    """As a mail client or wiki preview shows the page: scripts stripped and blocked."""
+    page = load(rendered[name], javascript=False)
+    charts = page.charts()
+    minimum = {"overview": 3, "tokens": 6, "friction": 5, "user": 4}.get(name, 0)
+    assert len(charts) >= minimum, name
+    assert all(c.drawn and c.svg and c.marks > 0 and not c.error for c in charts), charts
+    assert page.page_requests == [], (name, page.page_requests)
+    assert 'data-pwned="1"' not in page.dom
+    assert '<nav class="wb-nav"' in page.dom and 'href="index.html"' in page.dom
+
+
+LAYOUT = """
+var text = document.querySelector('table td:not(.n)');
+var num = document.querySelector('table td.n, table.wb-sessions td:nth-child(7)');
+document.body.dataset.textAlign = text ? getComputedStyle(text).textAlign : 'none';
+document.body.dataset.numAlign = num ? getComputedStyle(num).textAlign : 'none';
+document.body.dataset.numFigures = num ? getComputedStyle(num).fontVariantNumeric : 'none';
+"""
+
+
+@pytest.mark.parametrize("name", ["tokens", "friction", "sessions", "overview"])
+def test_tables_read_text_left_numbers_right(rendered, name):
+    page = load(rendered[name], script=LAYOUT)
+    assert 'data-text-align="left"' in page.dom, name
+    assert 'data-num-align="right"' in page.dom, name
+    assert 'data-num-figures="tabular-nums"' in page.dom, name
+    assert page.page_requests == []
+
+
+def test_every_session_link_points_to_an_existing_page(rendered):
+    import re
+
+    linked = 0
+    for name, path in rendered.items():
+        page = path.read_text(encoding="utf-8")
+        for href in re.findall(r'href="(transcripts/[^"]+)"', page):
+            assert (path.parent / href).is_file(), (name, href)
+            linked += 1
+    assert linked >= 4
+    sessions = rendered["sessions"].read_text(encoding="utf-8")
+    assert f'href="transcripts/{S1}.html"' in sessions  # every session reachable
+    transcript = (rendered["sessions"].parent / "transcripts" / f"{S1}.html").read_text()
+    assert 'href="../index.html"' in transcript and "<details" in transcript
+
+
+def test_the_session_table_is_complete_without_script_and_searchable_with_it(rendered):
+    static = load(rendered["sessions"], javascript=False)
+    assert static.dom.count('class="wb-sid"') >= 3
+    search = (
+        "var box = document.querySelector('input.wb-search');"
+        "box.value = '66666666'; box.dispatchEvent(new Event('input'));"
+        "document.body.dataset.shown = document.querySelector('.wb-count').textContent;"
+    )
+    page = load(rendered["sessions"], script=search)
+    assert 'data-shown=" 1 of ' in page.dom
 
 
 def test_filters_reach_the_notebooks(db, tmp_path):
@@ -127,6 +181,23 @@ def test_filters_reach_the_notebooks(db, tmp_path):
     assert S2 in page and S1 not in page
     r = report.run("overview", tmp_path, parameters={"db": str(db), "users": "nobody"})
     assert "no data for these filters" in r.path.read_text(encoding="utf-8")
+
+
+def test_an_empty_db_means_workbench_db(db, tmp_path, monkeypatch):
+    """`workbench lab --db FILE` exports $WORKBENCH_DB: a notebook's empty `db` opens it."""
+    from workbench.frontends import notebook
+
+    monkeypatch.setenv("WORKBENCH_DB", str(db))
+    assert notebook.context(charts_setup=False).db == db
+    r = report.run("sessions", tmp_path, parameters={"timezone": "UTC"})  # the kernel inherits it
+    assert S1 in r.path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_every_notebook_passes_its_db_parameter(name):
+    nb = nbformat.read(config.PROJECT_DIR / "notebooks" / f"{name}.ipynb", as_version=4)
+    setup = next(c.source for c in nb.cells[2:] if c.cell_type == "code")
+    assert "db=db" in setup and ("notebook.context(" in setup or "notebook.person(" in setup)
 
 
 def test_a_relative_db_is_the_callers(db, tmp_path, monkeypatch):

@@ -2,8 +2,9 @@
 
 ``context(...)`` takes the common parameters as papermill injects them (plain strings and
 lists), validates them with the same rules as the CLI, connects read-only, and sets up the
-offline chart renderer. An empty ``db`` means the demo database, generated on first use, so
-every notebook runs anywhere with its defaults.
+offline chart renderer. An empty ``db`` means the database the CLI would use:
+``$WORKBENCH_DB`` (``workbench lab --db FILE`` exports it), else the default database file when
+it exists, else the demo database, generated on first use, so every notebook runs anywhere.
 """
 
 from __future__ import annotations
@@ -41,6 +42,20 @@ def _readable(path: Path) -> Path:
     return Path(client.snapshot(server)) if server else path
 
 
+def resolve_db(db: str = "") -> tuple[Path, bool]:
+    """The database for a notebook's ``db`` parameter and whether it is the demo fallback:
+    ``db``, else ``$WORKBENCH_DB``, else the default database file if it exists, else demo."""
+    import os
+
+    if db:
+        return Path(db).expanduser(), False
+    if os.environ.get("WORKBENCH_DB"):
+        return config.default_db(), False
+    if config.default_db().exists():
+        return config.default_db(), False
+    return config.DEMO_DB, True
+
+
 def context(
     db: str = "",
     since: str = "",
@@ -53,14 +68,14 @@ def context(
     charts_setup: bool = True,
 ) -> Context:
     """Validate the common notebook parameters and connect (see the module docstring)."""
-    path = Path(db).expanduser() if db else config.DEMO_DB
-    if not db and not path.exists():
+    path, demo = resolve_db(db)
+    if demo and not path.exists():
         _demo(path)
     path = _readable(path)
     try:
         con = database.open_reader(path)
     except SchemaTooOld:
-        if db:
+        if not demo:
             raise
         _demo(path)  # a demo database of an older workbench: ingesting upgrades it
         con = database.open_reader(path)
@@ -78,4 +93,18 @@ def context(
     )
     if charts_setup:
         charts.setup()
+    return ctx
+
+
+def person(user: str = "", **common) -> Context:
+    """:func:`context` for one person's report: ``user``, or (empty) the user with the most
+    sessions in the period. ``common`` are :func:`context`'s parameters."""
+    ctx = context(**common)
+    if not user:
+        from workbench.query import trends
+
+        rows = trends.by_key(ctx.con, "user_name", **ctx.filters)
+        ranked = sorted(rows, key=lambda r: (-(r["sessions"] or 0), str(r["user_name"])))
+        user = ranked[0]["user_name"] if ranked else ""
+    ctx.users = [user] if user else ctx.users
     return ctx

@@ -31,8 +31,7 @@ from workbench import __version__
 from workbench.core import config
 from workbench.core.redact import escape, redact
 from workbench.core.store import WorkbenchError
-from workbench.frontends.report_index import freshness, index_html, period_text
-from workbench.present import charts
+from workbench.frontends.report_index import freshness, headline, index_html, period_text
 from workbench.present.assets import remote_assets
 from workbench.query.periods import UsageError
 
@@ -71,6 +70,7 @@ class Report:
     bytes: int
     seconds: float
     parameters: dict[str, Any] = field(default_factory=dict)
+    summary: str = ""  # what the report answers (its notebook's first paragraph)
 
 
 @dataclass
@@ -84,10 +84,17 @@ class Failure:
 # -- notebooks and parameters -------------------------------------------------------------
 
 
+#: The order a reader meets the reports in (nav bar, index); others follow by name.
+READING_ORDER = ("overview", "tokens", "friction", "sessions", "user", "session")
+
+
 def list_notebooks(notebooks_dir: Path | None = None) -> list[Path]:
-    """The report notebooks: ``*.ipynb`` in ``notebooks_dir`` (not starting with ``_``)."""
+    """The report notebooks: ``*.ipynb`` in ``notebooks_dir`` (not starting with ``_``), in
+    :data:`READING_ORDER` first."""
     folder = Path(notebooks_dir or NOTEBOOKS_DIR)
-    return sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith(("_", ".")))
+    found = [p for p in folder.glob("*.ipynb") if not p.name.startswith(("_", "."))]
+    rank = {name: i for i, name in enumerate(READING_ORDER)}
+    return sorted(found, key=lambda p: (rank.get(p.stem, len(rank)), p.stem))
 
 
 def notebook_path(name: str | Path, notebooks_dir: Path | None = None) -> Path:
@@ -182,6 +189,17 @@ class ProjectKernelManager(AsyncKernelManager):
         if "transport_encryption" in self.trait_names() and zmq.has("curve"):
             self.transport_encryption = "auto"
 
+    async def _async_interrupt_kernel(self) -> None:
+        """No SIGINT on the way out: jupyter_client interrupts a kernel before every shutdown,
+        and the idle kernel then logs ``KeyboardInterrupt caught in kernel`` to stderr, noise
+        in the cron mail of every successful report. The shutdown request (then SIGTERM and
+        SIGKILL if it hangs) still follows; interrupts while running (timeouts) are kept."""
+        if self.shutting_down:
+            return
+        await super()._async_interrupt_kernel()
+
+    interrupt_kernel = _async_interrupt_kernel
+
     @property
     def kernel_spec(self):  # type: ignore[override]
         if self._kernel_spec is None:
@@ -237,59 +255,71 @@ def execute(path: Path, parameters: Mapping[str, Any], *, timeout: float | None 
 
 # -- conversion ---------------------------------------------------------------------------
 
-_TEMPLATE = r"""
-{%- extends 'lab/index.html.j2' -%}
-{#- The lab template minus everything it loads from the network. -#}
-{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
-{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{% block extra_css %}
-<style type="text/css">
-  body.jp-Notebook { max-width: 1100px; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
-  .jp-Cell { padding-left: 0; padding-right: 0; }
-  .wb-chart { margin: 0.5rem 0 1rem; }
-  .wb-text { white-space: pre-wrap; word-break: break-word; }
-  .wb-footer { margin-top: 2.5rem; color: #666; font-size: 0.85em;
-               font-family: var(--jp-ui-font-family, system-ui, sans-serif); }
-</style>
-{% endblock extra_css %}
-{% block body_footer %}
-<footer class="wb-footer">{{ resources.wb_footer }}</footer>
-{{ super() }}
-{% endblock body_footer %}
-"""
+#: Output MIME types a page shows, best first (widget views and the Vega-Lite spec are for a
+#: live front end; charts carry their SVG in text/html).
+_DISPLAY_ORDER = ("text/html", "image/svg+xml", "image/png", "image/jpeg", "text/markdown",
+                  "text/plain")  # fmt: skip
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-def to_html(nb, *, title: str, redact_secrets: bool = True, footer: str = "") -> str:
+def to_html(
+    nb,
+    *,
+    title: str,
+    redact_secrets: bool = True,
+    footer: str = "",
+    nav: list | None = None,
+) -> str:
     """One self-contained HTML page for an executed notebook: outputs only (no code, no
-    stderr), secrets redacted unless ``redact_secrets`` is false; ``footer`` is HTML."""
-    from jinja2 import DictLoader
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
+    stderr), secrets redacted unless ``redact_secrets`` is false; ``footer`` is HTML;
+    ``nav`` the :class:`workbench.present.page.Link` entries of the nav bar."""
+    from markupsafe import Markup
 
-    nb = copy.deepcopy(nb)
-    nb.metadata["title"] = title
+    from workbench.present import page
+
+    parts: list[str] = []
     for cell in nb.cells:
-        if cell.get("cell_type") == "code":
-            cell.outputs = [_clean(o, redact_secrets) for o in cell.get("outputs", [])]
-            cell.outputs = [o for o in cell.outputs if o is not None]
-    exporter = HTMLExporter(
-        template_name="lab",
-        template_file="workbench.html.j2",
-        extra_loaders=[DictLoader({"workbench.html.j2": _TEMPLATE})],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
-    exporter.register_preprocessor(
-        TagRemovePreprocessor(
-            remove_cell_tags=REMOVE_CELL_TAGS, remove_all_outputs_tags=REMOVE_OUTPUT_TAGS
-        ),
-        enabled=True,
-    )
-    body, _ = exporter.from_notebook_node(nb, resources={"wb_footer": footer})
-    return body
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & set(REMOVE_CELL_TAGS):
+            continue
+        if cell.get("cell_type") == "markdown":
+            parts.append(str(page.markdown(_joined(cell.source), anchors=True)))
+        elif cell.get("cell_type") == "code" and not tags & set(REMOVE_OUTPUT_TAGS):
+            for output in cell.get("outputs", []):
+                shown = _clean(copy.deepcopy(output), redact_secrets)
+                if shown is not None:
+                    parts.append(_output_html(shown))
+    body = "\n".join(page.dedupe_styles(parts))
+    return page.page(title, Markup(body), nav=nav or [], footer=Markup(footer))
+
+
+def _output_html(output: dict) -> str:
+    """One cell output as HTML (text escaped; HTML outputs are the views' own, escaped)."""
+    kind = output.get("output_type")
+    if kind == "stream":
+        text = escape(_joined(output.get("text", "")), redact=False)
+        return f'<pre class="wb-output wb-text">{text}</pre>'
+    if kind == "error":
+        trace = _ANSI.sub("", "\n".join(output.get("traceback", [])))
+        return f'<div class="wb-output wb-error"><pre>{escape(trace, redact=False)}</pre></div>'
+    data = output.get("data", {})
+    for mime in _DISPLAY_ORDER:
+        if mime not in data:
+            continue
+        value = _joined(data[mime])
+        if mime == "text/html":
+            return f'<div class="wb-output">{value}</div>'
+        if mime == "image/svg+xml":
+            return f'<div class="wb-output">{value}</div>'
+        if mime in ("image/png", "image/jpeg"):
+            src = f"data:{mime};base64,{value.strip()}"
+            return f'<div class="wb-output"><img alt="" src="{src}"></div>'
+        if mime == "text/markdown":
+            from workbench.present import page
+
+            return f'<div class="wb-output">{page.markdown(value)}</div>'
+        return f'<pre class="wb-output wb-text">{escape(value, redact=False)}</pre>'
+    return ""
 
 
 def _clean(output: dict, redact_secrets: bool) -> dict | None:
@@ -304,28 +334,14 @@ def _clean(output: dict, redact_secrets: bool) -> dict | None:
         output["evalue"] = redact(output.get("evalue", ""))
         output["traceback"] = [redact(line) for line in output.get("traceback", [])]
     data = output.get("data", {})
-    for mime in ("text/plain", "text/markdown", "text/latex", "image/svg+xml"):
+    for mime in ("text/plain", "text/markdown", "text/latex", "image/svg+xml", "text/html"):
         if mime in data:
             data[mime] = redact(_joined(data[mime]))
-    if "text/html" in data:
-        data["text/html"] = _redact_html(_joined(data["text/html"]))
     return output
 
 
 def _joined(value: str | list[str]) -> str:
     return value if isinstance(value, str) else "".join(value)
-
-
-_LIBRARY = re.compile(rf"<script[^>]*{charts.LIBRARY_ATTR}=[^>]*>.*?</script>", re.DOTALL)
-
-
-def _redact_html(text: str) -> str:
-    """Redact HTML output, leaving the chart library's code alone."""
-    parts, last = [], 0
-    for m in _LIBRARY.finditer(text):
-        parts += [redact(text[last : m.start()]), m.group(0)]
-        last = m.end()
-    return "".join(parts) + redact(text[last:])
 
 
 # -- one report ---------------------------------------------------------------------------
@@ -339,11 +355,15 @@ def run(
     defaults: Mapping[str, Any] | None = None,
     notebooks_dir: Path | None = None,
     timeout: float | None = None,
+    transcripts: bool = True,
+    written: set[str] | None = None,
 ) -> Report:
     """Execute ``notebook`` (a name in ``notebooks/`` or a path) with ``parameters`` and write
     its HTML report to ``out`` (default ``reports/<name>.html``; a folder gets that name).
     ``defaults`` are parameters set only where the notebook declares them and
-    ``parameters`` does not."""
+    ``parameters`` does not. Every session the page links to gets its transcript page in
+    ``transcripts/`` beside it (unless ``transcripts`` is false; ids in ``written`` are
+    already there), so no link of a report is dead."""
     path = notebook_path(notebook, notebooks_dir)
     declared = notebook_parameters(path)
     given = {k: v for k, v in (defaults or {}).items() if k in declared}
@@ -358,7 +378,13 @@ def run(
     executed = execute(path, params, timeout=timeout)
     redact_secrets = bool(params.get("redact", declared.get("redact", True)))
     title = notebook_title(executed) or path.stem
-    page = to_html(executed, title=title, redact_secrets=redact_secrets, footer=_footer(params))
+    page = to_html(
+        executed,
+        title=title,
+        redact_secrets=redact_secrets,
+        footer=_footer(params),
+        nav=nav_links(path.stem, notebooks_dir or path.parent),
+    )
     page = embed_summary(page, {**declared, **params})
     remote = remote_assets(page)
     if remote:
@@ -367,8 +393,24 @@ def run(
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_text(page, encoding="utf-8")
     os.replace(tmp, target)
+    if transcripts:
+        write_transcripts(
+            linked_sessions(page),
+            target.parent,
+            db=params.get("db") or "",
+            redact_secrets=redact_secrets,
+            timezone=str(params.get("timezone") or ""),
+            notebooks_dir=notebooks_dir or path.parent,
+            done=written,
+        )
     return Report(
-        path.stem, title, target, target.stat().st_size, time.monotonic() - started, params
+        path.stem,
+        title,
+        target,
+        target.stat().st_size,
+        time.monotonic() - started,
+        params,
+        notebook_summary(executed),
     )
 
 
@@ -405,6 +447,85 @@ def embed_summary(page: str, params: Mapping[str, Any]) -> str:
     return page[:at] + tag + page[at:] if at >= 0 else page + tag
 
 
+def nav_links(current: str, notebooks_dir: Path | None = None, prefix: str = "") -> list:
+    """The nav bar of a page in the reports folder: the index, then every report notebook
+    (``current`` marked); ``prefix`` leads from a page in a subfolder (``"../"``)."""
+    import nbformat
+
+    from workbench.present.page import Link
+
+    links = [Link(f"{prefix}index.html", "Index", current == "index")]
+    for nb in list_notebooks(notebooks_dir):
+        try:
+            label = notebook_title(nbformat.read(nb, as_version=4)) or nb.stem
+        except Exception:  # noqa: BLE001 - an unreadable notebook fails in its own run
+            label = nb.stem
+        links.append(Link(f"{prefix}{nb.stem}.html", label, nb.stem == current))
+    return links
+
+
+_LINKED = re.compile(
+    r'class="wb-sid" href="transcripts/([A-Za-z0-9][A-Za-z0-9._-]*)\.html"'
+    r'(?: data-session="([^"]+)")?'
+)
+
+
+def linked_sessions(page: str) -> list[str]:
+    """The session ids a page links to (``views.sid``: the id is the file name, or, where
+    that had to be a hash, in ``data-session``)."""
+    import html as _h
+
+    return list(dict.fromkeys(_h.unescape(d or f) for f, d in _LINKED.findall(page)))
+
+
+def write_transcripts(
+    session_ids: list[str],
+    out_dir: Path,
+    *,
+    db: str = "",
+    redact_secrets: bool = True,
+    timezone: str = "",
+    notebooks_dir: Path | None = None,
+    done: set[str] | None = None,
+) -> int:
+    """Write ``transcripts/<id>.html`` under ``out_dir`` for each session (subagents inline,
+    long output folded); returns how many were written. Ids in ``done`` are skipped and added.
+    """
+    from markupsafe import Markup
+
+    from workbench.frontends import notebook
+    from workbench.present import page, render, views
+    from workbench.query import transcript
+    from workbench.query.signals import SessionNotFound
+
+    done = set() if done is None else done
+    todo = [sid for sid in session_ids if sid not in done]
+    if not todo:
+        return 0
+    ctx = notebook.context(db=db, timezone=timezone, redact=redact_secrets, charts_setup=False)
+    folder = out_dir / "transcripts"
+    folder.mkdir(parents=True, exist_ok=True)
+    nav = nav_links("", notebooks_dir, prefix="../")
+    footer = _footer({})
+    n = 0
+    for sid in todo:
+        done.add(sid)
+        try:
+            t = transcript.load(ctx.con, sid, depth=None)
+        except SessionNotFound:
+            continue
+        s = t.session
+        title = f"Session {sid[:8]} · {s.get('user_name') or ''} · {s.get('project') or ''}"
+        body = f"<h1>{escape(title, redact=redact_secrets)}</h1>" + render.html(
+            t, redact=redact_secrets, max_chars=50_000
+        )
+        html_page = page.page(title, Markup(body), nav=nav, footer=Markup(footer))
+        target = out_dir / views.transcript_href(sid)
+        target.write_text(html_page, encoding="utf-8")
+        n += 1
+    return n
+
+
 def notebook_title(nb) -> str | None:
     """The text of the notebook's first ``# heading``."""
     for cell in nb.cells:
@@ -415,8 +536,25 @@ def notebook_title(nb) -> str | None:
     return None
 
 
+def notebook_summary(nb) -> str:
+    """The first paragraph after the title in the notebook's first Markdown cell, as plain
+    text (Markdown emphasis and code marks dropped)."""
+    for cell in nb.cells:
+        if cell.get("cell_type") == "markdown":
+            paragraphs = [p.strip() for p in _joined(cell.source).split("\n\n") if p.strip()]
+            text = next((p for p in paragraphs if not p.startswith("#")), "")
+            return re.sub(r"`|\*\*", "", " ".join(text.split()))
+    return ""
+
+
 def _footer(params: Mapping[str, Any]) -> str:
-    shown = ", ".join(f"{k}={v!r}" for k, v in params.items() if k != "db")
+    """Generation time, version and the parameters (never the database path: pages are
+    shared)."""
+
+    def plain(v: Any) -> str:
+        return ",".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
+
+    shown = ", ".join(f"{k}={plain(v)}" for k, v in params.items() if k != "db" and v != "")
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     text = f"Generated {when} by workbench {__version__}"
     return escape(text + (f" · parameters: {shown}" if shown else ""))
@@ -451,11 +589,16 @@ def report_all(
     out.mkdir(parents=True, exist_ok=True)
     reports: list[Report] = []
     failures: list[Failure] = []
+    written: set[str] = set()
     for nb in notebooks:
         mine = {k: v for k, v in given.items() if k in declared[nb]}
         target = out / f"{nb.stem}.html"
         try:
-            reports.append(run(nb, target, parameters=mine, defaults=defaults, timeout=timeout))
+            reports.append(
+                run(
+                    nb, target, parameters=mine, defaults=defaults, timeout=timeout, written=written
+                )  # fmt: skip
+            )
         except ReportError as exc:
             failures.append(Failure(nb.stem, str(exc)))
     db = (
@@ -464,7 +607,14 @@ def report_all(
         or next((d["db"] for d in declared.values() if d.get("db")), None)
     )
     index = out / "index.html"
-    page = index_html(reports, failures, given, freshness(db))
+    page = index_html(
+        reports,
+        failures,
+        given,
+        freshness(db),
+        headline(db, given),
+        nav=nav_links("index", notebooks_dir),
+    )
     scope = {"db": db or "", "since": "", "until": "", **given}
     index.write_text(embed_summary(page, scope), encoding="utf-8")
     return reports, failures, index

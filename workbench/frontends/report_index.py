@@ -74,24 +74,117 @@ def _when(value: Any) -> str:
     return "none" if value is None else str(value)
 
 
+def headline(db: str | Path | None, parameters: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The period's headline numbers and the previous period's, with data-quality notes
+    (None when the database cannot be read)."""
+    if not db or not Path(db).expanduser().exists():
+        return None
+    from workbench.frontends import notebook
+    from workbench.query import report_data
+
+    try:
+        ctx = notebook.context(
+            db=str(db),
+            since=str(parameters.get("since") or ""),
+            until=str(parameters.get("until") or ""),
+            users=parameters.get("users") or (),
+            projects=parameters.get("projects") or (),
+            agents=parameters.get("agents") or (),
+            timezone=str(parameters.get("timezone") or ""),
+            charts_setup=False,
+        )
+    except Exception:  # noqa: BLE001 - the index still lists the reports
+        return None
+    out = report_data.with_previous(ctx.con, **ctx.filters)
+    out["span"] = report_data.span(ctx.con, **ctx.filters)
+    out["quality"] = report_data.data_quality(ctx.con, **ctx.filters)
+    out["tz"] = ctx.tz
+    return out
+
+
+_CARDS = (
+    ("sessions", "sessions", lambda v: f"{v:,}"),
+    ("active_hours", "active hours", lambda v: f"{v:,.1f}"),
+    ("cost_usd", "cost (priced)", lambda v: f"${v:,.2f}"),
+    ("tool_calls", "tool calls", lambda v: f"{v:,}"),
+    ("tool_error_rate", "tool error rate", lambda v: "-" if v is None else f"{100 * v:.1f}%"),
+    ("users", "users", lambda v: f"{v:,}"),
+)
+
+
+def _cards(head: Mapping[str, Any]) -> str:
+    from workbench.query.report_data import change
+
+    now, before = head["now"], head.get("before")
+    cards = []
+    for key, label, fmt in _CARDS:
+        delta = ""
+        if before is not None:
+            c = change(now.get(key), before.get(key))
+            if c is not None:
+                arrow = "▲" if c > 0 else "▼" if c < 0 else "="
+                delta = f'<div class="d">{arrow} {abs(c) * 100:.0f}% vs previous period</div>'
+            else:
+                delta = '<div class="d">no previous data</div>'
+        cards.append(
+            f'<div class="wb-card"><div class="v">{escape(fmt(now.get(key) or 0))}</div>'
+            f'<div class="k">{escape(label)}</div>{delta}</div>'
+        )
+    return '<div class="wb-cards">' + "".join(cards) + "</div>"
+
+
+def _quality(head: Mapping[str, Any] | None, fresh: Mapping[str, Any]) -> list[str]:
+    notes = []
+    if head:
+        q = head["quality"]
+        if q["bad_lines"]:
+            notes.append(
+                f"{q['bad_lines']:,} transcript lines could not be read and are left out "
+                "(the bad_lines table of the database lists them)."
+            )
+        for m in q["unpriced_models"]:
+            notes.append(
+                f"{m['model']} has no price: its {m['responses']:,} responses "
+                f"({m['tokens']:,} tokens) are left out of every cost, never counted as $0."
+            )
+        if q["activity_after_ingest"]:
+            notes.append("Some activity is timestamped after the last ingest (clock skew?).")
+    if fresh.get("error"):
+        notes.append(f"Data freshness unknown: {fresh['error']}.")
+    return notes or ["No data-quality issues found: every line was read, every model priced."]
+
+
 def index_html(
     reports: list[Report],
     failures: list[Failure],
     parameters: Mapping[str, Any],
     fresh: Mapping[str, Any],
+    head: Mapping[str, Any] | None = None,
+    nav: list | None = None,
 ) -> str:
-    """The ``index.html`` page: period, generation time, data freshness, the reports."""
+    """The landing page: what each report answers, the headline numbers with their change vs
+    the previous period, data-quality notes, the period and how fresh the data is."""
+    from markupsafe import Markup
+
+    from workbench.present import page
+
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     if fresh.get("error"):
         data = f"unknown: {fresh['error']}"
     else:
         data = (
             f"newest session activity {_when(fresh.get('newest_session'))}, "
-            f"last ingest {_when(fresh.get('last_ingest'))}, {fresh.get('sessions', 0)} sessions"
+            f"last ingest {_when(fresh.get('last_ingest'))}, {fresh.get('sessions', 0):,} "
+            "sessions in the database"
         )
+    period = period_text(parameters)
+    if head and head.get("span") and head["span"][0]:
+        first, last = head["span"]
+        period += f"; the data runs from {_when(first)} to {_when(last)}"
     rows = "\n".join(
-        f'<tr><td><a href="{html.escape(r.path.name)}">{escape(r.title)}</a></td>'
-        f"<td>{r.bytes / 1e6:.1f} MB</td><td>{r.seconds:.1f} s</td></tr>"
+        f'<tr><td class="nw"><a href="{html.escape(r.path.name)}">{escape(r.title)}</a></td>'
+        f"<td>{escape(r.summary)}</td>"
+        f'<td class="n">{r.bytes / 1e3:,.0f} KB</td></tr>'
         for r in reports
     )
     failed = "\n".join(
@@ -99,35 +192,53 @@ def index_html(
         for f in failures
     )
     failed_block = f"<h2>Failed</h2>\n<ul class='failed'>\n{failed}\n</ul>" if failures else ""
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>workbench reports</title>
-<style>
-  body {{ font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif;
-         max-width: 900px; margin: 2rem auto; padding: 0 1rem; color: #222; }}
-  table {{ border-collapse: collapse; width: 100%; }}
-  td, th {{ text-align: left; padding: 0.4rem 0.6rem; border-bottom: 1px solid #ddd; }}
-  dt {{ font-weight: 600; }} dd {{ margin: 0 0 0.5rem 0; }}
-  .failed code {{ white-space: pre-wrap; }}
-</style>
-</head>
-<body>
-<h1>workbench reports</h1>
-<dl>
-  <dt>Period</dt><dd class="period">{escape(period_text(parameters))}</dd>
+    cards = _cards(head) if head else ""
+    compared = ""
+    if head and head.get("before_filters"):
+        b = head["before_filters"]
+        compared = (
+            f'<p class="wb-note">Changes compare with the {_days(b)} before: '
+            f"{_when(b['since'])} to {_when(b['until'])}.</p>"
+        )
+    elif head:
+        compared = (
+            '<p class="wb-note">All data: no previous period to compare with '
+            "(run with --since 7d for weekly changes).</p>"
+        )
+    notes = "".join(f"<li>{escape(n)}</li>" for n in _quality(head, fresh))
+    body = f"""<h1>workbench reports</h1>
+<dl class="wb-meta">
+  <dt>Period</dt><dd class="period">{escape(period)}</dd>
   <dt>Generated</dt><dd class="generated">{generated}</dd>
   <dt>Data</dt><dd class="freshness">{escape(data)}</dd>
 </dl>
-<table>
-<thead><tr><th>Report</th><th>Size</th><th>Took</th></tr></thead>
+<h2>Headline numbers</h2>
+{cards}{compared}
+<h2>Reports</h2>
+<table class="wb-table reports">
+<thead><tr><th>Report</th><th>What it answers</th><th class="n">Size</th></tr></thead>
 <tbody>
 {rows}
 </tbody>
 </table>
 {failed_block}
-</body>
-</html>
+<h2>Data quality</h2>
+<ul class="quality">{notes}</ul>
 """
+    return page.page("workbench reports", Markup(body), nav=nav or [], extra_css=INDEX_CSS)
+
+
+INDEX_CSS = """
+.wb-meta dt{font-weight:600;float:left;clear:left;width:7rem}.wb-meta dd{margin:0 0 .3rem 7.5rem}
+.wb-cards{display:flex;flex-wrap:wrap;gap:10px;margin:.5em 0 1em}
+.wb-card{border:1px solid #e5e7eb;border-radius:8px;padding:10px 14px;min-width:140px}
+.wb-card .v{font-size:22px;font-weight:600}.wb-card .k{font-size:12px;color:#6b7280;
+ text-transform:uppercase;letter-spacing:.03em}.wb-card .d{font-size:12px;color:#374151}
+.wb-note{color:#374151;font-size:13px}.failed code{white-space:pre-wrap}
+"""
+
+
+def _days(b: Mapping[str, Any]) -> str:
+    seconds = (b["until"] - b["since"]).total_seconds()
+    days = seconds / 86400
+    return f"{days:.0f} days" if days >= 1 else f"{seconds / 3600:.0f} hours"

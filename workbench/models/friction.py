@@ -70,6 +70,13 @@ RULES: tuple[Rule, ...] = (
         "DNS, connection or TLS failure",
     ),
     Rule(
+        "missing_script",
+        r"(?i)npm ERR! missing script|missing script:|error: script not found|"
+        r"Command \"[^\"]+\" not found\. Did you mean|ERR_PNPM_NO_SCRIPT",
+        "the project has no such script (npm/yarn/pnpm run): a wrong script name, not a "
+        "missing program",
+    ),
+    Rule(
         "command_not_found",
         r"(?i)command not found|not recognized as an internal or external command|"
         r"executable file not found|exit code:? 127\b|binary not found|no such command|"

@@ -1,16 +1,14 @@
 """What an HTML page would fetch from outside itself: the self-containment check for reports.
 
 ``remote_assets(page)`` lists scripts, stylesheets, images, frames, fonts and CSS imports that
-load from the network or other files, and inline scripts that load from a known CDN (the chart
-library that :mod:`workbench.present.charts` embeds is exempt). Links (``<a href>``) do not count.
+load from the network or other files, and inline scripts that load from a known CDN. Links
+(``<a href>``) do not count.
 """
 
 from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-
-from workbench.present import charts
 
 
 class _AssetScanner(HTMLParser):
@@ -28,7 +26,7 @@ class _AssetScanner(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._in_style = tag == "style"
-        self._in_script = tag == "script" and charts.LIBRARY_ATTR not in dict(attrs)
+        self._in_script = tag == "script"
         for name, value in attrs:
             if not value:
                 continue
@@ -75,7 +73,7 @@ def _external(url: str) -> bool:
 def remote_assets(page: str) -> list[str]:
     """What ``page`` would fetch from outside itself (the network or other files): scripts,
     stylesheets, images, frames, fonts, CSS imports, and inline scripts that load from a
-    known CDN (the chart library is exempt). Links (``<a href>``) do not count."""
+    known CDN. Links (``<a href>``) do not count."""
     scanner = _AssetScanner()
     scanner.feed(page)
     scanner.close()

@@ -82,9 +82,12 @@ class SessionBrowser:
         self.status = w.HTML()
         self.list = w.Select(options=[], rows=14, layout=w.Layout(width="100%"))
         self.next_error_button = w.Button(description="next error", icon="arrow-down")
+        self.prev_error_button = w.Button(description="previous error", icon="arrow-up")
         self.back_button = w.Button(description="back to parent", disabled=True)
         self.subagents = w.Dropdown(options=[], description="subagents")
-        self.view = w.HTML()
+        #: the transcript scrolls inside a box of at most 70% of the window's height
+        self.view = w.HTML(layout=w.Layout(max_height="70vh", overflow="auto"))
+        self.banner = w.HTML()
         for control in (
             self.users,
             self.projects,
@@ -101,6 +104,7 @@ class SessionBrowser:
             control.observe(lambda _change: self.refresh(), names="value")
         self.list.observe(lambda change: self.open(change["new"]), names="value")
         self.next_error_button.on_click(lambda _b: self.next_error())
+        self.prev_error_button.on_click(lambda _b: self.previous_error())
         self.back_button.on_click(lambda _b: self.back())
         self.subagents.observe(
             lambda change: change["new"] and self.open(change["new"], from_parent=True),
@@ -117,7 +121,15 @@ class SessionBrowser:
                 w.HBox([self.outcomes, self.grades, self.sort]),
                 self.status,
                 self.list,
-                w.HBox([self.next_error_button, self.subagents, self.back_button]),
+                w.HBox(
+                    [
+                        self.prev_error_button,
+                        self.next_error_button,
+                        self.subagents,
+                        self.back_button,
+                    ]
+                ),  # fmt: skip
+                self.banner,
                 self.view,
             ]
         )
@@ -153,7 +165,10 @@ class SessionBrowser:
         self.rows = data["rows"]
         shown = len(self.rows)
         more = f" (showing the first {shown})" if data["total"] > shown else ""
-        self.status.value = f"<b>{data['total']:,}</b> sessions{more}"
+        self.status.value = (
+            f"<b>{data['total']:,}</b> sessions{more}. Each line: <code>!</code> = tool errors, "
+            "start, user, project, errors, cost ('-' = no price), health grade, first prompt."
+        )
         self.list.options = [(self._label(r), r["session_id"]) for r in self.rows]
 
     def _label(self, r: dict) -> str:
@@ -197,18 +212,29 @@ class SessionBrowser:
             i for i, e in enumerate(self.current.events) if e.kind == "tool_result" and e.is_error
         ]
 
-    def next_error(self) -> int | None:
-        """Jump to the next tool error (wrapping around); returns its event index."""
+    def next_error(self, step: int = 1) -> int | None:
+        """Jump to the next tool error (``step=-1``: the previous one; wrapping around);
+        returns its event index. The status line says when there is none (it replaces the
+        previous status: banners never stack)."""
+        if self.current is None:
+            self.banner.value = self._banner("Open a session first.")
+            return None
         errors = self.error_positions()
         if not errors:
-            self.view.value = self._banner("No tool errors in this session.") + self.view.value
+            self.banner.value = self._banner("No tool errors in this session.")
             return None
-        self.error_index = (self.error_index + 1) % len(errors)
+        if self.error_index < 0 and step < 0:
+            self.error_index = 0
+        self.error_index = (self.error_index + step) % len(errors)
         at = errors[self.error_index]
         self._show(
             max(0, at - CONTEXT_EVENTS), note=f"Error {self.error_index + 1} of {len(errors)}"
         )
         return at
+
+    def previous_error(self) -> int | None:
+        """Jump to the previous tool error (wrapping around)."""
+        return self.next_error(-1)
 
     def back(self) -> None:
         """Return to the session that spawned the current subagent."""
@@ -220,73 +246,146 @@ class SessionBrowser:
     def _show(self, start: int, note: str = "") -> None:
         t = self.current
         view = transcript.Transcript(t.session, t.events[start:])
-        head = self._banner(
+        self.banner.value = self._banner(
             note or f"{len(t.events)} events, {len(self.error_positions())} tool errors"
         )
-        self.view.value = head + render.html(view, redact=self.redact)
+        self.view.value = render.html(view, redact=self.redact)
 
     @staticmethod
     def _banner(text: str) -> str:
         return f'<div style="margin:.4em 0;color:#374151">{html.escape(text)}</div>'
 
 
-def static_table(con, *, tz: str = "UTC", redact: bool = True, limit: int = 200, **filters) -> str:
-    """The filtered sessions as one escaped HTML table (for headless reports)."""
-    data = signals.listing(con, limit=limit, **filters)
+#: A few lines of inline script: a search box and click-to-sort headers on the static table.
+#: The table is complete without it (mail clients and wiki previews strip scripts).
+TABLE_SCRIPT = """
+(function () {
+  var t = document.querySelector('table.wb-sessions'); if (!t) return;
+  var rows = Array.prototype.slice.call(t.tBodies[0].rows);
+  var box = document.createElement('input');
+  box.type = 'search'; box.placeholder = 'search sessions'; box.className = 'wb-search';
+  var count = document.createElement('span'); count.className = 'wb-count';
+  t.parentNode.insertBefore(box, t); t.parentNode.insertBefore(count, t);
+  function filter() {
+    var q = box.value.toLowerCase(), n = 0;
+    rows.forEach(function (r) {
+      var hit = !q || r.textContent.toLowerCase().indexOf(q) >= 0;
+      r.style.display = hit ? '' : 'none'; n += hit;
+    });
+    count.textContent = ' ' + n + ' of ' + rows.length + ' shown';
+  }
+  box.addEventListener('input', filter);
+  Array.prototype.forEach.call(t.tHead.rows[0].cells, function (th, i) {
+    th.style.cursor = 'pointer'; th.title = 'sort';
+    th.addEventListener('click', function () {
+      var dir = th.dataset.dir === 'asc' ? -1 : 1; th.dataset.dir = dir > 0 ? 'asc' : 'desc';
+      rows.sort(function (a, b) {
+        var x = a.cells[i].dataset.v || a.cells[i].textContent;
+        var y = b.cells[i].dataset.v || b.cells[i].textContent;
+        var nx, ny;
+        if (i >= 5 && i <= 9) {
+          nx = parseFloat(x.replace(/[$,<]/g, '')); ny = parseFloat(y.replace(/[$,<]/g, ''));
+          return ((isNaN(nx) ? -1 : nx) - (isNaN(ny) ? -1 : ny)) * dir;
+        }
+        return x.localeCompare(y) * dir;
+      });
+      rows.forEach(function (r) { t.tBodies[0].appendChild(r); });
+    });
+  });
+  filter();
+})();
+"""
+
+
+#: The newest this many sessions of the table link to a transcript page (the report writes one
+#: per linked session: about 50 KB and a fraction of a second each); older rows show the id.
+LINKED_SESSIONS = 1000
+
+
+def static_table(
+    con, *, tz: str = "UTC", redact: bool = True, link_limit: int = LINKED_SESSIONS, **filters
+) -> str:
+    """Every filtered session as one escaped HTML table (for headless reports): short ids
+    linking to each transcript page (the newest ``link_limit``), numbers right-aligned;
+    :data:`TABLE_SCRIPT` adds search and sorting where scripts run."""
+    from workbench.present import views
+
+    rows: list[dict] = []
+    offset: int | None = 0
+    while offset is not None:
+        data = signals.listing(con, limit=signals.MAX_LIMIT, offset=offset, **filters)
+        rows += data["rows"]
+        offset = data["next_offset"]
     esc = lambda v: redaction.escape(v, redact=redact)  # noqa: E731
-    head = (
-        "when",
-        "user",
-        "project",
-        "agent",
-        "active",
-        "tools",
-        "errors",
-        "cost",
-        "model",
-        "outcome",
-        "grade",
-        "first prompt",
-        "session",
-    )
-    rows = []
-    for r in data["rows"]:
+    head = ("session", "started", "user", "project", "first prompt", "active", "tool calls",
+            "errors", "cost", "health", "outcome", "model", "agent")  # fmt: skip
+    body = []
+    for n, r in enumerate(rows):
         cls = ' class="err"' if r["tool_errors"] else ""
+        if n < link_limit:
+            ident = str(views.sid(r["session_id"], hover=False))
+        else:
+            full = esc(r["session_id"])
+            ident = f'<code title="{full}">{esc(r["session_id"][:8])}</code>'
+
+        prompt = views.cut(r["first_prompt"], 64)
         cells = (
-            textout.local(r["started_at"], tz),
-            r["user_name"],
-            r["project"],
-            r["agent"],
-            textout.duration(r["active_seconds"]),
-            r["tool_calls"],
-            r["tool_errors"],
-            textout.money(r["total_cost_usd"]) if r["total_cost_usd"] is not None else "-",
-            r["primary_model"],
-            r["outcome"],
-            r["health_grade"],
-            " ".join((r["first_prompt"] or "").split())[:100],
-            r["session_id"],
+            ident,
+            esc(textout.local(r["started_at"], tz)),
+            esc(r["user_name"]),
+            esc(r["project"] or "-"),
+            redaction.redact(str(prompt)) if redact else str(prompt),
+            esc(textout.duration(r["active_seconds"])),
+            f"{r['tool_calls']:,}",
+            f"{r['tool_errors']:,}",
+            esc(views.money(r["total_cost_usd"])),
+            esc(f"{r['health_score']} {r['health_grade']}"),
+            esc(r["outcome"]),
+            esc(r["primary_model"] or "-"),
+            esc(r["agent"]),
         )
-        rows.append(f"<tr{cls}>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
-    more = (
-        f"<p>Showing {len(data['rows'])} of {data['total']:,} sessions.</p>"
-        if data["total"] > len(data["rows"])
-        else f"<p>{data['total']:,} sessions.</p>"
-    )
+        # only the active time needs its sort key spelled out ("1h 2m" does not parse)
+        active = f' data-v="{r["active_seconds"] or 0:.0f}"'
+        tds = "".join(
+            f"<td{active}>{v}</td>" if i == 5 else f"<td>{v}</td>" for i, v in enumerate(cells)
+        )
+        body.append(f"<tr{cls}>{tds}</tr>")
+    ths = "".join(f"<th>{h}</th>" for h in head)
     style = (
         "<style>.wb-sessions{border-collapse:collapse;font:13px system-ui,sans-serif}"
         ".wb-sessions td,.wb-sessions th{padding:2px 8px;border-bottom:1px solid #e5e7eb;"
-        "text-align:left;vertical-align:top}.wb-sessions tr.err td:first-child"
-        "{border-left:3px solid #dc2626}</style>"
+        "text-align:left;vertical-align:top}"
+        # columns by position: 2-4 and 12 never wrap, 6-10 are numbers (keeps rows small)
+        ".wb-sessions :is(td,th):is(:nth-child(n+6):nth-child(-n+10)){text-align:right;"
+        "font-variant-numeric:tabular-nums;white-space:nowrap}"
+        ".wb-sessions td:is(:nth-child(n+2):nth-child(-n+4),:nth-child(12)){white-space:nowrap}"
+        ".wb-sessions td:nth-child(5){min-width:18em}"
+        ".wb-sessions tr.err td:first-child{border-left:3px solid #dc2626}"
+        ".wb-scroll{overflow-x:auto}"
+        ".wb-search{margin:.3em 0;padding:3px 6px;min-width:18em}</style>"
+    )
+    legend = (
+        f"<p>{len(rows):,} sessions, newest first; a red edge marks a session with tool errors. "
+        "Click an id for its transcript. Active = time with activity (gaps over 10 minutes "
+        "left out); health 0–100 with its grade (A ≥ 90 … F < 40); cost '-' = no priced "
+        "response."
+        + (
+            f" Transcript pages are written for the newest {link_limit:,} sessions; for an "
+            "older one: <code>workbench sessions export ID --format html</code>."
+            if len(rows) > link_limit
+            else ""
+        )
+        + "</p>"
     )
     return (
         style
-        + more
-        + '<table class="wb-sessions"><thead><tr>'
-        + "".join(f"<th>{h}</th>" for h in head)
+        + legend
+        + '<div class="wb-scroll"><table class="wb-sessions"><thead><tr>'
+        + ths
         + "</tr></thead><tbody>"
-        + "".join(rows)
-        + "</tbody></table>"
+        + "".join(body)
+        + "</tbody></table></div>"
+        + f"<script>{TABLE_SCRIPT}</script>"
     )
 
 

@@ -202,6 +202,10 @@ def template(name: str):
     return _environment().get_template(name)
 
 
+#: Tool output longer than this (lines or characters) is collapsed in ``<details>``.
+FOLD_LINES, FOLD_CHARS = 12, 1200
+
+
 def html(
     t: Transcript, *, redact: bool = True, max_chars: int | None = 20_000, with_style: bool = True
 ) -> str:
