@@ -225,6 +225,10 @@ def html_page(t: Transcript, *, redact: bool = True) -> str:
     )
 
 
+#: Tool output longer than this (lines or characters) is folded in a ``<details>``.
+FOLD_LINES, FOLD_CHARS = 12, 1200
+
+
 def _view(t: Transcript, shown: Shown, max_chars: int | None, errors: list[int]) -> dict:
     """What the template shows: plain strings (redacted when asked), errors numbered in order."""
     s = t.session
@@ -253,6 +257,7 @@ def _view(t: Transcript, shown: Shown, max_chars: int | None, errors: list[int])
             "more": 0,
             "error_id": None,
             "subagent": None,
+            "fold": None,
         }
         if e.kind == "tool_use":
             ev["body"] = shown.tool_input(e.input_json)
@@ -260,6 +265,9 @@ def _view(t: Transcript, shown: Shown, max_chars: int | None, errors: list[int])
             full = shown.text(e.text)  # redacted whole, then cut: no half secret shows
             body = full if max_chars is None else full[:max_chars]
             ev["body"], ev["more"] = body, len(full) - len(body)
+            lines = body.count("\n") + 1
+            if lines > FOLD_LINES or len(body) > FOLD_CHARS:  # long output: folded
+                ev["fold"] = f"{lines:,} lines, {len(body):,} characters"
             if e.is_error:
                 ev["error_id"] = errors[0]
                 errors[0] += 1

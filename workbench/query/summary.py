@@ -55,4 +55,5 @@ def headline(con: Reader, **filters) -> dict:
         "tool_errors": k["tool_errors"],
         "tool_error_rate": k["tool_error_rate"],
         "sessions_with_errors": k["sessions_with_errors"],
+        "sessions_with_errors_share": k["sessions_with_errors_share"],
     }

@@ -135,9 +135,11 @@ def cache_ratio_per_day(con: Reader, tz: str, **filters) -> list[dict]:
     r = _responses(con, tz, Scope.of(**filters))
     return con.rows(
         f"""
-        SELECT day, round(sum(cache_read_tokens) / nullif(sum(input_tokens
-            + cache_creation_tokens + cache_read_tokens), 0), 4) AS cache_hit_ratio
-        FROM ({r}) GROUP BY day ORDER BY day
+        SELECT day, read, prompt, round(read / nullif(prompt, 0), 4) AS cache_hit_ratio
+        FROM (SELECT day, sum(cache_read_tokens) AS read,
+                  sum(input_tokens + cache_creation_tokens + cache_read_tokens) AS prompt
+              FROM ({r}) GROUP BY day)
+        ORDER BY day
         """
     )
 
