@@ -191,3 +191,29 @@ def test_a_command_is_parsed_alone_with_the_same_help(capsys):
     assert code == 0 and out == full
     code, _, err = run(capsys, "ingest", "--wait", "soon")
     assert code == 2 and "argument --wait: invalid float value: 'soon'" in err
+
+
+HOLD_LOCK = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1])
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+con.close()
+"""
+
+
+def test_readers_wait_for_a_writer_when_asked(ingested):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(ingested), "3"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        argv = [sys.executable, "-m", "workbench.frontends.cli", "sessions", "kpis"]
+        argv += ["--db", str(ingested), "--json"]
+        busy = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        assert busy.returncode == 1 and "pass --wait SECONDS" in busy.stderr
+        waited = subprocess.run([*argv, "--wait", "30"], capture_output=True, text=True, timeout=60)
+        assert waited.returncode == 0 and json.loads(waited.stdout)["sessions"] == 2
+    finally:
+        holder.kill()
+        holder.wait(10)

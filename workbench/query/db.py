@@ -86,24 +86,34 @@ def lits(values: Iterable) -> str:
     return "(" + ", ".join(lit(v) for v in values) + ")"
 
 
-def open_reader(db: str | os.PathLike | None = None, *, read_only: bool = True) -> Reader:
+def open_reader(
+    db: str | os.PathLike | None = None, *, read_only: bool = True, wait_seconds: float = 0.0
+) -> Reader:
     """A read-only connection to the database (default ``config.default_db()``); warns on stderr
     when the marts are behind the raw tables (an interrupted ingest). ``read_only=False`` joins
-    a DuckDB instance this process already has open for writing (a running server)."""
+    a DuckDB instance this process already has open for writing (a running server). While an
+    ingest holds the file, retry for ``wait_seconds``."""
     import duckdb
 
     path = Path(db).expanduser() if db else config.default_db()
     if not path.exists():
         raise DatabaseMissing(f"no database at {path}: run `workbench ingest` first (or pass --db)")
-    try:
-        con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise DatabaseBusy(
-                f"{path} is being written by another process (an ingest?); "
-                "try again when it finishes, or pass --wait SECONDS"
-            ) from exc
-        raise WorkbenchError(f"cannot open {path}: {exc}") from exc
+    import time
+
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise WorkbenchError(f"cannot open {path}: {exc}") from exc
+            if time.monotonic() >= deadline:
+                raise DatabaseBusy(
+                    f"{path} is being written by another process; try again when it "
+                    "finishes, or pass --wait SECONDS"
+                ) from exc
+            time.sleep(0.2)
     con.execute("SET TimeZone = 'UTC'")
     try:
         store.check_version(con, path)

@@ -57,17 +57,24 @@ def reader(p: argparse.ArgumentParser, data, present=None) -> None:
     """Make ``p`` a read command. ``data(args, con) -> dict`` computes what ``--json`` prints
     (the HTTP server returns the same dict); ``present(args, data)`` prints it for a person."""
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="when an ingest holds the database, wait up to SECONDS for it (default: fail)",
+    )
     p.set_defaults(func=run_reader, data=data, present=present)
 
 
-def open_reader(db: Path | None):
+def open_reader(db: Path | None, wait_seconds: float = 0.0):
     """The read connection every read command's ``data`` function gets. Inside `workbench
     serve` (which owns the file) it joins the server's own DuckDB instance, which refuses a
     second, read-only one."""
     from workbench.frontends.serve import state
     from workbench.query import db as database
 
-    return database.open_reader(db, read_only=not state.owned_here(db))
+    return database.open_reader(db, read_only=not state.owned_here(db), wait_seconds=wait_seconds)
 
 
 def via_server(args: argparse.Namespace) -> str | None:
@@ -97,7 +104,7 @@ def run_reader(args: argparse.Namespace) -> int:
     if (printed := via_server(args)) is not None:
         sys.stdout.write(printed)
         return EXIT_OK
-    data = redacted(args.data(args, open_reader(args.db)), args)
+    data = redacted(args.data(args, open_reader(args.db, getattr(args, "wait", 0.0))), args)
     if args.json or args.present is None:
         textout.print_json(data)
     else:
