@@ -17,6 +17,7 @@ dicts and lists that commands print as JSON.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -189,9 +190,20 @@ def redact_name(text: str | None) -> str | None:
 def _apply(patterns: tuple[Pattern, ...], text: str) -> str:
     if not text:
         return text
+    if len(text) <= 256:  # ids, names, models and labels repeat: each is redacted once
+        return _apply_short(patterns, text)
+    return _apply_all(patterns, text)
+
+
+def _apply_all(patterns: tuple[Pattern, ...], text: str) -> str:
     for pattern in patterns:
         text = pattern.regex.sub(_replacer(pattern), text)
     return text
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _apply_short(patterns: tuple[Pattern, ...], text: str) -> str:
+    return _apply_all(patterns, text)
 
 
 SECRET_FIELD = f"{PLACEHOLDER_PREFIX}secret-field]"

@@ -27,6 +27,10 @@ class Dialect:
         """``ts`` (UTC) as wall-clock text in zone ``tz`` with a strftime ``fmt``."""
         return f"strftime(timezone({lit(tz)}, {ts}), {lit(fmt)})"
 
+    def epoch_us(self, ts: str) -> str:
+        """``ts`` as whole microseconds since 1970 (BIGINT)."""
+        return f"epoch_us({ts})"
+
     def weekday_hour(self, ts: str, tz: str) -> tuple[str, str]:
         """SQL for the local weekday (0 = Monday) and hour of ``ts`` in zone ``tz``."""
         local = f"timezone({lit(tz)}, {ts})"

@@ -26,6 +26,7 @@ TOKEN_FIELDS = {
 }
 GROUPINGS = ("daily", "monthly", "session")
 BLOCK = timedelta(hours=5)
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def money_sum(column: str) -> str:
@@ -118,8 +119,8 @@ def blocks(con: Reader, *, tz: str = "UTC", now: datetime | None = None, **filte
     scope = Scope.of(**filters)
     rows = con.rows(
         f"""
-        SELECT r.user_name, r.ts, r.model, {", ".join("r." + c for c in TOKEN_FIELDS.values())},
-            r.cost_usd
+        SELECT r.user_name, {con.dialect.epoch_us("r.ts")} AS us, r.model,
+            {", ".join("r." + c for c in TOKEN_FIELDS.values())}, r.cost_usd
         FROM responses r
         WHERE r.ts IS NOT NULL AND {scope.events("r.ts", "r")}
         ORDER BY r.user_name, r.ts, r.dedupe_key
@@ -130,7 +131,8 @@ def blocks(con: Reader, *, tz: str = "UTC", now: datetime | None = None, **filte
     unpriced: set[str] = set()
     current: dict | None = None
     for row in rows:
-        ts = row["ts"]
+        # microseconds, not TIMESTAMPTZ values: DuckDB's conversion of those costs ~10x more
+        ts = row["ts"] = EPOCH + timedelta(microseconds=row.pop("us"))
         if current is None or current["_user"] != row["user_name"]:
             current = None
         elif ts - current["_start"] > BLOCK or ts - current["_last"] > BLOCK:

@@ -104,7 +104,9 @@ def run_reader(args: argparse.Namespace) -> int:
     if (printed := via_server(args)) is not None:
         sys.stdout.write(printed)
         return EXIT_OK
-    data = redacted(args.data(args, open_reader(args.db, getattr(args, "wait", 0.0))), args)
+    data = args.data(args, open_reader(args.db, getattr(args, "wait", 0.0)))
+    if "redact" in vars(args):  # commands that print transcript text, names or ids
+        data = redacted(data, args)
     if args.json or args.present is None:
         textout.print_json(data)
     else:
