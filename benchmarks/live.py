@@ -85,8 +85,8 @@ def totals(db: Path) -> dict:
     try:
         row = con.execute(
             "SELECT (SELECT count(*) FROM files), (SELECT count(*) FROM sessions), "
-            "(SELECT count(*) FROM messages), (SELECT sum(total_tokens) FROM api_responses), "
-            "(SELECT count(*) FROM api_responses), (SELECT count(*) FROM tool_errors)"
+            "(SELECT count(*) FROM messages), (SELECT sum(total_tokens) FROM responses), "
+            "(SELECT count(*) FROM responses), (SELECT count(*) FROM tool_errors)"
         ).fetchone()
     finally:
         con.close()
