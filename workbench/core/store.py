@@ -139,7 +139,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
         set_meta(con, "schema_version", str(config.SCHEMA_VERSION))
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        with suppress(duckdb.Error):  # an interrupted statement may have ended it already
+            con.execute("ROLLBACK")
         raise
 
 

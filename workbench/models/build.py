@@ -8,6 +8,7 @@ price table) runs the same steps over every file.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 
 import duckdb
@@ -93,13 +94,17 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
         store.set_meta(con, PRICES_KEY, prices)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        # an interrupted statement may leave the rollback itself to fail: the original error
+        # (a Ctrl-C, say) is what the caller must see
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
         raise
     finally:
-        for temp in ("changed_files", "build_sessions", "build_files"):
-            con.execute(f"DROP TABLE IF EXISTS {temp}")
-        for temp in ("build_messages", "build_calls"):
-            con.execute(f"DROP {'VIEW' if full else 'TABLE'} IF EXISTS {temp}")
+        with contextlib.suppress(duckdb.Error):  # temp tables: gone with the connection anyway
+            for temp in ("changed_files", "build_sessions", "build_files"):
+                con.execute(f"DROP TABLE IF EXISTS {temp}")
+            for temp in ("build_messages", "build_calls"):
+                con.execute(f"DROP {'VIEW' if full else 'TABLE'} IF EXISTS {temp}")
 
 
 def _step_sql(step: str, friction) -> str:
