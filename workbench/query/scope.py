@@ -52,6 +52,10 @@ class Scope:
             out.append(f"{ts} < {lit(self.until)}")
         return out
 
+    def during(self, ts: str) -> str:
+        """A WHERE condition: the timestamp column ``ts`` falls in the period."""
+        return _and(self.window(ts))
+
     def who(self, alias: str) -> list[str]:
         """Conditions on the ``user_name``, ``project`` and ``agent`` columns of ``alias``."""
         out = []

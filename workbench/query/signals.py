@@ -49,8 +49,7 @@ MEASURES = (
 def _period_measures(scope: Scope) -> str:
     """SQL of a relation: per session id, its activity in the period (own and total tokens,
     cost, tool calls and errors)."""
-    window = scope.window("r.ts")
-    where = " AND ".join(window) or "true"
+    where = scope.during("r.ts")
     sums = ", ".join(
         f"sum(r.{m}) AS {{p}}_{m}" if m != "responses" else "count(*) AS {p}_responses"
         for m in MEASURES
@@ -64,8 +63,8 @@ def _period_measures(scope: Scope) -> str:
             f"FROM responses r WHERE {where} GROUP BY r.{key}"
         )
 
-    calls_where = " AND ".join(scope.window("c.ts")) or "true"
-    errors_where = " AND ".join(scope.window("e.ts")) or "true"
+    calls_where = scope.during("c.ts")
+    errors_where = scope.during("e.ts")
     return f"""
         (SELECT s.session_id,
             {", ".join(f"coalesce(o.own_{m}, 0) AS own_{m}" for m in MEASURES)},
@@ -196,14 +195,14 @@ def kpis(con: Reader, **filters) -> dict:
             SELECT s.root_session_id, count(*) AS n FROM tool_calls c
             JOIN sessions s USING (session_id)
             WHERE s.root_session_id IN (SELECT session_id FROM roots)
-              AND {" AND ".join(scope.window("c.ts")) or "true"}
+              AND {scope.during("c.ts")}
             GROUP BY s.root_session_id
         ),
         errors AS (
             SELECT s.root_session_id, count(*) AS n FROM tool_errors e
             JOIN sessions s USING (session_id)
             WHERE s.root_session_id IN (SELECT session_id FROM roots)
-              AND {" AND ".join(scope.window("e.ts")) or "true"}
+              AND {scope.during("e.ts")}
             GROUP BY s.root_session_id
         )
         SELECT (SELECT count(*) FROM roots) AS sessions,

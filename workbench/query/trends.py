@@ -114,22 +114,6 @@ def cost_per_day(con: Reader, tz: str, **filters) -> list[dict]:
     )
 
 
-def cost_by_type_per_day(con: Reader, tz: str, **filters) -> list[dict]:
-    """Per local day and token type: cost in USD (priced responses only)."""
-    r = _responses(con, tz, Scope.of(**filters))
-    rows = con.rows(
-        f"""
-        SELECT day, {money_sum("input_cost_usd")} AS input,
-            {money_sum("output_cost_usd")} AS output,
-            {money_sum("cache_write_cost_usd")} AS cache_write,
-            {money_sum("cache_read_cost_usd")} AS cache_read
-        FROM ({r}) WHERE price_key IS NOT NULL GROUP BY day ORDER BY day
-        """
-    )
-    kinds = ("input", "output", "cache_write", "cache_read")
-    return [{"day": x["day"], "type": k, "cost_usd": x[k]} for x in rows for k in sorted(kinds)]
-
-
 def cache_ratio_per_day(con: Reader, tz: str, **filters) -> list[dict]:
     """Per local day: cache reads / all prompt tokens (input + cache writes + cache reads)."""
     r = _responses(con, tz, Scope.of(**filters))
