@@ -14,7 +14,7 @@ PROJECT_DIR = PACKAGE_DIR.parent
 PARSER_VERSION = 2  # 2: agent_progress copies; token and time values checked
 
 #: Bumped when the table layout changes (see ``store.migrate``).
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5  # 5: machine (files, sessions, responses)
 
 #: A gap longer than this (seconds) between two events starts a new activity block.
 ACTIVE_GAP_SECONDS = 600
@@ -48,6 +48,30 @@ def default_user() -> str:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no passwd entry in some containers
         return os.environ.get("USER", "unknown")
+
+
+#: What a machine name may be: it qualifies session ids on a team hub (``machine:id``).
+MACHINE_NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}"
+
+
+def default_machine() -> str:
+    """``$WORKBENCH_MACHINE``, else this host's name (up to its first dot)."""
+    import socket
+
+    name = os.environ.get("WORKBENCH_MACHINE") or socket.gethostname().split(".")[0]
+    return name or "localhost"
+
+
+def check_machine(name: str) -> str:
+    """``name`` if it is a valid machine name, else ValueError saying what is allowed."""
+    import re
+
+    if not re.fullmatch(MACHINE_NAME, name or ""):
+        raise ValueError(
+            f"invalid machine name {name!r}: use letters, digits, '.', '_' or '-' "
+            "(at most 63, starting with a letter or digit)"
+        )
+    return name
 
 
 def default_roots() -> list[Path]:

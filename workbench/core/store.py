@@ -168,6 +168,12 @@ def _upgrade(con: duckdb.DuckDBPyConnection, version: int) -> None:
             "AND coalesce(model, '') <> '<synthetic>' "
             "AND file_id IN (SELECT file_id FROM files WHERE agent = 'claude')"
         )
+    if version < 5:
+        # files ingested so far were ingested here; the marts gain the column when rebuilt
+        machine = literal(config.default_machine())
+        con.execute("ALTER TABLE files ADD COLUMN IF NOT EXISTS machine VARCHAR")
+        con.execute(f"UPDATE files SET machine = {machine} WHERE machine IS NULL")
+        con.execute("DROP TABLE IF EXISTS responses")
     con.execute("INSERT OR REPLACE INTO meta VALUES ('rebuild_all', '1')")
 
 

@@ -89,11 +89,13 @@ def ingest(
     batch_bytes: int = BATCH_BYTES,
     commit_bytes: int = COMMIT_BYTES,
     follow_symlinks: bool = False,
+    machine: str | None = None,
 ) -> IngestSummary:
     """Discover transcripts under ``paths`` and bring the database at ``db`` up to date.
 
     Symlinks whose target is outside the scanned folders are not followed unless
-    ``follow_symlinks``. A Ctrl-C (SIGINT) raises KeyboardInterrupt, also when it interrupts a
+    ``follow_symlinks``. Files are recorded as ingested on ``machine`` (default
+    ``config.default_machine()``: the host name). A Ctrl-C (SIGINT) raises KeyboardInterrupt, also when it interrupts a
     DuckDB query, after the open transaction was rolled back."""
     try:
         with _CtrlC() as ctrl_c:
@@ -106,6 +108,7 @@ def ingest(
                 batch_bytes,
                 commit_bytes,
                 follow_symlinks,
+                config.check_machine(machine or config.default_machine()),
                 ctrl_c,
             )
     except (duckdb.InterruptException, RuntimeError) as exc:
@@ -172,7 +175,16 @@ class _CtrlC:
 
 
 def _ingest(
-    paths, db, user, progress, wait_seconds, batch_bytes, commit_bytes, follow_symlinks, ctrl_c
+    paths,
+    db,
+    user,
+    progress,
+    wait_seconds,
+    batch_bytes,
+    commit_bytes,
+    follow_symlinks,
+    machine,
+    ctrl_c,
 ) -> IngestSummary:
     started = time.perf_counter()
     db_path = Path(db) if db else config.default_db()
@@ -182,6 +194,7 @@ def _ingest(
     ctrl_c.con = con
     # a batch's parse can pass the 2 s after which DuckDB draws its own bar over ours
     con.execute("SET enable_progress_bar = false")
+    con.execute(f"SET VARIABLE wb_machine = {store.literal(machine)}")
     try:
         known = planning.known_files(con)
         plans, unchanged = planning.plan(con, found, known, summary, PARSERS)
@@ -589,7 +602,7 @@ def _upsert_files(
         WHERE file_id IN (SELECT file_id FROM batch_file_rows);
         DELETE FROM files WHERE file_id IN (SELECT file_id FROM batch_file_rows);
         INSERT INTO files BY NAME
-        SELECT b.*, now() AS ingested_at,
+        SELECT b.*, getvariable('wb_machine') AS machine, now() AS ingested_at,
             coalesce(k.first_ingested_at, now()) AS first_ingested_at,
             false AS missing, NULL::TIMESTAMPTZ AS missing_since
         FROM batch_file_rows b LEFT JOIN batch_first_seen k USING (file_id);

@@ -22,6 +22,7 @@ class Dialect:
     """SQL an engine spells its own way (DuckDB's here; other engines subclass it)."""
 
     name = "duckdb"
+    qualified_ids = False
 
     def local_text(self, ts: str, tz: str, fmt: str) -> str:
         """``ts`` (UTC) as wall-clock text in zone ``tz`` with a strftime ``fmt``."""
@@ -44,6 +45,31 @@ class Dialect:
         return f"regexp_extract({column}, {lit(pattern)})"
 
 
+class PostgresDialect(Dialect):
+    """PostgreSQL's spellings (a team hub); the functions it lacks are in
+    ``sql/postgres_compat.sql``, which the hub's schema installs."""
+
+    name = "postgres"
+    #: On a hub, session ids are ``machine:id``; ``source_session_id`` keeps the id as written.
+    qualified_ids = True
+    _FORMATS = {"%Y": "YYYY", "%m": "MM", "%d": "DD", "%H": "HH24", "%M": "MI", "%S": "SS"}
+
+    def local_text(self, ts: str, tz: str, fmt: str) -> str:
+        for code, pg in self._FORMATS.items():
+            fmt = fmt.replace(code, pg)
+        return f"to_char(timezone({lit(tz)}, {ts}), {lit(fmt)})"
+
+    def regex(self, column: str, pattern: str) -> str:
+        if pattern.startswith("(?i)"):
+            return f"({column} ~* {lit(pattern[4:])})"
+        return f"({column} ~ {lit(pattern)})"
+
+    def regex_extract(self, column: str, pattern: str) -> str:
+        # substring() returns the first group: make it the whole match (options stay first)
+        options = pattern[: pattern.index(")") + 1] if pattern.startswith("(?") else ""
+        return f"substring({column} from {lit(options + '(' + pattern[len(options):] + ')')})"
+
+
 class Reader:
     """A read-only connection to the marts."""
 
@@ -51,6 +77,7 @@ class Reader:
         self.con = con
         self.path = path
         self.dialect = dialect or Dialect()
+        self._columns: dict[str, list[str]] = {}
 
     def rows(self, sql: str) -> list[dict]:
         """The result as a list of dicts."""
@@ -68,6 +95,18 @@ class Reader:
 
     def column(self, sql: str) -> list:
         return [r[0] for r in self.con.execute(sql).fetchall()]
+
+    def columns(self, relation: str, without: Iterable[str] = (), alias: str = "") -> str:
+        """The column list of a table or view, less ``without``, each prefixed ``alias.``
+        (SQL has no portable ``* EXCLUDE``)."""
+        if relation not in self._columns:
+            self._columns[relation] = self.column(
+                "SELECT column_name FROM information_schema.columns "
+                f"WHERE table_name = {lit(relation)} ORDER BY ordinal_position"
+            )
+        drop = set(without)
+        prefix = f"{alias}." if alias else ""
+        return ", ".join(f"{prefix}{c}" for c in self._columns[relation] if c not in drop)
 
     def close(self) -> None:
         self.con.close()
@@ -97,6 +136,10 @@ def open_reader(
     when the marts are behind the raw tables (an interrupted ingest). ``read_only=False`` joins
     a DuckDB instance this process already has open for writing (a running server). While an
     ingest holds the file, retry for ``wait_seconds``."""
+    from workbench.core.engines import is_postgres
+
+    if is_postgres(str(db)) or (db is None and is_postgres(os.environ.get("WORKBENCH_DB"))):
+        return open_hub(str(db or os.environ["WORKBENCH_DB"]))
     import duckdb
 
     path = Path(db).expanduser() if db else config.default_db()
@@ -132,6 +175,39 @@ def open_reader(
             file=sys.stderr,
         )
     return reader
+
+
+def open_hub(url: str) -> Reader:
+    """A read connection to a team hub on PostgreSQL (``postgresql://`` URL; credentials from
+    the URL, the environment or ``~/.pgpass``; ``sslmode`` and other settings pass through)."""
+    import psycopg
+
+    from workbench.core.engines import mask
+
+    try:
+        con = psycopg.connect(url, autocommit=True, connect_timeout=10)
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise WorkbenchError(f"cannot connect to {mask(url)}: {mask(first)}") from None
+    con.execute("SET TIME ZONE 'UTC'")
+    found = con.execute("SELECT to_regclass('meta')").fetchone()[0]
+    row = (
+        con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if found
+        else None
+    )
+    if row is None:
+        con.close()
+        raise DatabaseMissing(f"{mask(url)} holds no workbench hub: `workbench push --to URL` first")
+    if int(row[0]) != config.SCHEMA_VERSION:
+        con.close()
+        newer = int(row[0]) > config.SCHEMA_VERSION
+        raise WorkbenchError(
+            f"the hub at {mask(url)} has schema {row[0]}, this workbench reads "
+            f"{config.SCHEMA_VERSION}: "
+            + ("upgrade workbench" if newer else "push to it with this version to upgrade it")
+        )
+    return Reader(con, None, PostgresDialect())
 
 
 def stale(reader: Reader) -> bool:

@@ -43,7 +43,7 @@ def categories(con: Reader, *, examples: int = 3, redact: bool = True, **filters
     errors = errors_sql(scope)
     agg = con.rows(
         f"SELECT category, count(*) AS count, count(DISTINCT root_session_id) AS sessions "
-        f"FROM ({errors}) GROUP BY category ORDER BY count DESC, category"
+        f"FROM ({errors}) q GROUP BY category ORDER BY count DESC, category"
     )
     total = sum(r["count"] for r in agg)
     sample = (
@@ -52,8 +52,8 @@ def categories(con: Reader, *, examples: int = 3, redact: bool = True, **filters
         SELECT category, session_id, tool_name, ts, excerpt FROM (
             SELECT *, row_number() OVER (
                 PARTITION BY category ORDER BY ts DESC NULLS LAST, session_id, ordinal) AS k
-            FROM ({errors})
-        ) WHERE k <= {int(examples)} ORDER BY category, k
+            FROM ({errors}) q
+        ) ranked WHERE k <= {int(examples)} ORDER BY category, k
         """
         )
         if examples > 0
@@ -80,9 +80,9 @@ def tools(con: Reader, **filters) -> list[dict]:
     scope = Scope.of(**filters)
     rows = con.rows(
         f"""
-        WITH c AS (SELECT name AS tool_name, count(*) AS calls FROM ({calls_sql(scope)})
+        WITH c AS (SELECT name AS tool_name, count(*) AS calls FROM ({calls_sql(scope)}) q
                    GROUP BY name),
-        e AS (SELECT tool_name, count(*) AS errors FROM ({errors_sql(scope)}) GROUP BY tool_name)
+        e AS (SELECT tool_name, count(*) AS errors FROM ({errors_sql(scope)}) q GROUP BY tool_name)
         SELECT c.tool_name, c.calls, coalesce(e.errors, 0) AS errors
         FROM c LEFT JOIN e USING (tool_name)
         ORDER BY errors DESC, calls DESC, tool_name
@@ -103,9 +103,9 @@ def rates_by(con: Reader, key: str, **filters) -> list[dict]:
         f"""
         WITH roots AS (SELECT s.session_id, s.{key} AS k FROM sessions s
                        WHERE {scope.active_roots("s")}),
-        c AS (SELECT {key} AS k, count(*) AS n FROM ({calls_sql(scope)}) GROUP BY k),
+        c AS (SELECT {key} AS k, count(*) AS n FROM ({calls_sql(scope)}) q GROUP BY k),
         e AS (SELECT {key} AS k, count(*) AS n, count(DISTINCT root_session_id) AS sessions
-              FROM ({errors_sql(scope)}) GROUP BY k),
+              FROM ({errors_sql(scope)}) q GROUP BY k),
         r AS (SELECT k, count(*) AS sessions FROM roots GROUP BY k)
         SELECT r.k AS {key}, r.sessions, coalesce(c.n, 0) AS tool_calls,
             coalesce(e.n, 0) AS tool_errors, coalesce(e.sessions, 0) AS sessions_with_errors
@@ -143,8 +143,8 @@ def compare(con: Reader, at: datetime, **filters) -> dict:
 
     def side(**window) -> dict:
         scope = Scope.of(**filters, **window)
-        e = con.rows(f"SELECT category, count(*) AS n FROM ({errors_sql(scope)}) GROUP BY category")
-        n_calls = con.scalar(f"SELECT count(*) FROM ({calls_sql(scope)})")
+        e = con.rows(f"SELECT category, count(*) AS n FROM ({errors_sql(scope)}) q GROUP BY category")
+        n_calls = con.scalar(f"SELECT count(*) FROM ({calls_sql(scope)}) q")
         n_sessions = con.scalar(f"SELECT count(*) FROM sessions s WHERE {scope.active_roots()}")
         return {
             "sessions": n_sessions,

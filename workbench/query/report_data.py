@@ -122,7 +122,7 @@ def cost_by_type(con: Reader, tz: str, **filters) -> dict:
     )
     row = con.one(
         f"SELECT {sums}, sum(cache_read_tokens) AS read_tokens, sum(input_tokens) AS input_tokens "
-        f"FROM ({_priced(scope)})"
+        f"FROM ({_priced(scope)}) q"
     )
     costs = {label: float(row[label.replace(" ", "_")] or 0) for label in TOKEN_COST_COLUMNS}
     total = sum(costs.values())
@@ -177,7 +177,7 @@ def cost_table(con: Reader, tz: str, unit: str = "day", **filters) -> list[dict]
             sum(r.output_tokens) AS output, sum(r.cache_creation_tokens) AS cache_write,
             sum(r.cache_read_tokens) AS cache_read, sum(r.total_tokens) AS tokens,
             {money_sum("r.cost_usd")} AS cost_usd,
-            count(*) FILTER (r.price_key IS NULL) AS unpriced,
+            count(*) FILTER (WHERE r.price_key IS NULL) AS unpriced,
             count(DISTINCT r.model) AS models
         FROM responses r
         WHERE r.ts IS NOT NULL AND {scope.events("r.ts", "r")}
@@ -188,11 +188,11 @@ def cost_table(con: Reader, tz: str, unit: str = "day", **filters) -> list[dict]
 
 def _session_costs(con: Reader, **filters) -> list[float]:
     """Top-level sessions' costs in the period (with their subagents), highest first."""
-    selected = signals._selected(Scope.of(**filters), include_subagents=False)
+    selected = signals._selected(con, Scope.of(**filters), include_subagents=False)
     return [
         float(c)
         for c in con.column(
-            f"SELECT total_cost_usd FROM ({selected}) WHERE total_cost_usd IS NOT NULL "
+            f"SELECT total_cost_usd FROM ({selected}) q WHERE total_cost_usd IS NOT NULL "
             "ORDER BY total_cost_usd DESC, session_id"
         )
     ]
@@ -234,19 +234,23 @@ def costly_sessions(con, n: int = 10, **filters) -> list[dict]:
     """The most expensive top-level sessions, identical clones grouped: sessions with the same
     cost (to the cent), model and first prompt are one row with ``count``; ties are broken by
     start time then id, so two runs list the same rows."""
-    selected = signals._selected(Scope.of(**filters), include_subagents=False)
+    selected = signals._selected(con, Scope.of(**filters), include_subagents=False)
     return con.rows(
         f"""
         SELECT count(*) AS count,
-            arg_min(session_id, (started_at, session_id)) AS session_id,
-            arg_min(user_name, (started_at, session_id)) AS user_name,
-            arg_min(project, (started_at, session_id)) AS project,
+            max(CASE WHEN first = 1 THEN session_id END) AS session_id,
+            max(CASE WHEN first = 1 THEN user_name END) AS user_name,
+            max(CASE WHEN first = 1 THEN project END) AS project,
             min(started_at) AS started_at, count(DISTINCT user_name) AS users,
             max(total_total_tokens) AS total_tokens, max(total_cost_usd) AS cost_usd,
-            {money_sum("total_cost_usd")} AS total_cost,
-            any_value(primary_model) AS primary_model, any_value(first_prompt) AS first_prompt
-        FROM (SELECT *, CAST(round(total_cost_usd * 100) AS BIGINT) AS cents FROM ({selected})
-              WHERE total_cost_usd IS NOT NULL)
+            {money_sum("total_cost_usd")} AS total_cost, primary_model, first_prompt
+        FROM (
+            SELECT *, row_number() OVER (
+                PARTITION BY cents, primary_model, first_prompt
+                ORDER BY started_at NULLS LAST, session_id) AS first
+            FROM (SELECT *, CAST(round(total_cost_usd * 100) AS BIGINT) AS cents
+                  FROM ({selected}) q WHERE total_cost_usd IS NOT NULL) c
+        ) d
         GROUP BY cents, primary_model, first_prompt
         ORDER BY cents DESC, count DESC, started_at, session_id
         LIMIT {int(n)}
@@ -290,7 +294,7 @@ def error_messages(con, n: int = 15, **filters) -> list[dict]:
     meaning = {r.category: r.meaning for r in RULES}
     rows = con.rows(
         "SELECT session_id, root_session_id, user_name, tool_name, category, ts, excerpt "
-        f"FROM ({friction_report.errors_sql(Scope.of(**filters))}) "
+        f"FROM ({friction_report.errors_sql(Scope.of(**filters))}) q "
         "ORDER BY ts NULLS LAST, session_id, ordinal"
     )
     groups: dict[str, dict] = {}
@@ -397,9 +401,9 @@ def error_rate_per_day(con, tz: str, **filters) -> list[dict]:
     day = con.dialect.local_text("ts", tz, "%Y-%m-%d")
     rows = con.rows(
         f"""
-        WITH c AS (SELECT {day} AS day, count(*) AS calls FROM ({friction_report.calls_sql(scope)})
+        WITH c AS (SELECT {day} AS day, count(*) AS calls FROM ({friction_report.calls_sql(scope)}) q
                    WHERE ts IS NOT NULL GROUP BY day),
-        e AS (SELECT {day} AS day, count(*) AS errors FROM ({friction_report.errors_sql(scope)})
+        e AS (SELECT {day} AS day, count(*) AS errors FROM ({friction_report.errors_sql(scope)}) q
               WHERE ts IS NOT NULL GROUP BY day)
         SELECT c.day, c.calls, coalesce(e.errors, 0) AS errors
         FROM c LEFT JOIN e USING (day) ORDER BY c.day

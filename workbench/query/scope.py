@@ -20,13 +20,15 @@ from workbench.query.db import lit, lits
 
 @dataclass(frozen=True)
 class Scope:
-    """A period (either end open) and who: users, projects, agents (empty: everyone)."""
+    """A period (either end open) and who: users, projects, agents, machines (empty:
+    everyone)."""
 
     since: datetime | None = None
     until: datetime | None = None
     users: tuple[str, ...] = ()
     projects: tuple[str, ...] = ()
     agents: tuple[str, ...] = ()
+    machines: tuple[str, ...] = ()
 
     @classmethod
     def of(
@@ -36,8 +38,16 @@ class Scope:
         users: Iterable[str] = (),
         projects: Iterable[str] = (),
         agents: Iterable[str] = (),
+        machines: Iterable[str] = (),
     ) -> Scope:
-        return cls(since, until, tuple(users or ()), tuple(projects or ()), tuple(agents or ()))
+        return cls(
+            since,
+            until,
+            tuple(users or ()),
+            tuple(projects or ()),
+            tuple(agents or ()),
+            tuple(machines or ()),
+        )
 
     @property
     def bounded(self) -> bool:
@@ -57,12 +67,14 @@ class Scope:
         return _and(self.window(ts))
 
     def who(self, alias: str) -> list[str]:
-        """Conditions on the ``user_name``, ``project`` and ``agent`` columns of ``alias``."""
+        """Conditions on the ``user_name``, ``project``, ``agent`` and ``machine`` columns of
+        ``alias``."""
         out = []
         for column, values in (
             ("user_name", self.users),
             ("project", self.projects),
             ("agent", self.agents),
+            ("machine", self.machines),
         ):
             if values:
                 out.append(f"{alias}.{column} IN {lits(values)}")
@@ -136,6 +148,7 @@ class Context:
     users: list[str] = field(default_factory=list)
     projects: list[str] = field(default_factory=list)
     agents: list[str] = field(default_factory=list)
+    machines: list[str] = field(default_factory=list)
 
     @property
     def scope(self) -> Scope:
@@ -150,6 +163,7 @@ class Context:
             "users": self.users,
             "projects": self.projects,
             "agents": self.agents,
+            "machines": self.machines,
         }
 
     def describe(self) -> str:
@@ -164,6 +178,7 @@ class Context:
             ("users", self.users),
             ("projects", self.projects),
             ("agents", self.agents),
+            ("machines", self.machines),
         ):
             if values:
                 parts.append(f"{label}: {', '.join(values)}")

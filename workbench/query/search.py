@@ -50,13 +50,14 @@ def search(
         JOIN sessions s USING (session_id)
         WHERE {d.regex("x.body", flags + pattern)} AND {scope.events("x.ts", "s")}
     """
-    total = con.scalar(f"SELECT count(*) FROM ({hits})")
+    total = con.scalar(f"SELECT count(*) FROM ({hits}) n")
     snippet = d.regex_extract(
         "body", f"(?s{'' if case_sensitive else 'i'}).{{0,{SNIPPET}}}(?:{pattern}).{{0,{SNIPPET}}}"
     )
-    body = "" if redact else " EXCLUDE (body)"
+    body = ", body" if redact else ""
     rows = con.rows(
-        f"SELECT *{body}, {snippet} AS snippet FROM ({hits}) "
+        f"SELECT session_id, ordinal, kind, tool_name, ts, user_name, project{body}, "
+        f"{snippet} AS snippet FROM ({hits}) h "
         f"ORDER BY ts DESC NULLS LAST, session_id, ordinal, kind LIMIT {int(limit)}"
     )
     for row in rows:

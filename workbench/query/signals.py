@@ -59,7 +59,7 @@ def _period_measures(scope: Scope) -> str:
         return (
             f"SELECT r.{key} AS session_id, {sums.format(p=p)}, "
             f"{money_sum('r.cost_usd')} AS {p}_cost_usd, "
-            f"count(*) FILTER (r.price_key IS NULL) AS {p}_unpriced_responses "
+            f"count(*) FILTER (WHERE r.price_key IS NULL) AS {p}_unpriced_responses "
             f"FROM responses r WHERE {where} GROUP BY r.{key}"
         )
 
@@ -100,7 +100,9 @@ PERIOD_COLUMNS = (
 )
 
 
-def _selected(scope: Scope, *, include_subagents: bool, where: Iterable[str] = ()) -> str:
+def _selected(
+    con: Reader, scope: Scope, *, include_subagents: bool, where: Iterable[str] = ()
+) -> str:
     """SQL: the sessions in the scope (their period measures in place of the lifetime ones
     when the period is bounded), with ``cost_usd`` = ``own_cost_usd`` and
     ``unpriced_responses`` = ``own_unpriced_responses`` (the names of earlier versions)."""
@@ -110,7 +112,7 @@ def _selected(scope: Scope, *, include_subagents: bool, where: Iterable[str] = (
     if scope.bounded:
         cols = ", ".join(f"p.{c}" for c in PERIOD_COLUMNS)
         source = (
-            f"SELECT s.* EXCLUDE ({', '.join(PERIOD_COLUMNS)}), {cols} FROM sessions s "
+            f"SELECT {con.columns('sessions', PERIOD_COLUMNS, 's')}, {cols} FROM sessions s "
             f"JOIN {_period_measures(scope)} p USING (session_id)"
         )
     else:
@@ -128,14 +130,14 @@ def active_time(con: Reader, gap_seconds: float = 600) -> list[dict]:
     return con.rows(
         f"""
         SELECT session_id,
-            coalesce(sum(gap) FILTER (gap <= {gap_us}), 0) / 1000000 AS active_seconds,
-            1 + count(*) FILTER (gap > {gap_us}) AS activity_blocks
+            coalesce(sum(gap) FILTER (WHERE gap <= {gap_us}), 0) / 1000000 AS active_seconds,
+            1 + count(*) FILTER (WHERE gap > {gap_us}) AS activity_blocks
         FROM (
             SELECT session_id,
                 epoch_us(ts) - lag(epoch_us(ts)) OVER (PARTITION BY session_id ORDER BY ts)
                     AS gap
             FROM messages WHERE ts IS NOT NULL
-        )
+        ) g
         GROUP BY session_id ORDER BY session_id
         """
     )
@@ -160,7 +162,7 @@ def get(con: Reader, session_id: str) -> dict:
     """Every field of one session (id or unambiguous prefix) over its whole life, with the ids
     of its subagents."""
     sid = resolve_id(con, session_id)
-    row = con.one(_selected(Scope(), include_subagents=True, where=[f"s.session_id = {lit(sid)}"]))
+    row = con.one(_selected(con, Scope(), include_subagents=True, where=[f"s.session_id = {lit(sid)}"]))
     row["subagents"] = con.column(
         f"SELECT session_id FROM sessions WHERE parent_session_id = {lit(sid)} ORDER BY session_id"
     )
@@ -287,12 +289,15 @@ def listing(
             f"OR contains(lower(coalesce(s.source_path, '')), {needle}) "
             f"OR contains(lower(coalesce(s.first_prompt, '')), {needle}))"
         )
-    selected = _selected(Scope.of(**filters), include_subagents=include_subagents, where=where)
-    total = con.scalar(f"SELECT count(*) FROM ({selected})")
+    selected = _selected(
+        con, Scope.of(**filters), include_subagents=include_subagents, where=where
+    )
+    total = con.scalar(f"SELECT count(*) FROM ({selected}) n")
     order = f"{column} {'DESC' if descending else 'ASC'} NULLS LAST"
     ties = ", started_at DESC NULLS LAST" if column != "started_at" else ""
     page = con.rows(
-        f"SELECT * EXCLUDE (penalties, models) FROM ({selected}) "
+        f"SELECT {con.columns('sessions', ('penalties', 'models'))}, cost_usd, "
+        f"unpriced_responses FROM ({selected}) page "
         f"ORDER BY {order}{ties}, session_id LIMIT {int(limit)} OFFSET {int(offset)}"
     )
     nxt = offset + len(page)

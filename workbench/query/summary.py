@@ -28,7 +28,7 @@ def headline(con: Reader, **filters) -> dict:
             {money_sum("cache_read_cost_usd")} AS cache_read_cost,
             {money_sum("cost_usd")} AS cost,
             coalesce(list(DISTINCT coalesce(model, 'unknown') ORDER BY coalesce(model, 'unknown'))
-                FILTER (price_key IS NULL AND total_tokens > 0), []) AS unpriced_models
+                FILTER (WHERE price_key IS NULL AND total_tokens > 0), []) AS unpriced_models
         FROM responses r WHERE {scope.events("r.ts", "r")}
         """
     )
@@ -43,6 +43,7 @@ def headline(con: Reader, **filters) -> dict:
             "users": list(scope.users),
             "projects": list(scope.projects),
             "agents": list(scope.agents),
+            "machines": list(scope.machines),
         },
         "sessions": k["sessions"],
         "users": k["users"],

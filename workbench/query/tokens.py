@@ -31,7 +31,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 def money_sum(column: str) -> str:
     """SQL: the sum of a USD column, exact and independent of row order (NULL when all are)."""
-    return f"CAST(sum(CAST({column} AS DECIMAL(38, 12))) AS DOUBLE)"
+    return f"CAST(sum(CAST({column} AS DECIMAL(38, 12))) AS FLOAT8)"
 
 
 def _sums(alias: str = "r") -> str:

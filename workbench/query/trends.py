@@ -59,14 +59,14 @@ def by_key(con: Reader, key: str, **filters) -> list[dict]:
     column = {"model": "primary_model"}.get(key, key)
     if column not in ("user_name", "project", "agent", "primary_model"):
         raise ValueError(f"cannot group by {key!r}")
-    selected = signals._selected(Scope.of(**filters), include_subagents=True)
+    selected = signals._selected(con, Scope.of(**filters), include_subagents=True)
     return con.rows(
         f"""
-        SELECT {column} AS {key}, count(*) FILTER (NOT is_subagent) AS sessions,
+        SELECT {column} AS {key}, count(*) FILTER (WHERE NOT is_subagent) AS sessions,
             round(sum(active_seconds) / 3600, 2) AS active_hours,
             sum(tool_calls) AS tool_calls, sum(tool_errors) AS tool_errors,
             sum(own_total_tokens) AS tokens, {money_sum("own_cost_usd")} AS cost_usd
-        FROM ({selected})
+        FROM ({selected}) q
         GROUP BY {column} ORDER BY sessions DESC, {column} NULLS LAST
         """
     )
@@ -84,7 +84,7 @@ def models(con: Reader, tz: str, **filters) -> list[dict]:
         f"""
         SELECT model, count(*) AS responses, sum(total_tokens) AS tokens,
             {money_sum("cost_usd")} AS cost_usd, bool_and(price_key IS NOT NULL) AS priced
-        FROM ({r}) GROUP BY model ORDER BY tokens DESC, model NULLS LAST
+        FROM ({r}) q GROUP BY model ORDER BY tokens DESC, model NULLS LAST
         """
     )
 
@@ -96,7 +96,7 @@ def tokens_per_day(con: Reader, tz: str, **filters) -> list[dict]:
         f"""
         SELECT day, sum(input_tokens) AS input, sum(output_tokens) AS output,
             sum(cache_creation_tokens) AS cache_write, sum(cache_read_tokens) AS cache_read
-        FROM ({r}) GROUP BY day ORDER BY day
+        FROM ({r}) q GROUP BY day ORDER BY day
         """
     )
     kinds = ("input", "output", "cache_write", "cache_read")
@@ -109,7 +109,7 @@ def cost_per_day(con: Reader, tz: str, **filters) -> list[dict]:
     return con.rows(
         f"""
         SELECT day, model, {money_sum("cost_usd")} AS cost_usd
-        FROM ({r}) WHERE price_key IS NOT NULL GROUP BY day, model ORDER BY day, model
+        FROM ({r}) q WHERE price_key IS NOT NULL GROUP BY day, model ORDER BY day, model
         """
     )
 
@@ -122,7 +122,7 @@ def cache_ratio_per_day(con: Reader, tz: str, **filters) -> list[dict]:
         SELECT day, read, prompt, round(read / nullif(prompt, 0), 4) AS cache_hit_ratio
         FROM (SELECT day, sum(cache_read_tokens) AS read,
                   sum(input_tokens + cache_creation_tokens + cache_read_tokens) AS prompt
-              FROM ({r}) GROUP BY day)
+              FROM ({r}) q GROUP BY day) t
         ORDER BY day
         """
     )
@@ -135,7 +135,7 @@ def errors_per_day(con: Reader, tz: str, **filters) -> list[dict]:
     errors = friction_report.errors_sql(Scope.of(**filters))
     day = con.dialect.local_text("ts", tz, "%Y-%m-%d")
     return con.rows(
-        f"SELECT {day} AS day, category, count(*) AS errors FROM ({errors}) "
+        f"SELECT {day} AS day, category, count(*) AS errors FROM ({errors}) q "
         "WHERE ts IS NOT NULL GROUP BY day, category ORDER BY day, category"
     )
 
@@ -143,12 +143,12 @@ def errors_per_day(con: Reader, tz: str, **filters) -> list[dict]:
 def worst_sessions(con: Reader, n: int = 15, **filters) -> list[dict]:
     """The top-level sessions with the most tool errors in the period (then the lowest
     health)."""
-    selected = signals._selected(Scope.of(**filters), include_subagents=False)
+    selected = signals._selected(con, Scope.of(**filters), include_subagents=False)
     return con.rows(
         f"""
         SELECT session_id, user_name, project, started_at, tool_calls, tool_errors, outcome,
             health_score, health_grade, total_cost_usd AS cost_usd
-        FROM ({selected}) WHERE tool_errors > 0
+        FROM ({selected}) q WHERE tool_errors > 0
         ORDER BY tool_errors DESC, health_score, session_id LIMIT {int(n)}
         """
     )
@@ -164,6 +164,6 @@ def first_errors(con: Reader, session_ids: list[str], per_session: int = 2) -> l
             SELECT *, row_number() OVER (
                 PARTITION BY session_id ORDER BY ordinal, block_index) AS k
             FROM tool_errors WHERE session_id IN {lits(session_ids)}
-        ) WHERE k <= {int(per_session)} ORDER BY session_id, k
+        ) ranked WHERE k <= {int(per_session)} ORDER BY session_id, k
         """
     )

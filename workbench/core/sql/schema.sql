@@ -51,7 +51,8 @@ CREATE TABLE IF NOT EXISTS files (
     ingested_at       TIMESTAMPTZ NOT NULL,
     first_ingested_at TIMESTAMPTZ NOT NULL,
     missing           BOOLEAN NOT NULL DEFAULT false,
-    missing_since     TIMESTAMPTZ
+    missing_since     TIMESTAMPTZ,
+    machine           VARCHAR NOT NULL       -- the machine that ingested it (--machine)
 );
 
 -- One row per transcript event that is a message (user, assistant, system).
@@ -220,6 +221,7 @@ CREATE TABLE IF NOT EXISTS responses (
     user_name             VARCHAR,
     project               VARCHAR,
     agent                 VARCHAR,
+    machine               VARCHAR,
     ts                    TIMESTAMPTZ,
     model                 VARCHAR,
     is_sidechain          BOOLEAN NOT NULL,
@@ -291,6 +293,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     files               INTEGER NOT NULL,    -- files holding this session (copies included)
     agent               VARCHAR NOT NULL,
     user_name           VARCHAR NOT NULL,
+    machine             VARCHAR NOT NULL,    -- the machine whose files hold it
     project             VARCHAR,
     project_path        VARCHAR,
     cwd                 VARCHAR,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -26,14 +27,31 @@ def dedent(text: str) -> str:
     return text.strip("\n")
 
 
+def database(text: str) -> Path | str:
+    """argparse type of ``--db``: a DuckDB file, or a team hub's ``postgresql://`` URL."""
+    from workbench.core.engines import is_postgres
+
+    return text if is_postgres(text) else Path(text)
+
+
 def db_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--db",
-        type=Path,
+        type=database,
         default=None,
-        help="database file (default: $WORKBENCH_DB, else "
-        "~/.local/share/workbench/workbench.duckdb)",
+        help="database file or team hub URL (postgresql://user@host/db) (default: "
+        "$WORKBENCH_DB, else ~/.local/share/workbench/workbench.duckdb)",
     )
+
+
+def machine_name(text: str) -> str:
+    """argparse type: a valid machine name."""
+    from workbench.core import config
+
+    try:
+        return config.check_machine(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def filter_args(p: argparse.ArgumentParser) -> None:
@@ -48,6 +66,12 @@ def filter_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--user", "-u", action="append", default=[], help="only this user (repeatable)")
     p.add_argument("--project", action="append", default=[], help="only this project (repeatable)")
+    p.add_argument(
+        "--machine",
+        action="append",
+        default=[],
+        help="only sessions ingested on this machine (repeatable)",
+    )
     p.add_argument(
         "--timezone", "--tz", dest="timezone", help="IANA zone for days (default: this machine's)"
     )
@@ -71,15 +95,23 @@ def open_reader(db: Path | None, wait_seconds: float = 0.0):
     """The read connection every read command's ``data`` function gets. Inside `workbench
     serve` (which owns the file) it joins the server's own DuckDB instance, which refuses a
     second, read-only one."""
-    from workbench.frontends.serve import state
-    from workbench.query import db as database
+    from workbench.core.engines import is_postgres
+    from workbench.query import db as engine
 
-    return database.open_reader(db, read_only=not state.owned_here(db), wait_seconds=wait_seconds)
+    if is_postgres(str(db)) or (db is None and is_postgres(os.environ.get("WORKBENCH_DB"))):
+        return engine.open_reader(db)
+    from workbench.frontends.serve import state
+
+    return engine.open_reader(db, read_only=not state.owned_here(db), wait_seconds=wait_seconds)
 
 
 def via_server(args: argparse.Namespace) -> str | None:
     """When a live `workbench serve` owns ``args.db``: what the command prints, computed there
     from the same argv (the file is locked to everyone else). None: no server, read locally."""
+    from workbench.core.engines import is_postgres
+
+    if is_postgres(str(args.db)) or (args.db is None and is_postgres(os.environ.get("WORKBENCH_DB"))):
+        return None  # a hub has no local server
     from workbench.frontends.serve import state
 
     argv = getattr(args, "argv", None)
@@ -124,6 +156,7 @@ def filters(args: argparse.Namespace) -> dict:
         "agents": args.agent,
         "users": args.user,
         "projects": args.project,
+        "machines": args.machine,
     }
 
 

@@ -29,6 +29,7 @@ examples:
   workbench ingest ~/.claude/projects
   workbench ingest /srv/collected-sessions --db team.duckdb --json
   workbench ingest session.jsonl --user alice
+  workbench ingest --machine build-box-2                # name this machine on a team hub
 """),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -37,6 +38,12 @@ examples:
     p.add_argument(
         "--user",
         help="owner of the transcripts (default: from the team-root folder name, else the OS user)",
+    )
+    p.add_argument(
+        "--machine",
+        type=machine_name,
+        help="the machine these transcripts are from (default: $WORKBENCH_MACHINE, else the "
+        "host name); a team hub keeps each machine's sessions apart",
     )
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.add_argument(
@@ -97,6 +104,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         progress=args.progress,
         wait_seconds=args.wait,
         follow_symlinks=args.follow_symlinks,
+        machine=args.machine,
     )
     if args.json:
         textout.print_json(summary.to_dict())

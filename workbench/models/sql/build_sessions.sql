@@ -201,7 +201,7 @@ primary_files AS (
 ),
 base AS (
     SELECT
-        f.session_id, f.file_id, f.n_files_ AS files, f.agent, f.user_name,
+        f.session_id, f.file_id, f.n_files_ AS files, f.agent, f.user_name, f.machine,
         -- the folder name is the launch cwd with every non-alphanumeric replaced by '-'
         coalesce(
             list_filter(m.cwds, c -> regexp_replace(c, '[^A-Za-z0-9]', '-', 'g') = f.project_dir)[1],
@@ -296,6 +296,7 @@ built AS (
     -- a subagent known only from the copies of its responses in the parent (agent_progress)
     SELECT o.session_id, NULL::INTEGER AS file_id, 0 AS files, 'claude' AS agent,
         coalesce(p.user_name, 'unknown') AS user_name,
+        coalesce(p.machine, getvariable('wb_machine'), 'unknown') AS machine,
         NULL AS project_path, NULL AS cwd, NULL AS git_branch, NULL AS cli_version,
         true AS is_subagent,
         o.parent_session_id, substr(o.session_id, 7) AS agent_id, NULL AS source_path,
@@ -320,7 +321,8 @@ built AS (
           AND e.session_id NOT IN (SELECT session_id FROM files)
         GROUP BY e.session_id
     ) o
-    LEFT JOIN (SELECT session_id, any_value(user_name) AS user_name FROM files
+    LEFT JOIN (SELECT session_id, any_value(user_name) AS user_name,
+                   any_value(machine) AS machine FROM files
                GROUP BY session_id) p ON p.session_id = o.parent_session_id
     LEFT JOIN spawns s ON 'agent-' || s.agent_id = o.session_id
 )

@@ -1,5 +1,5 @@
 -- Attribution and totals. Inputs: sessions, responses, build_sessions. Outputs: the
--- responses of the rebuilt sessions get their session's root, user, project and agent (a
+-- responses of the rebuilt sessions get their session's root, user, project, agent and machine (a
 -- subagent's are its root session's); the root sessions among them, and the roots they
 -- belonged to before, get total_* = own + their subagents'.
 CREATE OR REPLACE TEMP TABLE build_roots AS
@@ -10,7 +10,7 @@ SELECT root_session_id FROM sessions WHERE session_id IN (SELECT session_id FROM
 
 UPDATE responses SET
     root_session_id = s.root_session_id, user_name = coalesce(root.user_name, s.user_name),
-    project = coalesce(root.project, s.project), agent = s.agent
+    project = coalesce(root.project, s.project), agent = s.agent, machine = s.machine
 FROM sessions s
 LEFT JOIN sessions root ON root.session_id = s.root_session_id
 WHERE responses.session_id = s.session_id

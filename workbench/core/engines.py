@@ -1,0 +1,21 @@
+"""Where the marts live: a DuckDB file (the default) or a team hub on PostgreSQL, named by a
+``postgresql://`` URL. Credentials in a URL never reach output: ``mask`` hides the password."""
+
+from __future__ import annotations
+
+import os
+import re
+
+_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres(db: str | os.PathLike | None) -> bool:
+    """Whether ``db`` names a PostgreSQL database (a ``postgresql://`` URL)."""
+    return isinstance(db, str) and db.startswith(_SCHEMES)
+
+
+def mask(text: str) -> str:
+    """``text`` with the password of every ``postgresql://user:password@`` URL (and
+    ``password=...`` settings) replaced by ``***``."""
+    text = re.sub(r"(postgres(?:ql)?://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
+    return re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", text, flags=re.IGNORECASE)

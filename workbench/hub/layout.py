@@ -1,0 +1,166 @@
+"""The team hub's tables: the local read relations (marts and the messages and tool_calls views),
+one row per fact, with every session id qualified by the machine it came from.
+
+Two machines can hold the same session id (a transcript copied between them, a team root
+ingested twice), so on the hub a session is ``<machine>:<session id>``; its ``machine`` column
+says where it came from and ``source_session_id`` keeps the id as written. The column layout is
+read off the local schema (``core/sql/schema.sql``), so there is one definition of each table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from workbench.core import config
+
+#: The hub's layout version: the local schema's (the hub holds the same relations).
+HUB_VERSION = config.SCHEMA_VERSION
+
+#: Columns holding a session id, qualified as ``machine:id`` on the hub.
+SESSION_COLUMNS = ("session_id", "root_session_id", "parent_session_id")
+
+
+@dataclass(frozen=True)
+class HubTable:
+    """A hub table: the local relation it copies (``source`` selects one session batch's rows:
+    ``{batch}`` is the temp table of session ids), the text columns redacted on the way, and
+    the hub's indexes."""
+
+    name: str
+    source: str
+    redact: tuple[str, ...] = ()
+    redact_json: tuple[str, ...] = ()
+    indexes: tuple[str, ...] = ("session_id",)
+
+
+_IN_BATCH = "session_id IN (SELECT session_id FROM {batch})"
+
+
+def _with_machine(table: str) -> str:
+    """A relation's rows of the batch's sessions, with their session's machine."""
+    return (
+        f"SELECT t.*, s.machine FROM {table} t JOIN sessions s ON s.session_id = t.session_id "
+        f"WHERE t.{_IN_BATCH}"
+    )
+
+
+TABLES = (
+    HubTable(
+        "sessions",
+        f"SELECT * FROM sessions WHERE {_IN_BATCH}",
+        redact=("first_prompt", "agent_description"),
+        indexes=("session_id", "root_session_id", "started_at"),
+    ),
+    HubTable(
+        "responses",
+        f"SELECT * FROM responses WHERE {_IN_BATCH}",
+        indexes=("session_id", "root_session_id", "ts"),
+    ),
+    HubTable(
+        "activity_blocks",
+        _with_machine("activity_blocks"),
+        indexes=("session_id", "root_session_id", "started_at"),
+    ),
+    HubTable(
+        "tool_errors",
+        _with_machine("tool_errors"),
+        redact=("excerpt",),
+        indexes=("session_id", "ts"),
+    ),
+    HubTable("retry_loops", _with_machine("retry_loops"), redact=("input_excerpt",)),
+    HubTable(
+        "messages",
+        _with_machine("messages"),
+        redact=("text", "thinking"),
+        indexes=("session_id, ordinal", "ts"),
+    ),
+    HubTable(
+        "tool_calls",
+        _with_machine("tool_calls"),
+        redact=("result_text",),
+        redact_json=("input_json",),
+        indexes=("session_id, ordinal", "ts"),
+    ),
+    HubTable("files", f"SELECT * FROM files WHERE {_IN_BATCH}"),
+    HubTable(
+        "bad_lines",
+        "SELECT b.*, f.session_id, f.machine FROM bad_lines b JOIN files f USING (file_id) "
+        "WHERE f.session_id IN (SELECT session_id FROM {batch})",
+        redact=("excerpt",),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    duck_type: str
+
+    @property
+    def pg_type(self) -> str:
+        t = self.duck_type.upper()
+        if "[" in t or t.startswith(("STRUCT", "MAP")):
+            return "jsonb"
+        return _PG_TYPES.get(t, "numeric" if t.startswith("DECIMAL") else "text")
+
+
+_PG_TYPES = {
+    "VARCHAR": "text",
+    "BIGINT": "bigint",
+    "INTEGER": "integer",
+    "SMALLINT": "smallint",
+    "DOUBLE": "double precision",
+    "FLOAT": "real",
+    "BOOLEAN": "boolean",
+    "TIMESTAMP WITH TIME ZONE": "timestamptz",
+    "TIMESTAMP": "timestamp",
+    "DATE": "date",
+    "HUGEINT": "numeric",
+}
+
+
+def columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[Column]]:
+    """Each hub table's columns (the local relation's, with its session's ``machine``, and
+    ``source_session_id``), read off the connection's schema."""
+    out = {}
+    for table in TABLES:
+        sql = table.source.format(batch="(SELECT NULL::VARCHAR AS session_id)")
+        described = con.execute(f"DESCRIBE {sql}").fetchall()
+        cols = [Column(name, kind) for name, kind, *_ in described]
+        cols.append(Column("source_session_id", "VARCHAR"))
+        out[table.name] = cols
+    return out
+
+
+def schema_columns() -> dict[str, list[Column]]:
+    """The hub columns of this version (from an empty in-memory database of the local
+    schema: no archive needed)."""
+    from workbench.core import store
+
+    con = duckdb.connect()
+    try:
+        store.migrate(con)
+        return columns(con)
+    finally:
+        con.close()
+
+
+def ddl(cols: dict[str, list[Column]]) -> str:
+    """CREATE statements for the hub's tables and indexes (PostgreSQL)."""
+    parts = [
+        "CREATE TABLE meta (key text PRIMARY KEY, value text)",
+        "CREATE TABLE pushed_sessions (machine text NOT NULL, session_id text NOT NULL, "
+        "fingerprint text NOT NULL, pushed_at timestamptz NOT NULL, "
+        "PRIMARY KEY (machine, session_id))",
+        "CREATE TABLE pushes (machine text NOT NULL, pushed_at timestamptz NOT NULL, "
+        "sessions bigint NOT NULL, removed bigint NOT NULL, rows bigint NOT NULL, "
+        "seconds double precision NOT NULL, by_user text NOT NULL)",
+    ]
+    for table in TABLES:
+        body = ", ".join(f'"{c.name}" {c.pg_type}' for c in cols[table.name])
+        parts.append(f"CREATE TABLE {table.name} ({body})")
+        for i, index in enumerate((*table.indexes, "machine"), 1):
+            parts.append(f"CREATE INDEX {table.name}_i{i} ON {table.name} ({index})")
+    return ";\n".join(parts) + ";"
