@@ -14,6 +14,18 @@ def is_postgres(db: str | os.PathLike | None) -> bool:
     return isinstance(db, str) and db.startswith(_SCHEMES)
 
 
+def without_password(url: str) -> tuple[str, str | None]:
+    """``url`` without its password, and the password (None: the URL has none). Reports pass
+    the URL to their notebooks this way, the password in ``$PGPASSWORD``, so no page, log or
+    notebook file holds it."""
+    m = re.match(r"(postgres(?:ql)?://[^:/@\s]*):([^@\s]*)@(.*)", url)
+    if not m:
+        return url, None
+    from urllib.parse import unquote
+
+    return f"{m.group(1)}@{m.group(3)}", unquote(m.group(2))
+
+
 def mask(text: str) -> str:
     """``text`` with the password of every ``postgresql://user:password@`` URL (and
     ``password=...`` settings) replaced by ``***``."""

@@ -42,11 +42,16 @@ def _readable(path: Path) -> Path:
     return Path(client.snapshot(server)) if server else path
 
 
-def resolve_db(db: str = "") -> tuple[Path, bool]:
+def resolve_db(db: str = "") -> tuple[Path | str, bool]:
     """The database for a notebook's ``db`` parameter and whether it is the demo fallback:
-    ``db``, else ``$WORKBENCH_DB``, else the default database file if it exists, else demo."""
+    ``db``, else ``$WORKBENCH_DB``, else the default database file if it exists, else demo.
+    A ``postgresql://`` URL (a team hub) is returned as it is."""
     import os
 
+    from workbench.core.engines import is_postgres
+
+    if is_postgres(db or os.environ.get("WORKBENCH_DB") if not db else db):
+        return db or os.environ["WORKBENCH_DB"], False
     if db:
         return Path(db).expanduser(), False
     if os.environ.get("WORKBENCH_DB"):
@@ -63,6 +68,7 @@ def context(
     users=(),
     projects=(),
     agents=(),
+    machines=(),
     timezone: str = "",
     redact: bool = True,
     charts_setup: bool = True,
@@ -71,7 +77,7 @@ def context(
     path, demo = resolve_db(db)
     if demo and not path.exists():
         _demo(path)
-    path = _readable(path)
+    path = path if isinstance(path, str) else _readable(path)
     try:
         con = database.open_reader(path)
     except SchemaTooOld:
@@ -90,6 +96,7 @@ def context(
         users=_as_list(users),
         projects=_as_list(projects),
         agents=_as_list(agents),
+        machines=_as_list(machines),
     )
     if charts_setup:
         charts.setup()

@@ -20,30 +20,36 @@ if TYPE_CHECKING:
 def freshness(db: str | Path | None) -> dict[str, Any]:
     """How current the data is: newest session activity, last ingest and session count, read
     through a read-only connection; ``error`` says why when the database cannot be read."""
-    import duckdb
+    from workbench.core.engines import mask
+    from workbench.query.db import open_reader
 
-    info: dict[str, Any] = {"db": str(db) if db else None, "newest_session": None,
+    info: dict[str, Any] = {"db": mask(str(db)) if db else None, "newest_session": None,
                             "last_ingest": None, "sessions": 0, "error": None}  # fmt: skip
-    if not db or not Path(db).expanduser().exists():
+    if not _exists(db):
         info["error"] = "no database"
         return info
     try:
-        con = duckdb.connect(str(Path(db).expanduser()), read_only=True)
-    except duckdb.Error as exc:
-        info["error"] = f"cannot open the database ({str(exc).splitlines()[0]})"
+        con = open_reader(db)
+    except Exception as exc:  # noqa: BLE001 - the index says why and lists the reports
+        info["error"] = f"cannot open the database ({mask(str(exc).splitlines()[0])})"
         return info
     try:
-        con.execute("SET TimeZone = 'UTC'")
         for key, sql in (
             ("newest_session", "SELECT max(coalesce(ended_at, started_at)) FROM sessions"),
             ("last_ingest", "SELECT max(ingested_at) FROM files"),
             ("sessions", "SELECT count(*) FROM sessions WHERE NOT is_subagent"),
         ):
-            with contextlib.suppress(duckdb.Error):  # an empty database: keep the default
-                info[key] = con.execute(sql).fetchone()[0]
+            with contextlib.suppress(Exception):  # an empty database: keep the default
+                info[key] = con.scalar(sql)
     finally:
         con.close()
     return info
+
+
+def _exists(db: str | Path | None) -> bool:
+    from workbench.core.engines import is_postgres
+
+    return bool(db) and (is_postgres(str(db)) or Path(db).expanduser().exists())
 
 
 def period_text(parameters: Mapping[str, Any]) -> str:
@@ -77,7 +83,7 @@ def _when(value: Any) -> str:
 def headline(db: str | Path | None, parameters: Mapping[str, Any]) -> dict[str, Any] | None:
     """The period's headline numbers and the previous period's, with data-quality notes
     (None when the database cannot be read)."""
-    if not db or not Path(db).expanduser().exists():
+    if not _exists(db):
         return None
     from workbench.frontends import notebook
     from workbench.query import report_data
@@ -90,6 +96,7 @@ def headline(db: str | Path | None, parameters: Mapping[str, Any]) -> dict[str, 
             users=parameters.get("users") or (),
             projects=parameters.get("projects") or (),
             agents=parameters.get("agents") or (),
+            machines=parameters.get("machines") or (),
             timezone=str(parameters.get("timezone") or ""),
             charts_setup=False,
         )

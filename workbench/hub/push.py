@@ -22,7 +22,6 @@ import duckdb
 
 from workbench.core import config, store
 from workbench.core.engines import mask
-from workbench.core.store import WorkbenchError
 from workbench.hub import layout, schema
 
 #: Sessions per batch are cut when their messages pass this many (one transaction each).
@@ -100,8 +99,7 @@ def _push(local, hub, cols, summary, redact, progress, batch_messages) -> None:
     held = {
         (m, s): f
         for m, s, f in hub.execute(
-            "SELECT machine, session_id, fingerprint FROM pushed_sessions "
-            "WHERE machine = ANY(%s)",
+            "SELECT machine, session_id, fingerprint FROM pushed_sessions WHERE machine = ANY(%s)",
             (machines,),
         ).fetchall()
     }
@@ -180,7 +178,10 @@ def _send(local, hub, cols, batch, tmp: Path, redact: bool, summary: PushSummary
         cur = hub.cursor()
         for table, out in files:
             names = ", ".join(f'"{c.name}"' for c in cols[table.name])
-            with out.open("rb") as fh, cur.copy(f"COPY {table.name} ({names}) FROM STDIN (FORMAT csv)") as cp:
+            with (
+                out.open("rb") as fh,
+                cur.copy(f"COPY {table.name} ({names}) FROM STDIN (FORMAT csv)") as cp,
+            ):
                 while chunk := fh.read(1 << 20):
                     cp.write(chunk)
         with cur.copy(
@@ -249,4 +250,3 @@ def _bar(progress: bool | None, total: int):
     from tqdm import tqdm
 
     return tqdm(total=total, unit="session", desc="push", file=sys.stderr, leave=False)
-

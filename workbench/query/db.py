@@ -67,7 +67,7 @@ class PostgresDialect(Dialect):
     def regex_extract(self, column: str, pattern: str) -> str:
         # substring() returns the first group: make it the whole match (options stay first)
         options = pattern[: pattern.index(")") + 1] if pattern.startswith("(?") else ""
-        return f"substring({column} from {lit(options + '(' + pattern[len(options):] + ')')})"
+        return f"substring({column} from {lit(options + '(' + pattern[len(options) :] + ')')})"
 
 
 class Reader:
@@ -190,6 +190,7 @@ def open_hub(url: str) -> Reader:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise WorkbenchError(f"cannot connect to {mask(url)}: {mask(first)}") from None
     con.execute("SET TIME ZONE 'UTC'")
+    _numbers_as_python(con)
     found = con.execute("SELECT to_regclass('meta')").fetchone()[0]
     row = (
         con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -198,7 +199,9 @@ def open_hub(url: str) -> Reader:
     )
     if row is None:
         con.close()
-        raise DatabaseMissing(f"{mask(url)} holds no workbench hub: `workbench push --to URL` first")
+        raise DatabaseMissing(
+            f"{mask(url)} holds no workbench hub: `workbench push --to URL` first"
+        )
     if int(row[0]) != config.SCHEMA_VERSION:
         con.close()
         newer = int(row[0]) > config.SCHEMA_VERSION
@@ -208,6 +211,19 @@ def open_hub(url: str) -> Reader:
             + ("upgrade workbench" if newer else "push to it with this version to upgrade it")
         )
     return Reader(con, None, PostgresDialect())
+
+
+def _numbers_as_python(con) -> None:
+    """PostgreSQL's sums of integers are NUMERIC: read them as int (whole) or float, as DuckDB
+    returns them, not as Decimal."""
+    from psycopg.types.numeric import NumericLoader
+
+    class Number(NumericLoader):
+        def load(self, data):
+            d = super().load(data)
+            return int(d) if d.is_finite() and d == d.to_integral_value() else float(d)
+
+    con.adapters.register_loader("numeric", Number)
 
 
 def stale(reader: Reader) -> bool:

@@ -143,7 +143,9 @@ def compare(con: Reader, at: datetime, **filters) -> dict:
 
     def side(**window) -> dict:
         scope = Scope.of(**filters, **window)
-        e = con.rows(f"SELECT category, count(*) AS n FROM ({errors_sql(scope)}) q GROUP BY category")
+        e = con.rows(
+            f"SELECT category, count(*) AS n FROM ({errors_sql(scope)}) q GROUP BY category"
+        )
         n_calls = con.scalar(f"SELECT count(*) FROM ({calls_sql(scope)}) q")
         n_sessions = con.scalar(f"SELECT count(*) FROM sessions s WHERE {scope.active_roots()}")
         return {

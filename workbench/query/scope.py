@@ -140,7 +140,7 @@ class Context:
     """The connection and filters every chart and view of a notebook shares."""
 
     con: object
-    db: Path
+    db: Path | str  # a DuckDB file or a team hub's URL
     tz: str
     redact: bool = True
     since: datetime | None = None

@@ -144,12 +144,15 @@ def active_time(con: Reader, gap_seconds: float = 600) -> list[dict]:
 
 
 def resolve_id(con: Reader, text: str) -> str:
-    """The one session id equal to ``text`` or starting with it."""
+    """The one session id equal to ``text`` or starting with it (on a team hub, where ids
+    are ``machine:id``, also the id as written or its start)."""
     if con.scalar(f"SELECT count(*) FROM sessions WHERE session_id = {lit(text)}"):
         return text
+    match = f"starts_with(session_id, {lit(text)})"
+    if con.dialect.qualified_ids:
+        match += f" OR starts_with(source_session_id, {lit(text)})"
     hits = con.column(
-        f"SELECT session_id FROM sessions WHERE starts_with(session_id, {lit(text)}) "
-        "ORDER BY session_id LIMIT 501"
+        f"SELECT session_id FROM sessions WHERE {match} ORDER BY session_id LIMIT 501"
     )
     if not hits:
         raise SessionNotFound(f"no session matches {text!r}")
@@ -162,7 +165,9 @@ def get(con: Reader, session_id: str) -> dict:
     """Every field of one session (id or unambiguous prefix) over its whole life, with the ids
     of its subagents."""
     sid = resolve_id(con, session_id)
-    row = con.one(_selected(con, Scope(), include_subagents=True, where=[f"s.session_id = {lit(sid)}"]))
+    row = con.one(
+        _selected(con, Scope(), include_subagents=True, where=[f"s.session_id = {lit(sid)}"])
+    )
     row["subagents"] = con.column(
         f"SELECT session_id FROM sessions WHERE parent_session_id = {lit(sid)} ORDER BY session_id"
     )
@@ -289,9 +294,7 @@ def listing(
             f"OR contains(lower(coalesce(s.source_path, '')), {needle}) "
             f"OR contains(lower(coalesce(s.first_prompt, '')), {needle}))"
         )
-    selected = _selected(
-        con, Scope.of(**filters), include_subagents=include_subagents, where=where
-    )
+    selected = _selected(con, Scope.of(**filters), include_subagents=include_subagents, where=where)
     total = con.scalar(f"SELECT count(*) FROM ({selected}) n")
     order = f"{column} {'DESC' if descending else 'ASC'} NULLS LAST"
     ties = ", started_at DESC NULLS LAST" if column != "started_at" else ""

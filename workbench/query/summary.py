@@ -27,8 +27,8 @@ def headline(con: Reader, **filters) -> dict:
             {money_sum("cache_write_cost_usd")} AS cache_creation_cost,
             {money_sum("cache_read_cost_usd")} AS cache_read_cost,
             {money_sum("cost_usd")} AS cost,
-            coalesce(list(DISTINCT coalesce(model, 'unknown') ORDER BY coalesce(model, 'unknown'))
-                FILTER (WHERE price_key IS NULL AND total_tokens > 0), []) AS unpriced_models
+            array_agg(DISTINCT coalesce(model, 'unknown') ORDER BY coalesce(model, 'unknown'))
+                FILTER (WHERE price_key IS NULL AND total_tokens > 0) AS unpriced_models
         FROM responses r WHERE {scope.events("r.ts", "r")}
         """
     )
@@ -51,7 +51,7 @@ def headline(con: Reader, **filters) -> dict:
         "responses": r["responses"],
         "tokens": {t: int(r[t]) for t in TOKEN_TYPES} | {"total": int(r["total"])},
         "cost_usd": {t: r[f"{t}_cost"] or 0.0 for t in TOKEN_TYPES} | {"total": r["cost"] or 0.0},
-        "unpriced_models": r["unpriced_models"],
+        "unpriced_models": r["unpriced_models"] or [],
         "tool_calls": k["tool_calls"],
         "tool_errors": k["tool_errors"],
         "tool_error_rate": k["tool_error_rate"],

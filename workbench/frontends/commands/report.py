@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from workbench.frontends.commands.common import EXIT_ERROR, EXIT_OK, dedent
+from workbench.frontends.commands.common import EXIT_ERROR, EXIT_OK, database, dedent
 from workbench.query.periods import UsageError
 
 
@@ -44,7 +44,17 @@ Without --db the database is $WORKBENCH_DB, else the default database file
         metavar="KEY=VALUE",
         help="set a notebook parameter (repeatable); lists take a,b,c",
     )
-    p.add_argument("--db", type=Path, help="database file (the `db` parameter)")
+    p.add_argument(
+        "--db",
+        type=database,
+        help="database file or team hub postgresql:// URL (the `db` parameter)",
+    )
+    p.add_argument(
+        "--machine",
+        action="append",
+        default=[],
+        help="only sessions ingested on this machine (repeatable; the `machines` parameter)",
+    )
     p.add_argument("--since", help="start of the period: 1h, 24h, 7d, 2w or YYYY-MM-DD")
     p.add_argument("--until", help="end of the period: 1h, 24h, 7d, 2w or YYYY-MM-DD")
     p.add_argument(
@@ -69,14 +79,33 @@ def parameters(args: argparse.Namespace) -> dict[str, str]:
     for key, value in (("db", args.db), ("since", args.since), ("until", args.until)):
         if value:
             out[key] = str(value)
+    if args.machine:
+        out["machines"] = ",".join(args.machine)
     return out
 
 
-def _default_db() -> Path | None:
+def _hide_password(params: dict) -> None:
+    """A hub URL's password goes to the notebooks' kernels as $PGPASSWORD, not as a parameter
+    (parameters are written into the executed notebook)."""
+    from workbench.core.engines import is_postgres, without_password
+
+    for holder in (params, os.environ):
+        url = holder.get("db") if holder is params else holder.get("WORKBENCH_DB")
+        if url and is_postgres(url):
+            bare, password = without_password(url)
+            if password is not None:
+                os.environ["PGPASSWORD"] = password
+                holder["db" if holder is params else "WORKBENCH_DB"] = bare
+
+
+def _default_db() -> Path | str | None:
     """$WORKBENCH_DB, else the default database file if it exists (None: the notebooks'
     own default, the demo database)."""
     from workbench.core import config
+    from workbench.core.engines import is_postgres
 
+    if is_postgres(os.environ.get("WORKBENCH_DB")):
+        return os.environ["WORKBENCH_DB"]
     if os.environ.get("WORKBENCH_DB"):
         return config.default_db()
     return config.default_db() if config.default_db().exists() else None
@@ -85,10 +114,11 @@ def _default_db() -> Path | None:
 def _through_server(params: dict, defaults: dict) -> None:
     """While `workbench serve` owns the database, the notebooks (which cannot open the locked
     file) read a consistent snapshot the server takes for them."""
+    from workbench.core.engines import is_postgres
     from workbench.frontends.serve import client, state
 
     db = params.get("db") or defaults.get("db")
-    if db and (server := state.live(db)):
+    if db and not is_postgres(db) and (server := state.live(db)):
         params["db"] = client.snapshot(server)
 
 
@@ -103,6 +133,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if bool(args.name) == bool(args.all):
         raise UsageError("give a notebook NAME or --all (see --list)")
     params = parameters(args)
+    _hide_password(params)
     report.period_text(params)  # a bad --since or timezone is a usage error before any run
     defaults = {"db": str(default)} if (default := _default_db()) else {}
     _through_server(params, defaults)
