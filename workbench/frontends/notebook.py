@@ -50,8 +50,9 @@ def resolve_db(db: str = "") -> tuple[Path | str, bool]:
 
     from workbench.core.engines import is_postgres
 
-    if is_postgres(db or os.environ.get("WORKBENCH_DB") if not db else db):
-        return db or os.environ["WORKBENCH_DB"], False
+    chosen = db or os.environ.get("WORKBENCH_DB", "")
+    if is_postgres(chosen):
+        return chosen, False
     if db:
         return Path(db).expanduser(), False
     if os.environ.get("WORKBENCH_DB"):

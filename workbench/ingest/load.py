@@ -95,8 +95,8 @@ def ingest(
 
     Symlinks whose target is outside the scanned folders are not followed unless
     ``follow_symlinks``. Files are recorded as ingested on ``machine`` (default
-    ``config.default_machine()``: the host name). A Ctrl-C (SIGINT) raises KeyboardInterrupt, also when it interrupts a
-    DuckDB query, after the open transaction was rolled back."""
+    ``config.default_machine()``: the host name). A Ctrl-C (SIGINT) raises KeyboardInterrupt,
+    also when it interrupts a DuckDB query, after the open transaction was rolled back."""
     try:
         with _CtrlC() as ctrl_c:
             return _ingest(

@@ -401,7 +401,8 @@ def error_rate_per_day(con, tz: str, **filters) -> list[dict]:
     day = con.dialect.local_text("ts", tz, "%Y-%m-%d")
     rows = con.rows(
         f"""
-        WITH c AS (SELECT {day} AS day, count(*) AS calls FROM ({friction_report.calls_sql(scope)}) q
+        WITH c AS (SELECT {day} AS day, count(*) AS calls
+                   FROM ({friction_report.calls_sql(scope)}) q
                    WHERE ts IS NOT NULL GROUP BY day),
         e AS (SELECT {day} AS day, count(*) AS errors FROM ({friction_report.errors_sql(scope)}) q
               WHERE ts IS NOT NULL GROUP BY day)

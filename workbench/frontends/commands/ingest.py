@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from workbench.frontends.commands.common import EXIT_ERROR, EXIT_OK, db_arg, dedent
+from workbench.frontends.commands.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    db_arg,
+    dedent,
+    machine_name,
+)
 from workbench.present import textout
 from workbench.query.periods import UsageError
 
