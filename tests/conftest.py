@@ -50,3 +50,14 @@ def rows(con, sql: str, params=None) -> list[tuple]:
 
 def one(con, sql: str, params=None):
     return con.execute(sql, params or []).fetchone()
+
+
+@pytest.fixture(scope="session")
+def pg():
+    """A real PostgreSQL server for the session (tests/pg_server.py): fresh databases from
+    ``pg.new_database()``, URLs from ``pg.url(role, db)``."""
+    from pg_server import PgServer
+
+    server = PgServer().start()
+    yield server
+    server.stop()

@@ -45,6 +45,13 @@ Passwords: from the URL, $PGPASSWORD or ~/.pgpass; they never appear in output.
         action="store_false",
         help="send text as written (by default secrets are redacted before they leave)",
     )
+    p.add_argument(
+        "--batch-messages",
+        type=int,
+        default=None,
+        metavar="N",
+        help="cut batches (one transaction each) at about N messages (default: 100000)",
+    )
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.add_argument(
         "--progress",
@@ -73,7 +80,17 @@ def cmd_push(args: argparse.Namespace) -> int:
 
     if is_postgres(str(args.db)):
         raise UsageError("--db names the local database to push from; the hub goes in --to")
-    summary = push(args.db, hub_url(args.to), redact=args.redact, progress=args.progress)
+    from workbench.hub.push import BATCH_MESSAGES
+
+    if args.batch_messages is not None and args.batch_messages < 1:
+        raise UsageError("--batch-messages must be 1 or more")
+    summary = push(
+        args.db,
+        hub_url(args.to),
+        redact=args.redact,
+        progress=args.progress,
+        batch_messages=args.batch_messages or BATCH_MESSAGES,
+    )
     if args.json:
         textout.print_json(summary.to_dict())
     else:
