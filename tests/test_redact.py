@@ -261,3 +261,23 @@ def test_excerpt_never_shows_part_of_a_secret() -> None:
         out = r.excerpt(body, cut)
         assert "[REDACTED:github-token]" in out and "R4nd0m" not in out and "Purp0s3" not in out
     assert r.excerpt(body, "then go") == "then go"
+
+
+def _samples() -> list[str]:
+    files = [json.dumps(v) if not isinstance(v, str) else v for v in FILES.values()]
+    return [t for _, t, _ in CAUGHT] + SECRET_PROMPTS + files + NEAR_MISSES
+
+
+def test_every_match_holds_one_of_its_patterns_anchors() -> None:
+    """The anchors only skip searches that could not match: every match of every pattern in
+    the samples (searched without the anchors) contains one of that pattern's anchors."""
+    from workbench.core.redact import NAME_PATTERNS, PATTERNS
+
+    seen = 0
+    for pattern in PATTERNS + NAME_PATTERNS:
+        assert pattern.anchors and all(a == a.lower() for a in pattern.anchors), pattern.label
+        for text in _samples():
+            for m in pattern.regex.finditer(text):
+                seen += 1
+                assert any(a in m.group(0).lower() for a in pattern.anchors), (pattern.label, m)
+    assert seen >= len(CAUGHT)

@@ -55,10 +55,19 @@ class Pattern:
     label: str
     regex: re.Pattern[str]
     group: str | int = 0
+    #: Lower-case text every match contains (at least one of them): a text holding none is
+    #: not searched, which spares most texts most patterns.
+    anchors: tuple[str, ...] = ()
 
 
-def _p(label: str, regex: str, group: str | int = 0, flags: int = 0) -> Pattern:
-    return Pattern(label, re.compile(regex, flags), group)
+def _p(
+    label: str, regex: str, group: str | int = 0, flags: int = 0, *, anchors: tuple[str, ...]
+) -> Pattern:
+    return Pattern(label, re.compile(regex, flags), group, anchors)
+
+
+#: What a key name of :data:`SECRET_KEY` contains (lower case).
+_KEY_ANCHORS = ("passw", "passphrase", "secret", "key", "token", "credential", "authorization")
 
 
 PATTERNS: tuple[Pattern, ...] = (
@@ -68,43 +77,77 @@ PATTERNS: tuple[Pattern, ...] = (
         "private-key",
         r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
         r"(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s\\:,-]*)",
+        anchors=("-----begin ",),
     ),
-    _p("jwt", _B + r"eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*" + _E),
-    _p("aws-access-key", r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])"),
+    _p(
+        "jwt",
+        _B + r"eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*" + _E,
+        anchors=("eyj",),
+    ),
+    _p(
+        "aws-access-key",
+        r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])",
+        anchors=("akia", "asia", "abia", "acca"),
+    ),
     _p(
         "aws-secret-key",
         r"(?i:aws_?secret_?(?:access_?)?key|secret_?access_?key)" + _Q + r"?\s*[:=]\s*" + _Q + r"?"
         r"(?P<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
         "v",
+        anchors=("secret",),
     ),
-    _p("google-api-key", _B + r"AIza[0-9A-Za-z_\-]{35}" + _E),
+    _p("google-api-key", _B + r"AIza[0-9A-Za-z_\-]{35}" + _E, anchors=("aiza",)),
     _p(
         "github-token",
         _B + r"(?:gh[pousr]_[A-Za-z0-9]{20,255}|github_pat_[A-Za-z0-9_]{22,255})" + _E,
+        anchors=("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
     ),
     _p(
         "gitlab-token",
         _B + r"gl(?:pat|dt|rt|ptt|soat|ft|imt|oas|cbt|agent)-[A-Za-z0-9_\-]{20,}" + _E,
+        anchors=(
+            "glpat-",
+            "gldt-",
+            "glrt-",
+            "glptt-",
+            "glsoat-",
+            "glft-",
+            "glimt-",
+            "gloas-",
+            "glcbt-",
+            "glagent-",
+        ),
     ),
-    _p("slack-token", _B + r"(?:xox[abposre]-[A-Za-z0-9\-]{10,}|xapp-\d-[A-Za-z0-9\-]{10,})" + _E),
+    _p(
+        "slack-token",
+        _B + r"(?:xox[abposre]-[A-Za-z0-9\-]{10,}|xapp-\d-[A-Za-z0-9\-]{10,})" + _E,
+        anchors=("xox", "xapp-"),
+    ),
     _p(
         "slack-webhook",
         r"https://hooks\.slack(?:-gov)?\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_\-]+",
+        anchors=("https://hooks.slack",),
     ),
-    _p("anthropic-key", _B + r"sk-ant-[A-Za-z0-9_\-]{20,}" + _E),
+    _p("anthropic-key", _B + r"sk-ant-[A-Za-z0-9_\-]{20,}" + _E, anchors=("sk-ant-",)),
     _p(
         "openai-key",
         _B + r"sk-(?:proj-|svcacct-|admin-)?(?=[A-Za-z0-9_\-]*\d)[A-Za-z0-9_\-]{20,}" + _E,
+        anchors=("sk-",),
     ),
-    _p("stripe-key", _B + r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}" + _E),
-    _p("npm-token", _B + r"npm_[A-Za-z0-9]{36}" + _E),
-    _p("pypi-token", _B + r"pypi-AgE[A-Za-z0-9_\-]{50,}" + _E),
-    _p("huggingface-token", _B + r"hf_[A-Za-z0-9]{30,}" + _E),
+    _p(
+        "stripe-key",
+        _B + r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}" + _E,
+        anchors=("sk_live_", "sk_test_", "rk_live_", "rk_test_"),
+    ),
+    _p("npm-token", _B + r"npm_[A-Za-z0-9]{36}" + _E, anchors=("npm_",)),
+    _p("pypi-token", _B + r"pypi-AgE[A-Za-z0-9_\-]{50,}" + _E, anchors=("pypi-age",)),
+    _p("huggingface-token", _B + r"hf_[A-Za-z0-9]{30,}" + _E, anchors=("hf_",)),
     # scheme://user:password@host — the password only; the user and host stay.
     _p(
         "url-password",
         r"(?i)\b[a-z][a-z0-9+.\-]*://[^\s/:@'\"<>]+:(?!\[REDACTED)(?P<v>[^\s/@'\"<>]+)@",
         "v",
+        anchors=("://",),
     ),
     # Authorization: Bearer|Basic|Token <credential>, and a bare "Bearer <long token>".
     _p(
@@ -112,8 +155,14 @@ PATTERNS: tuple[Pattern, ...] = (
         r"(?i:authorization)" + _Q + r"?\s*[:=]\s*" + _Q + r"?(?i:bearer|basic|token|digest)\s+"
         r"(?P<v>[A-Za-z0-9\-._~+/]+=*)",
         "v",
+        anchors=("authorization",),
     ),
-    _p("bearer-token", r"(?i:\bbearer)\s+(?P<v>[A-Za-z0-9\-._~+/]{20,}=*)", "v"),
+    _p(
+        "bearer-token",
+        r"(?i:\bbearer)\s+(?P<v>[A-Za-z0-9\-._~+/]{20,}=*)",
+        "v",
+        anchors=("bearer",),
+    ),
     # password=…, "api_key": "…", DB_PASSWORD=… : a value of 8+ characters with a letter and a
     # digit (so code like ``password = request.form`` and counts like ``tokens=4096`` stay).
     _p(
@@ -123,6 +172,7 @@ PATTERNS: tuple[Pattern, ...] = (
         r"|access[_\-]?token|token|client[_\-]?secret)" + _Q + r"?\s*[:=]\s*" + _Q + r"?"
         r"(?P<v>(?=" + _V + r"*[A-Za-z])(?=" + _V + r"*\d)" + _V + r"{8,})",
         "v",
+        anchors=("passw", "secret", "key", "token"),
     ),
     # "db_password": "…", 'token': '…', PASSWORD = "…": a quoted value of any shape under a
     # secret-named key, quotes possibly JSON-escaped.
@@ -131,6 +181,7 @@ PATTERNS: tuple[Pattern, ...] = (
         r"(?:(?P<q>" + _Q + r")" + SECRET_KEY + r"(?P=q)|(?<![A-Za-z0-9_.\-])" + SECRET_KEY + r")"
         r"\s*[:=]\s*" + _Q + r"(?!\[REDACTED:)(?P<v>[^\"'\\\n]+)(?=" + _Q + r")",
         "v",
+        anchors=_KEY_ANCHORS,
     ),
     # .env, YAML and command-line assignments: DB_PASSWORD=hunter2, "  password: changeme",
     # --password=s3cret (any shape, from a line start or a space to a space or a line end; a
@@ -144,6 +195,7 @@ PATTERNS: tuple[Pattern, ...] = (
         r"(?P<v>[^\s\"'`()\[\]{}<>;,$\\]{4,})"
         r"(?=\s|$|\\[rn]|\\*\")",
         "v",
+        anchors=_KEY_ANCHORS,
     ),
 )
 
@@ -160,7 +212,10 @@ class Finding:
 def find(text: str) -> list[Finding]:
     """The secrets in ``text``, in order of position (as :func:`redact` would replace them)."""
     found: list[Finding] = []
+    lower = text.lower()
     for pattern in PATTERNS:
+        if not any(a in lower for a in pattern.anchors):
+            continue
         for m in pattern.regex.finditer(text):
             start, end = m.span(pattern.group)
             if not any(f.start < end and start < f.end for f in found):
@@ -177,7 +232,12 @@ _redact_text = redact  # for functions whose ``redact`` argument shadows the nam
 
 #: :data:`PATTERNS` for ids, names and paths: a token may follow a ``-``.
 NAME_PATTERNS: tuple[Pattern, ...] = tuple(
-    Pattern(p.label, re.compile(p.regex.pattern.replace(_B, _NAME_B), p.regex.flags), p.group)
+    Pattern(
+        p.label,
+        re.compile(p.regex.pattern.replace(_B, _NAME_B), p.regex.flags),
+        p.group,
+        p.anchors,
+    )
     for p in PATTERNS
 )
 
@@ -196,8 +256,10 @@ def _apply(patterns: tuple[Pattern, ...], text: str) -> str:
 
 
 def _apply_all(patterns: tuple[Pattern, ...], text: str) -> str:
+    lower = text.lower()
     for pattern in patterns:
-        text = pattern.regex.sub(_replacer(pattern), text)
+        if any(a in lower for a in pattern.anchors):
+            text = pattern.regex.sub(_replacer(pattern), text)
     return text
 
 

@@ -86,8 +86,14 @@ def _main(argv: Sequence[str] | None) -> int:
             return _interrupted()  # Ctrl-C during a DuckDB query: DuckDB raises, not Python
         if os.environ.get("WORKBENCH_DEBUG"):
             raise
+        from workbench.core.engines import mask
+
+        if type(exc).__module__.startswith("psycopg"):  # a hub's error: its first line
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            print(f"workbench: hub error: {mask(first)}", file=sys.stderr)
+            return EXIT_ERROR
         print(
-            f"workbench: unexpected error: {type(exc).__name__}: {exc}\n"
+            f"workbench: unexpected error: {type(exc).__name__}: {mask(str(exc))}\n"
             "(set WORKBENCH_DEBUG=1 to see the traceback)",
             file=sys.stderr,
         )

@@ -33,6 +33,12 @@ class HubTable:
     redact: tuple[str, ...] = ()
     redact_json: tuple[str, ...] = ()
     indexes: tuple[str, ...] = ("session_id",)
+    day: str = "ts"  # the time whose UTC day partitions the Parquet export
+
+    @property
+    def day_sql(self) -> str:
+        """The UTC day (``YYYY-MM-DD``, else ``unknown``) of a row ``src`` of the source."""
+        return f"coalesce(CAST(CAST(src.\"{self.day}\" AS DATE) AS VARCHAR), 'unknown')"
 
 
 _IN_BATCH = "session_id IN (SELECT session_id FROM {batch})"
@@ -52,6 +58,7 @@ TABLES = (
         f"SELECT * FROM sessions WHERE {_IN_BATCH}",
         redact=("first_prompt", "agent_description"),
         indexes=("session_id", "root_session_id", "started_at"),
+        day="started_at",
     ),
     HubTable(
         "responses",
@@ -62,6 +69,7 @@ TABLES = (
         "activity_blocks",
         _with_machine("activity_blocks"),
         indexes=("session_id", "root_session_id", "started_at"),
+        day="started_at",
     ),
     HubTable(
         "tool_errors",
@@ -69,7 +77,9 @@ TABLES = (
         redact=("excerpt",),
         indexes=("session_id", "ts"),
     ),
-    HubTable("retry_loops", _with_machine("retry_loops"), redact=("input_excerpt",)),
+    HubTable(
+        "retry_loops", _with_machine("retry_loops"), redact=("input_excerpt",), day="started_at"
+    ),
     HubTable(
         "messages",
         _with_machine("messages"),
@@ -83,12 +93,14 @@ TABLES = (
         redact_json=("input_json",),
         indexes=("session_id, ordinal", "ts"),
     ),
-    HubTable("files", f"SELECT * FROM files WHERE {_IN_BATCH}"),
+    HubTable("files", f"SELECT * FROM files WHERE {_IN_BATCH}", day="first_ingested_at"),
     HubTable(
         "bad_lines",
-        "SELECT b.*, f.session_id, f.machine FROM bad_lines b JOIN files f USING (file_id) "
+        "SELECT b.*, f.session_id, f.machine, f.first_ingested_at AS file_ingested_at "
+        "FROM bad_lines b JOIN files f USING (file_id) "
         "WHERE f.session_id IN (SELECT session_id FROM {batch})",
         redact=("excerpt",),
+        day="file_ingested_at",
     ),
 )
 
@@ -164,3 +176,60 @@ def ddl(cols: dict[str, list[Column]]) -> str:
         for i, index in enumerate((*table.indexes, "machine"), 1):
             parts.append(f"CREATE INDEX {table.name}_i{i} ON {table.name} ({index})")
     return ";\n".join(parts) + ";"
+
+
+def select(
+    table: HubTable,
+    cols: list[Column],
+    redact: bool,
+    *,
+    batch: str,
+    hub: bool = True,
+    days: list[str] | None = None,
+) -> str:
+    """The local SELECT of a table's rows (of the sessions in the relation ``batch``) in its
+    column order, text redacted (``wb_redact``, see :func:`install_redaction`) if ``redact``.
+    For the hub: ids qualified ``machine:id``, lists and structs as JSON text, no NUL; else
+    (Parquet) the local values and types, and no ``source_session_id``. With ``days``: only
+    the rows of those days, and their ``day``."""
+    exprs = []
+    for c in cols:
+        ref = f'src."{c.name}"'
+        if c.name == "source_session_id":
+            if not hub:
+                continue
+            expr = "src.session_id"
+        elif hub and c.name in SESSION_COLUMNS:
+            expr = f"CASE WHEN {ref} IS NOT NULL THEN src.machine || ':' || {ref} END"
+        elif hub and c.pg_type == "jsonb":
+            expr = f"CAST(to_json({ref}) AS VARCHAR)"
+        elif redact and c.name in table.redact:
+            expr = f"wb_redact({ref})"
+        elif redact and c.name in table.redact_json:
+            expr = f"wb_redact_json({ref})"
+        else:
+            expr = ref
+        if hub and c.pg_type in ("text", "jsonb"):
+            expr = f"replace({expr}, chr(0), '')"  # PostgreSQL text holds no NUL
+        exprs.append(f'{expr} AS "{c.name}"')
+    where = ""
+    if days is not None:
+        from workbench.core.store import literal
+
+        exprs.append(f"{table.day_sql} AS day")
+        where = f" WHERE {table.day_sql} IN ({', '.join(literal(d) for d in days)})"
+    return f"SELECT {', '.join(exprs)} FROM ({table.source.format(batch=batch)}) src{where}"
+
+
+def install_redaction(con: duckdb.DuckDBPyConnection) -> None:
+    from workbench.core.redact import redact, redact_json
+
+    def nullable(fn):
+        return lambda v: None if v is None else fn(v)
+
+    """``wb_redact(text)`` and ``wb_redact_json(text)``: core.redact as SQL functions."""
+    for name, fn in (("wb_redact", redact), ("wb_redact_json", redact_json)):
+        con.create_function(
+            name, nullable(fn), ["VARCHAR"], "VARCHAR", null_handling="special",
+            side_effects=False,
+        )  # fmt: skip

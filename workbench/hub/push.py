@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 
 from workbench.core import config, store
 from workbench.core.engines import mask
@@ -109,7 +108,7 @@ def _push(local, hub, cols, summary, redact, progress, batch_messages) -> None:
     if not todo and not gone:
         return
     if redact:
-        _install_redaction(local)
+        layout.install_redaction(local)
     batches = list(_batches(todo, batch_messages))
     bar = _bar(progress, len(todo))
     try:
@@ -164,7 +163,7 @@ def _send(local, hub, cols, batch, tmp: Path, redact: bool, summary: PushSummary
     files = []
     for table in layout.TABLES:
         out = tmp / f"{table.name}.csv"
-        select = _select(table, cols[table.name], redact)
+        select = layout.select(table, cols[table.name], redact, batch='push_batch')
         (n,) = local.execute(
             f"COPY ({select}) TO {store.literal(str(out))} "
             "(FORMAT csv, HEADER false, FORCE_QUOTE *)"
@@ -205,42 +204,6 @@ def _lock(hub, machines: list[str]) -> None:
     """One pusher per machine at a time (a transaction-scoped advisory lock)."""
     for m in machines:
         hub.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", ("workbench:" + m,))
-
-
-def _select(table: layout.HubTable, cols: list[layout.Column], redact: bool) -> str:
-    """The local SELECT that writes the hub table's rows in its column order."""
-    exprs = []
-    for c in cols:
-        ref = f'src."{c.name}"'
-        if c.name == "source_session_id":
-            expr = "src.session_id"
-        elif c.name in layout.SESSION_COLUMNS:
-            expr = f"CASE WHEN {ref} IS NOT NULL THEN src.machine || ':' || {ref} END"
-        elif c.pg_type == "jsonb":
-            expr = f"CAST(to_json({ref}) AS VARCHAR)"
-        elif redact and c.name in table.redact:
-            expr = f"wb_redact({ref})"
-        elif redact and c.name in table.redact_json:
-            expr = f"wb_redact_json({ref})"
-        else:
-            expr = ref
-        if c.pg_type in ("text", "jsonb"):
-            expr = f"replace({expr}, chr(0), '')"  # PostgreSQL text holds no NUL
-        exprs.append(f'{expr} AS "{c.name}"')
-    return f"SELECT {', '.join(exprs)} FROM ({table.source.format(batch='push_batch')}) src"
-
-
-def _install_redaction(con: duckdb.DuckDBPyConnection) -> None:
-    from workbench.core.redact import redact, redact_json
-
-    def nullable(fn):
-        return lambda v: None if v is None else fn(v)
-
-    for name, fn in (("wb_redact", redact), ("wb_redact_json", redact_json)):
-        con.create_function(
-            name, nullable(fn), ["VARCHAR"], "VARCHAR", null_handling="special",
-            side_effects=False,
-        )  # fmt: skip
 
 
 def _bar(progress: bool | None, total: int):
