@@ -237,9 +237,10 @@ def test_colliding_session_ids_stay_apart(machines, hub, capsys):
     assert rows[0]["messages"] == rows[1]["messages"] > 0
     code, _out, err = cli(capsys, "sessions", "get", sid, "--db", hub["wb_read"])
     assert code != 0 and f"laptop-a:{sid}" in err and f"laptop-b:{sid}" in err
-    assert cli_json(capsys, "sessions", "get", f"laptop-b:{sid}", "--db", hub["wb_read"])[
-        "machine"
-    ] == "laptop-b"
+    assert (
+        cli_json(capsys, "sessions", "get", f"laptop-b:{sid}", "--db", hub["wb_read"])["machine"]
+        == "laptop-b"
+    )
 
 
 def _counts(url: str) -> dict:

@@ -95,8 +95,7 @@ def _write(con, table, cols, days: list[str], folder: Path, redact: bool) -> Non
     select = layout.select(table, cols, redact, batch=_ALL, hub=False, days=days)
     with tempfile.TemporaryDirectory(prefix=".staging-", dir=folder) as tmp:
         con.execute(
-            f"COPY ({select}) TO {store.literal(tmp + '/out')} "
-            "(FORMAT parquet, PARTITION_BY (day))"
+            f"COPY ({select}) TO {store.literal(tmp + '/out')} (FORMAT parquet, PARTITION_BY (day))"
         )
         for day in days:
             staged = Path(tmp) / "out" / f"day={day}"

@@ -163,7 +163,7 @@ def _send(local, hub, cols, batch, tmp: Path, redact: bool, summary: PushSummary
     files = []
     for table in layout.TABLES:
         out = tmp / f"{table.name}.csv"
-        select = layout.select(table, cols[table.name], redact, batch='push_batch')
+        select = layout.select(table, cols[table.name], redact, batch="push_batch")
         (n,) = local.execute(
             f"COPY ({select}) TO {store.literal(str(out))} "
             "(FORMAT csv, HEADER false, FORCE_QUOTE *)"
