@@ -1,6 +1,9 @@
 """Ingest benchmark: cold, no-op and 1 MB-append ingest against a raw DuckDB JSON scan.
 
-    python benchmarks/run.py --mb 200 [--repeat 3]
+    python benchmarks/run.py --mb 200 [--repeat 3] [--no-hub]
+
+With PostgreSQL installed it also times the team hub (a temp cluster on a free port, as the
+tests start it): a cold push, a push after the 1 MB append, and read commands on the hub.
 
 Generates (once, cached in benchmarks/.corpus/) a realistic multi-user Claude Code corpus of the
 given size with workbench.corpus.synthetic, then times each step in a fresh subprocess, so peak
@@ -56,6 +59,9 @@ print(json.dumps({"seconds": time.perf_counter() - t, "lines": s.lines, "files_r
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
+
+#: Read commands timed against the team hub too.
+HUB_READS = ("tokens daily", "sessions list", "sessions kpis")
 
 #: Read commands timed as whole processes (``{sid}``: a session of the corpus).
 READS = {
@@ -152,12 +158,35 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=int, default=200, help="corpus size in MB (default 200)")
     ap.add_argument("--repeat", type=int, default=3, help="runs per step; the median is shown")
+    ap.add_argument("--no-hub", dest="hub", action="store_false", help="skip the team hub")
     args = ap.parse_args()
+    pg = start_hub() if args.hub else None
+    try:
+        run(args, pg)
+    finally:
+        if pg:
+            pg.stop()
+
+
+def start_hub():
+    """A PostgreSQL server for the hub steps (None, with a note, when it is not installed)."""
+    sys.path.insert(0, str(HERE.parent / "tests"))
+    from pg_server import PgServer, pg_bin
+
+    if not pg_bin("initdb"):
+        print("PostgreSQL is not installed: skipping the hub steps", file=sys.stderr)
+        return None
+    return PgServer().start()
+
+
+def run(args, pg) -> None:
     corpus = corpus_for(args.mb)
     size = sum(p.stat().st_size for p in corpus.rglob("*.jsonl"))
     files = sum(1 for _ in corpus.rglob("*.jsonl"))
     steps = ("raw", "cold", "noop", "append", "raw_process", "cold_cli", "noop_cli", "append_cli")
     steps += tuple(READS)
+    if pg:
+        steps += ("push_cold", "push_append", *(f"hub {n}" for n in HUB_READS))
     runs: dict[str, list[dict]] = {k: [] for k in steps}
     with tempfile.TemporaryDirectory(prefix="wb-bench-") as tmp:
         for _ in range(args.repeat):
@@ -183,8 +212,22 @@ def main() -> None:
             for name, argv in READS.items():
                 argv = [a.replace("{sid}", sid) for a in argv]
                 runs[name].append(whole_process(cli(*argv, "--db", str(db_cli), "--json")))
+            if pg:
+                name = pg.new_database()
+                owner, pusher, reader = (pg.url(r, name) for r in ("wb_owner", "wb_push",
+                                                                    "wb_read"))  # fmt: skip
+                subprocess.run(cli("hub", "init", "--to", owner, "--push-role", "wb_push",
+                                   "--read-role", "wb_read"), check=True,
+                               stdout=subprocess.DEVNULL)  # fmt: skip
+                push = cli("push", "--db", str(db_cli), "--to", pusher, "--no-progress")
+                runs["push_cold"].append(whole_process(push))
+                for n in HUB_READS:
+                    runs[f"hub {n}"].append(whole_process(cli(*n.split(), "--db", reader,
+                                                              "--json")))  # fmt: skip
             appended = append_one_mb(work)
             runs["append_cli"].append(whole_process(ingest_cli))
+            if pg:
+                runs["push_append"].append(whole_process(push))
             db_cli.unlink()
             runs["append"].append(step(INGEST, str(work), str(db)))
             runs["append"][-1]["appended_bytes"] = appended
@@ -202,7 +245,9 @@ def main() -> None:
         "seconds": med,
         "ratio_to_raw_scan": {k: med[k] / raw for k in ("cold", "noop", "append")},
         "whole_process_ratio_to_raw_scan": {
-            k: med[k] / med["raw_process"] for k in ("cold_cli", "noop_cli", "append_cli", *READS)
+            k: med[k] / med["raw_process"]
+            for k in ("cold_cli", "noop_cli", "append_cli", *READS)
+            + tuple(f"hub {n}" for n in HUB_READS if pg)
         },
         "peak_rss_mb": rss,
         "all_runs": runs,
@@ -235,6 +280,15 @@ def main() -> None:
         *((f"workbench {name}", name) for name in READS),
     ):
         print(f"{label:<28}{med[key]:>9.3f}{med[key] / raw_process:>11.2f}x")
+    if pg:
+        print("\nteam hub (PostgreSQL on this machine), whole processes:")
+        for label, key in (
+            ("workbench push (cold)", "push_cold"),
+            ("workbench push (1 MB app.)", "push_append"),
+            *((f"hub: {n}", f"hub {n}") for n in HUB_READS),
+        ):
+            print(f"{label:<28}{med[key]:>9.3f}{med[key] / raw_process:>11.2f}x")
+        print("hub targets: cold push <= 30 s, push after 1 MB <= 2 s, hub reads <= 1 s each")
     print("targets: read commands and a 1 MB append <= 1x, no-op <= 0.7x the raw scan process;")
     print("cold ingest no slower than before; peak RSS of a cold ingest <= 1 GB")
 

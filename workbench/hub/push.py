@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 from workbench.core import config, store
 from workbench.core.engines import mask
 from workbench.hub import layout, schema
