@@ -8,7 +8,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "workbench"
 
 #: What each layer may import besides itself. Data flows ingest -> models -> query ->
-#: presenters -> frontends; ingest refreshes the marts after a load, so it may call models.
+#: presenters -> frontends; ingest refreshes the marts after a load, so it may call models;
+#: hub copies the marts out (a team hub on PostgreSQL, a Parquet lake) for the frontends.
 ALLOWED = {
     "core": set(),
     "corpus": {"core"},
@@ -16,7 +17,8 @@ ALLOWED = {
     "ingest": {"core", "models"},
     "query": {"core", "models"},
     "present": {"core", "models", "query"},
-    "frontends": {"core", "models", "ingest", "query", "present", "corpus"},
+    "hub": {"core"},
+    "frontends": {"core", "models", "ingest", "query", "present", "corpus", "hub"},
 }
 
 
