@@ -1,0 +1,1 @@
+"""Copies of the marts beyond this machine: a team hub on PostgreSQL, a Parquet lake."""
