@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from workbench.core import config
-from workbench.frontends.commands.common import dedent
+from workbench.frontends.commands.common import database, dedent
 
 
 def register(sub) -> None:
@@ -35,7 +35,11 @@ examples:
     )
     p.add_argument("--port", type=int, help="port (default: 8888 or the next free one)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    p.add_argument("--db", type=Path, help="database file, exported as $WORKBENCH_DB")
+    p.add_argument(
+        "--db",
+        type=database,
+        help="database file or team hub postgresql:// URL, exported as $WORKBENCH_DB",
+    )
     p.add_argument("extra", nargs=argparse.REMAINDER, help="arguments for jupyter lab after --")
     p.set_defaults(func=cmd_lab)
 
@@ -58,7 +62,13 @@ def command(args: argparse.Namespace) -> list[str]:
 def cmd_lab(args: argparse.Namespace) -> int:
     args.notebooks.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
-    if args.db:
+    if isinstance(args.db, str):  # a hub: its password goes to the kernels as $PGPASSWORD
+        from workbench.core.engines import without_password
+
+        env["WORKBENCH_DB"], password = without_password(args.db)
+        if password is not None:
+            env["PGPASSWORD"] = password
+    elif args.db:
         env["WORKBENCH_DB"] = str(args.db.expanduser().resolve())
     # Prefer this environment's kernelspecs (its python3 kernel) over ~/.local ones.
     env.setdefault("JUPYTER_PREFER_ENV_PATH", "1")
