@@ -1,5 +1,6 @@
-"""Where the marts live: a DuckDB file (the default) or a team hub on PostgreSQL, named by a
-``postgresql://`` URL. Credentials in a URL never reach output: ``mask`` hides the password."""
+"""Where the marts live: a DuckDB file (the default), a team hub on PostgreSQL (a
+``postgresql://`` URL) or a Parquet lake read by Spark (``spark://MASTER?path=DIR``).
+Credentials in a URL never reach output: ``mask`` hides the password."""
 
 from __future__ import annotations
 
@@ -7,6 +8,13 @@ import os
 import re
 
 _SCHEMES = ("postgresql://", "postgres://")
+
+#: The tables a hub and a Parquet lake hold (the read relations: marts and views).
+MART_TABLES = ("sessions", "responses", "activity_blocks", "tool_errors", "retry_loops",
+               "messages", "tool_calls", "files", "bad_lines")  # fmt: skip
+
+#: The file in a Parquet lake's folder that records its layout and each day's fingerprint.
+LAKE_MANIFEST = "_workbench_export.json"
 
 
 def is_postgres(db: str | os.PathLike | None) -> bool:
@@ -24,6 +32,16 @@ def without_password(url: str) -> tuple[str, str | None]:
     from urllib.parse import unquote
 
     return f"{m.group(1)}@{m.group(3)}", unquote(m.group(2))
+
+
+def is_spark(db: str | os.PathLike | None) -> bool:
+    """Whether ``db`` names a Parquet lake to read with Spark (``spark://…?path=DIR``)."""
+    return isinstance(db, str) and db.startswith("spark://")
+
+
+def is_remote(db: str | os.PathLike | None) -> bool:
+    """Whether ``db`` is not a DuckDB file (a hub or a lake)."""
+    return is_postgres(db) or is_spark(db)
 
 
 def mask(text: str) -> str:

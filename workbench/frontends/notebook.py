@@ -48,10 +48,10 @@ def resolve_db(db: str = "") -> tuple[Path | str, bool]:
     A ``postgresql://`` URL (a team hub) is returned as it is."""
     import os
 
-    from workbench.core.engines import is_postgres
+    from workbench.core.engines import is_remote
 
     chosen = db or os.environ.get("WORKBENCH_DB", "")
-    if is_postgres(chosen):
+    if is_remote(chosen):
         return chosen, False
     if db:
         return Path(db).expanduser(), False

@@ -29,7 +29,7 @@ from jupyter_client.manager import AsyncKernelManager
 
 from workbench import __version__
 from workbench.core import config
-from workbench.core.engines import is_postgres
+from workbench.core.engines import is_remote
 from workbench.core.redact import escape, redact
 from workbench.core.store import WorkbenchError
 from workbench.frontends.report_index import freshness, headline, index_html, period_text
@@ -369,7 +369,7 @@ def run(
     declared = notebook_parameters(path)
     given = {k: v for k, v in (defaults or {}).items() if k in declared}
     params = resolve_parameters(path, {**given, **(parameters or {})})
-    if isinstance(params.get("db"), str) and params["db"] and not is_postgres(params["db"]):
+    if isinstance(params.get("db"), str) and params["db"] and not is_remote(params["db"]):
         # the kernel runs in the notebook's folder: a relative path means the caller's folder
         params["db"] = str(Path(params["db"]).expanduser().absolute())
     target = Path(out) if out else REPORTS_DIR / f"{path.stem}.html"

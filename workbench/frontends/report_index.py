@@ -47,9 +47,9 @@ def freshness(db: str | Path | None) -> dict[str, Any]:
 
 
 def _exists(db: str | Path | None) -> bool:
-    from workbench.core.engines import is_postgres
+    from workbench.core.engines import is_remote
 
-    return bool(db) and (is_postgres(str(db)) or Path(db).expanduser().exists())
+    return bool(db) and (is_remote(str(db)) or Path(db).expanduser().exists())
 
 
 def period_text(parameters: Mapping[str, Any]) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from workbench.core import config
+from workbench.core import config, engines
 
 #: The hub's layout version: the local schema's (the hub holds the same relations).
 HUB_VERSION = config.SCHEMA_VERSION
@@ -103,6 +103,9 @@ TABLES = (
         day="file_ingested_at",
     ),
 )
+
+
+assert tuple(t.name for t in TABLES) == engines.MART_TABLES
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workbench.core import config, store
+from workbench.core import config, engines, store
 from workbench.hub import layout
 
-MANIFEST = "_workbench_export.json"
+MANIFEST = engines.LAKE_MANIFEST
 _ALL = "(SELECT session_id FROM sessions)"
 
 

@@ -136,10 +136,15 @@ def open_reader(
     when the marts are behind the raw tables (an interrupted ingest). ``read_only=False`` joins
     a DuckDB instance this process already has open for writing (a running server). While an
     ingest holds the file, retry for ``wait_seconds``."""
-    from workbench.core.engines import is_postgres
+    from workbench.core.engines import is_postgres, is_spark
 
-    if is_postgres(str(db)) or (db is None and is_postgres(os.environ.get("WORKBENCH_DB"))):
-        return open_hub(str(db or os.environ["WORKBENCH_DB"]))
+    url = str(db) if db else os.environ.get("WORKBENCH_DB", "")
+    if is_postgres(url):
+        return open_hub(url)
+    if is_spark(url):
+        from workbench.query.spark import open_lake
+
+        return open_lake(url)
     import duckdb
 
     path = Path(db).expanduser() if db else config.default_db()

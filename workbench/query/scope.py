@@ -125,7 +125,7 @@ class Scope:
         if self.until is not None:
             end = f"least(b.ended_at, {lit(self.until)})"
         return (
-            f"(SELECT coalesce(sum(greatest(epoch({end}) - epoch({start}), 0)), 0) "
+            f"(SELECT coalesce(sum(greatest(epoch_us({end}) - epoch_us({start}), 0)), 0) / 1e6 "
             f"FROM activity_blocks b WHERE b.session_id = {session} "
             f"AND {_and(self.overlaps('b.started_at', 'b.ended_at'))})"
         )

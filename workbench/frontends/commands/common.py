@@ -29,9 +29,9 @@ def dedent(text: str) -> str:
 
 def database(text: str) -> Path | str:
     """argparse type of ``--db``: a DuckDB file, or a team hub's ``postgresql://`` URL."""
-    from workbench.core.engines import is_postgres
+    from workbench.core.engines import is_remote
 
-    return text if is_postgres(text) else Path(text)
+    return text if is_remote(text) else Path(text)
 
 
 def db_arg(p: argparse.ArgumentParser) -> None:
@@ -95,10 +95,10 @@ def open_reader(db: Path | None, wait_seconds: float = 0.0):
     """The read connection every read command's ``data`` function gets. Inside `workbench
     serve` (which owns the file) it joins the server's own DuckDB instance, which refuses a
     second, read-only one."""
-    from workbench.core.engines import is_postgres
+    from workbench.core.engines import is_remote
     from workbench.query import db as engine
 
-    if is_postgres(str(db)) or (db is None and is_postgres(os.environ.get("WORKBENCH_DB"))):
+    if is_remote(str(db)) or (db is None and is_remote(os.environ.get("WORKBENCH_DB"))):
         return engine.open_reader(db)
     from workbench.frontends.serve import state
 
@@ -108,10 +108,10 @@ def open_reader(db: Path | None, wait_seconds: float = 0.0):
 def via_server(args: argparse.Namespace) -> str | None:
     """When a live `workbench serve` owns ``args.db``: what the command prints, computed there
     from the same argv (the file is locked to everyone else). None: no server, read locally."""
-    from workbench.core.engines import is_postgres
+    from workbench.core.engines import is_remote
 
-    if is_postgres(str(args.db)) or (
-        args.db is None and is_postgres(os.environ.get("WORKBENCH_DB"))
+    if is_remote(str(args.db)) or (
+        args.db is None and is_remote(os.environ.get("WORKBENCH_DB"))
     ):
         return None  # a hub has no local server
     from workbench.frontends.serve import state

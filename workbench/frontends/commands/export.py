@@ -42,11 +42,11 @@ examples:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from workbench.core.engines import is_postgres
+    from workbench.core.engines import is_remote
     from workbench.hub.parquet import export
 
-    if is_postgres(str(args.db)):
-        raise UsageError("export reads a local database file (--db FILE), not a hub")
+    if is_remote(str(args.db)):
+        raise UsageError("export reads a local database file (--db FILE), not a hub or a lake")
     summary = export(args.db, args.parquet, redact=args.redact)
     if args.json:
         textout.print_json(summary.to_dict())

@@ -75,10 +75,10 @@ def hub_url(value: str | None) -> str:
 
 
 def cmd_push(args: argparse.Namespace) -> int:
-    from workbench.core.engines import is_postgres
+    from workbench.core.engines import is_remote
     from workbench.hub.push import push
 
-    if is_postgres(str(args.db)):
+    if is_remote(str(args.db)):
         raise UsageError("--db names the local database to push from; the hub goes in --to")
     from workbench.hub.push import BATCH_MESSAGES
 

@@ -114,11 +114,11 @@ def _default_db() -> Path | str | None:
 def _through_server(params: dict, defaults: dict) -> None:
     """While `workbench serve` owns the database, the notebooks (which cannot open the locked
     file) read a consistent snapshot the server takes for them."""
-    from workbench.core.engines import is_postgres
+    from workbench.core.engines import is_remote
     from workbench.frontends.serve import client, state
 
     db = params.get("db") or defaults.get("db")
-    if db and not is_postgres(db) and (server := state.live(db)):
+    if db and not is_remote(db) and (server := state.live(db)):
         params["db"] = client.snapshot(server)
 
 
