@@ -16,7 +16,7 @@ install: $(STAMP) ## create .venv and install workbench with its dev tools (fast
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	@touch $(STAMP)
 
 demo: install ## generate the demo corpus, ingest it, print a summary, render every report

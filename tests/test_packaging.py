@@ -22,13 +22,16 @@ def _split(spec: str) -> tuple[str, str]:
 def test_environment_matches_pyproject():
     project = tomllib.loads((config.PROJECT_DIR / "pyproject.toml").read_text())["project"]
     wanted = dict(
-        _split(s) for s in project["dependencies"] + project["optional-dependencies"]["dev"]
+        _split(s)
+        for s in project["dependencies"]
+        + project["optional-dependencies"]["dev"]
+        + project["optional-dependencies"]["spark"]
     )
     wanted = {CONDA_NAMES.get(k, k): v for k, v in wanted.items()}
     env = (config.PROJECT_DIR / "environment.yml").read_text()
     deps = env.split("dependencies:", 1)[1]  # after channels
     listed = dict(
-        _split(line.strip()[2:])
+        _split(line.strip()[2:].split("#")[0])
         for line in deps.splitlines()
         if line.startswith("  - ") and not line.strip().startswith(("- python=", "- pip"))
     )

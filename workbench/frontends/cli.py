@@ -88,9 +88,11 @@ def _main(argv: Sequence[str] | None) -> int:
             raise
         from workbench.core.engines import mask
 
-        if type(exc).__module__.startswith("psycopg"):  # a hub's error: its first line
+        engine = type(exc).__module__.split(".")[0]
+        if engine in ("psycopg", "pyspark", "py4j"):  # a hub's or Spark's error: its first line
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            print(f"workbench: hub error: {mask(first)}", file=sys.stderr)
+            where = "hub" if engine == "psycopg" else "spark"
+            print(f"workbench: {where} error: {mask(first)}", file=sys.stderr)
             return EXIT_ERROR
         print(
             f"workbench: unexpected error: {type(exc).__name__}: {mask(str(exc))}\n"

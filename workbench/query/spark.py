@@ -75,7 +75,7 @@ def session(master: str):
         .config("spark.sql.ansi.enabled", "false")
         .getOrCreate()
     )
-    spark.sparkContext.setLogLevel("ERROR")
+    spark.sparkContext.setLogLevel("FATAL")  # errors reach the user as one line
     _SESSIONS[master] = spark
     return spark
 
@@ -181,10 +181,13 @@ def _spark_functions(node):
             return exp.Anonymous(this="unix_micros", expressions=args)
         if name == "timezone":  # timezone(zone, ts): the wall-clock time in zone
             return exp.Anonymous(this="from_utc_timestamp", expressions=[args[1], args[0]])
-    if isinstance(node, exp.ArrayAgg) and isinstance(node.this, exp.Order):
-        inner = node.this.this
-        if isinstance(inner, exp.Distinct):  # array_agg(DISTINCT x ORDER BY x)
+    agg, where = (node.this, node.expression.this) if isinstance(node, exp.Filter) else (node, None)
+    if isinstance(agg, exp.ArrayAgg) and isinstance(agg.this, exp.Order):
+        inner = agg.this.this
+        if isinstance(inner, exp.Distinct):  # array_agg(DISTINCT x ORDER BY x) FILTER (...)
             value = inner.expressions[0]
+            if where is not None:  # collect_set skips NULLs: the filter as a CASE
+                value = exp.Case(ifs=[exp.If(this=where, true=value)])
             return exp.Anonymous(
                 this="sort_array",
                 expressions=[exp.Anonymous(this="collect_set", expressions=[value])],

@@ -110,9 +110,7 @@ def via_server(args: argparse.Namespace) -> str | None:
     from the same argv (the file is locked to everyone else). None: no server, read locally."""
     from workbench.core.engines import is_remote
 
-    if is_remote(str(args.db)) or (
-        args.db is None and is_remote(os.environ.get("WORKBENCH_DB"))
-    ):
+    if is_remote(str(args.db)) or (args.db is None and is_remote(os.environ.get("WORKBENCH_DB"))):
         return None  # a hub has no local server
     from workbench.frontends.serve import state
 
