@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -50,10 +51,28 @@ The database defaults to $WORKBENCH_DB, else ~/.local/share/workbench/workbench.
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; its exit status. Ctrl-C at any point is exit 130 with one line."""
+    command = (sys.argv[1:] if argv is None else list(argv))[:1]
     try:
-        return _main(argv)
+        try:
+            code = _main(argv)
+            sys.stdout.flush()  # a pipe's last block is written here, not at exit
+        except BrokenPipeError:
+            code = _closed_pipe()
+        finally:
+            _done(argv)
     except KeyboardInterrupt:
-        return _interrupted()
+        code = _interrupted(command[0] if command else None)
+        _done(argv)
+    return code
+
+
+def _done(argv: Sequence[str] | None) -> None:
+    """The `workbench` program (not a caller of main() such as the tests) has done its work: a
+    Ctrl-C while the interpreter closes DuckDB changes nothing, where it would otherwise end
+    the process by SIGINT without a word."""
+    if argv is None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -79,11 +98,9 @@ def _main(argv: Sequence[str] | None) -> int:
     except WorkbenchError as exc:
         print(f"workbench: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    except BrokenPipeError:
-        return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - one line, not a traceback (WORKBENCH_DEBUG=1 shows it)
         if _is_interrupt(exc):
-            return _interrupted()  # Ctrl-C during a DuckDB query: DuckDB raises, not Python
+            raise KeyboardInterrupt from exc  # Ctrl-C during a DuckDB query: DuckDB raises
         if os.environ.get("WORKBENCH_DEBUG"):
             raise
         from workbench.core.engines import mask
@@ -100,12 +117,26 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_ERROR
 
 
-def _interrupted() -> int:
-    print(
-        "workbench: interrupted; the database keeps every file committed so far",
-        file=sys.stderr,
-    )
+def _interrupted(command: str | None = None) -> int:
+    """The one line a Ctrl-C prints; exit 130."""
+    if command in ("ingest", "serve", "demo"):
+        print(
+            "workbench: interrupted; the database keeps every file committed so far",
+            file=sys.stderr,
+        )
+    else:
+        print("workbench: interrupted", file=sys.stderr)
     return EXIT_INTERRUPTED
+
+
+def _closed_pipe() -> int:
+    """The reader of stdout went away (``workbench ... | head``): stop quietly, exit 0."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the flush at exit does not fail again
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def _is_interrupt(exc: BaseException) -> bool:

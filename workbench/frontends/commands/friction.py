@@ -41,7 +41,7 @@ examples:
     )
     p.add_argument("--examples", type=int, default=3, help="examples per category (default 3)")
     redact_arg(p, "excerpts, names and ids")
-    reader(p, friction_data, lambda args, data: print(describe(data)))
+    reader(p, friction_data, lambda args, data: print(describe(data)), rows="categories")
 
 
 def friction_data(args: argparse.Namespace, con) -> dict:

@@ -111,7 +111,18 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         wait_seconds=args.wait,
         follow_symlinks=args.follow_symlinks,
         machine=args.machine,
+        create=False,
     )
+    if not summary.files and not Path(summary.db).exists():
+        where = ", ".join(args.paths) if args.paths else "this machine's transcript folders"
+        print(
+            f"workbench: no transcripts found in {where} (no *.jsonl, no Gemini "
+            "session-*.json); no database created",
+            file=sys.stderr,
+        )
+        for problem in summary.problems[:5]:
+            print(f"  skipped {problem}", file=sys.stderr)
+        return EXIT_ERROR
     if args.json:
         textout.print_json(summary.to_dict())
     else:

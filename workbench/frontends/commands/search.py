@@ -40,7 +40,7 @@ Snippets are redacted (a key the snippet cuts is replaced whole); --no-redact sh
     db_arg(p)
     filter_args(p)
     redact_arg(p, "snippets")
-    reader(p, search_data, present)
+    reader(p, search_data, present, rows="hits")
 
 
 def search_data(args: argparse.Namespace, con) -> dict:

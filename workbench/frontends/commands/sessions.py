@@ -12,7 +12,9 @@ from workbench.frontends.commands.common import (
     dedent,
     filter_args,
     filters,
+    format_args,
     open_reader,
+    print_rows,
     reader,
     redact_arg,
     redacted,
@@ -83,7 +85,7 @@ shows them.
     )
     ls.add_argument("--limit", type=int, default=50, help="rows per page (default 50, max 500)")
     ls.add_argument("--offset", type=int, default=0, help="rows to skip (for the next page)")
-    reader(ls, list_data, present_list)
+    reader(ls, list_data, present_list, rows="rows")
     redact_arg(ls)
 
     _for_id(
@@ -104,7 +106,7 @@ shows them.
         "TOOL_RESULT with [ERROR category] marks.",
         func=cmd_show,
     )
-    sh.add_argument("--json", action="store_true", help="print JSON")
+    format_args(sh, "one event per line")
     sh.add_argument("--errors", action="store_true", help="only failed calls and their inputs")
     sh.add_argument("--full", action="store_true", help="do not shorten long results")
     sh.add_argument(
@@ -123,6 +125,7 @@ shows them.
         "timestamp, is_system, has_tool_use.",
         data=messages_data,
         present=present_messages,
+        rows="messages",
     )
     ms.add_argument(
         "--from",
@@ -143,6 +146,7 @@ shows them.
         "category, input_json, is_error, result_length.",
         data=tool_calls_data,
         present=present_tool_calls,
+        rows="tool_calls",
     )
 
     ex = _for_id(
@@ -304,6 +308,7 @@ def _for_id(
     func=None,
     data=None,
     present=None,
+    rows=None,
     redacted_text: str = "text",
 ):
     """A subcommand on one session: ``ID`` (or prefix), ``--db`` and ``--no-redact``; a read
@@ -313,7 +318,7 @@ def _for_id(
     db_arg(p)
     redact_arg(p, redacted_text)
     if data is not None:
-        reader(p, data, present)
+        reader(p, data, present, rows)
     else:
         p.set_defaults(func=func)
     return p
@@ -421,8 +426,12 @@ def cmd_show(args: argparse.Namespace) -> int:
         sys.stdout.write(printed)
         return EXIT_OK
     t = transcript.load(open_reader(args.db), args.session_id, depth=args.depth)
-    if args.json:
-        textout.print_json(redacted(transcript.as_dict(t, errors_only=args.errors), args))
+    if args.format != "table":
+        data = redacted(transcript.as_dict(t, errors_only=args.errors), args)
+        if args.format == "json":
+            textout.print_json(data)
+        else:
+            print_rows(args.format, data["events"])
         return EXIT_OK
     print(render.text(t, errors_only=args.errors, full=args.full, redact=args.redact))
     return EXIT_OK

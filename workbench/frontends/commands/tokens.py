@@ -40,7 +40,7 @@ examples:
     p.add_argument(
         "--breakdown", "-b", action="store_true", help="a row per model under each row (table)"
     )
-    reader(p, tokens_data, present)
+    reader(p, tokens_data, present, rows=report_rows)
 
 
 def tokens_data(args: argparse.Namespace, con) -> dict:
@@ -50,6 +50,11 @@ def tokens_data(args: argparse.Namespace, con) -> dict:
     if args.grouping == "blocks":
         return tokens.blocks(con, **kwargs)
     return tokens.report(con, args.grouping, **kwargs)
+
+
+def report_rows(data: dict) -> list[dict]:
+    """The rows of a report: its days, months, sessions or blocks (not the totals)."""
+    return next(v for k, v in data.items() if k != "totals")
 
 
 def present(args: argparse.Namespace, data: dict) -> None:
