@@ -77,7 +77,7 @@ def _done(argv: Sequence[str] | None) -> None:
 
 def _main(argv: Sequence[str] | None) -> int:
     from workbench.core.store import WorkbenchError
-    from workbench.frontends.commands.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE
+    from workbench.frontends.commands.common import EXIT_ERROR, EXIT_USAGE
     from workbench.query.periods import UsageError
 
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -98,6 +98,8 @@ def _main(argv: Sequence[str] | None) -> int:
     except WorkbenchError as exc:
         print(f"workbench: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:
+        raise  # main's: the reader of stdout went away
     except Exception as exc:  # noqa: BLE001 - one line, not a traceback (WORKBENCH_DEBUG=1 shows it)
         if _is_interrupt(exc):
             raise KeyboardInterrupt from exc  # Ctrl-C during a DuckDB query: DuckDB raises

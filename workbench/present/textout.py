@@ -115,6 +115,40 @@ def visible_len(text: str) -> int:
     return len(ANSI.sub("", text)) if "\x1b" in text else len(text)
 
 
+def centred(before: str, hit: str, after: str, width: int) -> tuple[str, str, str]:
+    """A snippet cut to ``width`` characters around its match: as much of ``before`` and
+    ``after`` as fits, shared evenly, ``…`` where text was cut; the match itself is cut only
+    when it alone is wider."""
+    if len(before) + len(hit) + len(after) <= width:
+        return before, hit, after
+    if len(hit) >= width - 2:
+        return ("…" if before else ""), hit[: max(width - 2, 1)] + "…", ""
+    room = width - len(hit)
+    left = min(len(before), max(room // 2, room - len(after)))
+    right = room - left
+    if left < len(before):
+        before = "…" + before[len(before) - left + 1 :] if left > 0 else ""
+    if right < len(after):
+        after = after[: right - 1] + "…" if right > 0 else ""
+    return before, hit, after
+
+
+def use_color(when: str = "auto", stream: Any = None) -> bool:
+    """``--color auto|always|never``: auto is when ``stream`` (stdout) is a terminal and
+    ``$NO_COLOR`` is not set."""
+    if when != "auto":
+        return when == "always"
+    import os
+
+    stream = stream or sys.stdout
+    return not os.environ.get("NO_COLOR") and bool(getattr(stream, "isatty", lambda: False)())
+
+
+def highlight(text: str) -> str:
+    """``text`` in bold reverse video (for a terminal)."""
+    return f"{HIGHLIGHT}{text}{RESET}" if text else text
+
+
 def _default(o: Any) -> Any:
     if isinstance(o, datetime):
         return o.isoformat()

@@ -250,9 +250,7 @@ def _known(values: Iterable[str], valid: tuple[str, ...], what: str) -> list[str
     values = list(values)
     unknown = [v for v in values if v not in valid]
     if unknown:
-        raise UsageError(
-            f"unknown {what} {', '.join(map(repr, unknown))}: use {', '.join(valid)}"
-        )
+        raise UsageError(f"unknown {what} {', '.join(map(repr, unknown))}: use {', '.join(valid)}")
     return values
 
 

@@ -139,9 +139,16 @@ def via_server(args: argparse.Namespace) -> str | None:
     from workbench.core import config
     from workbench.frontends.serve import client
 
+    local = []  # what only this process knows: its time zone, whether stdout is a terminal
     if "timezone" in vars(args) and not args.timezone:
-        cut = argv.index("--") if "--" in argv else len(argv)  # this machine's days
-        argv = [*argv[:cut], f"--timezone={config.local_timezone()}", *argv[cut:]]
+        local.append(f"--timezone={config.local_timezone()}")
+    if getattr(args, "color", None) == "auto":
+        from workbench.present import textout
+
+        local.append(f"--color={'always' if textout.use_color() else 'never'}")
+    if local:
+        cut = argv.index("--") if "--" in argv else len(argv)
+        argv = [*argv[:cut], *local, *argv[cut:]]
     shown = str(args.db) if args.db else str(config.default_db())
     return client.run(server, argv, shown, str(state.db_path(args.db)))
 
