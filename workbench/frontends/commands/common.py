@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 from pathlib import Path
 
 from workbench.query.periods import UsageError, parse_when, resolve_timezone
@@ -43,6 +44,11 @@ def database(text: str) -> Path | str:
     from workbench.core.engines import is_postgres
 
     return text if is_postgres(text) else Path(text)
+
+
+def examples(text: str) -> dict:
+    """``add_parser`` keywords for an epilog of examples, printed as written."""
+    return {"epilog": dedent(text), "formatter_class": argparse.RawDescriptionHelpFormatter}
 
 
 def db_arg(p: argparse.ArgumentParser) -> None:
@@ -97,6 +103,18 @@ def reader(p: argparse.ArgumentParser, data, present=None, rows=None) -> None:
     person (``--format table``, the default). ``rows`` names the rows that ``ndjson`` and
     ``csv`` print: a key of the dict, or ``rows(data) -> list``; None: the dict is one row."""
     format_args(p)
+    if rows is None:
+        what = "print the one object as one row"
+    elif isinstance(rows, str):
+        what = f"print a row for each item of {rows!r} in the JSON"
+    else:
+        what = f"print a row for each of {(rows.__doc__ or '').strip()}"
+    note = textwrap.fill(
+        f"--format ndjson (one JSON object per line) and csv (with a header) {what}; csv "
+        "writes nested objects as dotted columns and lists as JSON text.",
+        width=95,
+    )
+    p.epilog = (p.epilog + "\n\n" if p.epilog else "") + note
     p.add_argument(
         "--wait",
         type=float,

@@ -29,6 +29,7 @@ examples:
   workbench friction --since 7d
   workbench friction --user alice --project shop --json
   workbench friction --compare-at 2026-03-01      # did the fix shipped that day help?
+  workbench friction --since 30d --format csv > categories.csv
 """),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

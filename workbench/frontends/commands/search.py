@@ -29,6 +29,7 @@ examples:
   workbench search "ModuleNotFoundError"
   workbench search 'npm (ERR|WARN)' --regex --since 7d --user alice
   workbench search deploy --project api --limit 50 --json
+  workbench search timeout --format ndjson | jq -r .session_id | sort -u
   workbench sessions show SESSION --errors     # then look at a hit in context
 
 Snippets are redacted (a key the snippet cuts is replaced whole); --no-redact shows them raw.

@@ -22,6 +22,7 @@ examples:
   workbench tokens daily --since 7d
   workbench tokens daily --breakdown            # a row per model under each day
   workbench tokens monthly --json
+  workbench tokens daily --format csv > daily.csv
   workbench tokens session --agent claude --timezone UTC --json
   workbench tokens blocks --user alice          # 5-hour windows, per user
   workbench tokens daily --since 2026-01-01 --until 2026-01-31 --user alice
@@ -53,7 +54,7 @@ def tokens_data(args: argparse.Namespace, con) -> dict:
 
 
 def report_rows(data: dict) -> list[dict]:
-    """The rows of a report: its days, months, sessions or blocks (not the totals)."""
+    """the report's days, months, sessions or blocks (not its totals)"""
     return next(v for k, v in data.items() if k != "totals")
 
 
