@@ -151,7 +151,7 @@ def test_an_unknown_outcome_or_grade_exits_2_listing_the_valid_ones(db, capsys):
     assert code == 0 and json.loads(out)["total"] >= 1  # a known one, in either case
 
 
-def test_an_unknown_user_or_project_lists_close_matches(db, capsys):
+def test_an_unknown_user_project_or_machine_lists_close_matches(db, capsys):
     for argv in (["tokens", "daily"], ["sessions", "list"], ["sessions", "kpis"], ["friction"],
                  ["search", "cart"]):  # fmt: skip
         code, out, err = run(capsys, *argv, "--db", db, "--user", "anna")
@@ -160,6 +160,14 @@ def test_an_unknown_user_or_project_lists_close_matches(db, capsys):
     code, _, err = run(capsys, "sessions", "list", "--db", db, "--project", "zzz")
     assert code == 2
     assert err == "workbench: no project 'zzz' in the database; known projects: shop\n"
+    machine = config.default_machine()  # what the fixture's ingest recorded
+    code, _, err = run(capsys, "sessions", "kpis", "--db", db, "--machine", "nowhere-box")
+    assert code == 2
+    assert (
+        err == f"workbench: no machine 'nowhere-box' in the database; known machines: {machine}\n"
+    )
+    code, _, err = run(capsys, "sessions", "kpis", "--db", db, "--machine", machine)
+    assert code == 0
     code, _, err = run(capsys, "tokens", "daily", "--db", db, "--user", "ana", "--user", "bob")
     assert code == 2 and "no user 'bob'" in err
     code, out, _ = run(capsys, "tokens", "daily", "--db", db, "--user", "ana", "--json")

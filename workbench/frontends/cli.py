@@ -6,6 +6,7 @@ Each command family lives in ``frontends/commands/<name>.py`` with ``register(su
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import signal
@@ -62,9 +63,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             _done(argv)
     except KeyboardInterrupt:
+        _done(argv)  # first: DuckDB may leave Python's own SIGINT pending, to fire later
         code = _interrupted(command[0] if command else None)
-        _done(argv)
+        if argv is None:
+            # the interpreter would end by SIGINT (not 130) when an interrupt reached code
+            # that DuckDB ran through Python; what had to be rolled back has been
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(OSError, ValueError):
+                    stream.flush()
+            os._exit(code)
     return code
+
+
+def _import_duckdb() -> None:
+    """Import DuckDB with SIGINT held back: a Ctrl-C inside its C initialisation fails the
+    import ("initialization failed") and can crash the process at exit. The signal, held,
+    arrives right after, as a KeyboardInterrupt like any other."""
+    if "duckdb" in sys.modules or not hasattr(signal, "pthread_sigmask"):
+        import duckdb  # noqa: F401
+
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        import duckdb  # noqa: F401
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _done(argv: Sequence[str] | None) -> None:
@@ -76,6 +99,7 @@ def _done(argv: Sequence[str] | None) -> None:
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    _import_duckdb()
     from workbench.core.store import WorkbenchError
     from workbench.frontends.commands.common import EXIT_ERROR, EXIT_USAGE
     from workbench.query.periods import UsageError

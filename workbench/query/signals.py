@@ -256,8 +256,8 @@ def _known(values: Iterable[str], valid: tuple[str, ...], what: str) -> list[str
 
 def distinct_values(con: Reader, column: str) -> list[str]:
     """The distinct non-empty values of a ``sessions`` column (``user_name``, ``project``,
-    ``agent``), sorted: what a filter on that column can match."""
-    if column not in ("user_name", "project", "agent"):
+    ``agent``, ``machine``), sorted: what a filter on that column can match."""
+    if column not in ("user_name", "project", "agent", "machine"):
         raise ValueError(f"not a name column: {column}")
     return con.column(
         f"SELECT DISTINCT {column} FROM sessions WHERE {column} IS NOT NULL ORDER BY 1"

@@ -233,12 +233,16 @@ def rows_of(rows, data) -> list:
 
 #: Filter options whose values must name something in the database: option -> (column of
 #: the sessions mart, what one is called).
-NAMED_FILTERS = {"user": ("user_name", "user"), "project": ("project", "project")}
+NAMED_FILTERS = {
+    "user": ("user_name", "user"),
+    "project": ("project", "project"),
+    "machine": ("machine", "machine"),
+}
 
 
 def check_names(args: argparse.Namespace, con) -> None:
-    """An unknown ``--user``/``--project`` value is a usage error that lists close matches
-    (a typo would otherwise print an empty report)."""
+    """An unknown ``--user``/``--project``/``--machine`` value is a usage error that lists
+    close matches (a typo would otherwise print an empty report)."""
     import difflib
 
     from workbench.query import signals
