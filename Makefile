@@ -9,20 +9,29 @@ BENCH_MB ?= 200
 .DEFAULT_GOAL := help
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/\$$(BENCH_MB)/$(BENCH_MB)/g' | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+	@echo "Variables: BENCH_MB=$(BENCH_MB) (make bench BENCH_MB=1000 for a 1 GB corpus), PYTHON=$(PYTHON)"
 
 install: $(STAMP) ## create .venv and install workbench with its dev tools (fast when done)
 
 $(STAMP): pyproject.toml
+	@echo "==> [1/3] creating $(VENV) with $(PYTHON)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "==> [2/3] upgrading pip"
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
+	@echo "==> [3/3] installing workbench and its dev tools (JupyterLab, DuckDB, Ibis, pyspark, ...): a few minutes the first time"
+	$(BIN)/python -m pip install --progress-bar on -e '.[dev,spark]'
 	@touch $(STAMP)
+	@echo "==> installed: $(CURDIR)/$(BIN)/workbench"
 
 demo: install ## generate the demo corpus, ingest it, print a summary, render every report
+	@echo "==> generating the demo corpus and ingesting it"
 	$(BIN)/workbench demo
+	@echo "==> rendering every report into reports/"
 	$(BIN)/workbench report --all --db data/demo.duckdb --out reports
 	@echo "Reports: $(CURDIR)/reports/index.html"
+	@echo "Next: $(CURDIR)/$(BIN)/workbench sessions list --db $(CURDIR)/data/demo.duckdb"
+	@echo "      (or first: source $(CURDIR)/$(BIN)/activate, then: workbench --help)"
 
 test: install ## lint, the test suite, then every notebook with its defaults (nbval)
 	$(BIN)/ruff check workbench tests benchmarks

@@ -17,7 +17,7 @@ def commands() -> list[str]:
     out = []
     for block in re.findall(r"```(?:sh|cron|ini)\n(.*?)```", README, flags=re.S):
         for line in block.splitlines():
-            for part in re.split(r"&&|>>|\s>\s", line):
+            for part in re.split(r"&&|>>|\s>\s|\s\|\s", line):
                 part = part.strip()
                 m = re.search(r"(?:^|/)workbench (.*)$", part.split("#")[0].strip())
                 if m and not part.startswith("Description"):

@@ -506,3 +506,62 @@ def test_the_server_renders_and_serves_the_reports(db, corpus, tmp_path):
         assert server.get("/reports/../wb.duckdb")[0] == 404
         assert server.get("/")[0] == 200  # redirected to /reports/
     assert not (db.parent / f"{db.name}.snapshots").exists()
+
+
+SECRET = "ghp_R4nd0mFak3T0k3nF0rD3m0Purp0s3s1234"
+
+
+def test_formats_validation_and_redaction_through_the_server(db, corpus, capsys):
+    # a session whose first prompt (a column of `sessions list`) holds a token
+    t = Transcript("99999999-0000-4000-8000-000000000000", start="2026-03-06T08:00:00Z")
+    t.prompt(f"deploy with {SECRET} please").say("ok").write(corpus / "-home-ana-src-shop")
+    ingest([corpus], db, user="ana", progress=False)
+    d = ["--db", str(db)]
+    cases = [
+        ["sessions", "list", *d, "--format", "csv"],
+        ["sessions", "list", *d, "--format", "ndjson"],
+        ["sessions", "get", S1, *d, "--format", "csv"],
+        ["tokens", "daily", *d, "--timezone", "UTC", "--format", "ndjson"],
+        ["search", "cart", *d, "--format", "csv"],
+        ["search", "cart", *d, "--color", "always"],
+        ["sessions", "show", S1, *d, "--format", "ndjson"],
+    ]
+    bad = [
+        ["sessions", "list", *d, "--outcome", "done"],
+        ["tokens", "daily", *d, "--user", "anna"],
+        ["sessions", "list", *d, "--bogus"],
+    ]
+    expected = {}
+    for argv in cases + bad:  # on the file, before the server owns it
+        expected[tuple(argv)] = cli(capsys, *argv)
+    assert SECRET not in expected[tuple(cases[0])][1]
+    assert "[REDACTED:github-token]" in expected[tuple(cases[0])][1]
+    assert "\x1b[1;7m" in expected[tuple(cases[5])][1]
+    for argv in bad:
+        assert expected[tuple(argv)][0] == 2 and expected[tuple(argv)][2], argv
+    with Server(db, corpus) as server:
+        server.idle()
+        for argv in cases + bad:  # through the transport: the same output and exit status
+            code, out, err = cli(capsys, *argv)
+            want = expected[tuple(argv)]
+            assert (code, out) == want[:2], argv
+            if code:
+                assert err.splitlines()[-1] == want[2].splitlines()[-1], argv
+        # the HTTP API: format=ndjson|csv, redacted like the CLI
+        status, headers, body = server.get("/api/v1/sessions?format=ndjson")
+        assert status == 200 and headers["Content-Type"].startswith("application/x-ndjson")
+        assert body.decode() == expected[tuple(cases[1])][1]
+        assert SECRET not in body.decode()
+        status, headers, body = server.get("/api/v1/sessions?format=csv")
+        assert status == 200 and headers["Content-Type"].startswith("text/csv")
+        assert body.decode() == expected[tuple(cases[0])][1]
+        status, _, body = server.get("/api/v1/sessions")
+        assert status == 200 and SECRET not in body.decode()
+        assert "[REDACTED:github-token]" in body.decode()
+        status, _, body = server.get("/api/v1/sessions?outcome=done")
+        assert status == 400
+        assert json.loads(body)["error"] == (
+            "unknown outcome 'done': use completed, abandoned, errored, unknown"
+        )
+        status, _, body = server.get("/api/v1/tokens/daily?user=anna")
+        assert status == 400 and "did you mean: ana?" in json.loads(body)["error"]

@@ -74,8 +74,19 @@ def check_machine(name: str) -> str:
     return name
 
 
-def default_roots() -> list[Path]:
-    """Transcript folders of this machine that exist (Claude Code, Codex CLI, Gemini CLI)."""
+#: The folders ``workbench ingest`` scans without a PATH, as documented (``~`` is $HOME).
+DEFAULT_ROOTS = (
+    "$CLAUDE_CONFIG_DIR/projects (each of a comma list)",
+    "~/.config/claude/projects",
+    "~/.claude/projects",
+    "$CODEX_HOME/sessions (default ~/.codex/sessions)",
+    "$CODEX_HOME/archived_sessions (default ~/.codex/archived_sessions)",
+    "~/.gemini/tmp",
+)
+
+
+def candidate_roots() -> list[Path]:
+    """The folders of :data:`DEFAULT_ROOTS` on this machine, whether they exist or not."""
     home = Path.home()
     candidates: list[Path] = []
     for env in os.environ.get("CLAUDE_CONFIG_DIR", "").split(","):
@@ -85,8 +96,13 @@ def default_roots() -> list[Path]:
     codex_home = Path(os.environ.get("CODEX_HOME") or home / ".codex").expanduser()
     candidates += [codex_home / "sessions", codex_home / "archived_sessions"]
     candidates.append(home / ".gemini" / "tmp")
+    return candidates
+
+
+def default_roots() -> list[Path]:
+    """Transcript folders of this machine that exist (Claude Code, Codex CLI, Gemini CLI)."""
     seen: list[Path] = []
-    for c in candidates:
+    for c in candidate_roots():
         if c.is_dir() and c not in seen:
             seen.append(c)
     return seen

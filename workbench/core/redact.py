@@ -378,6 +378,42 @@ def excerpt(body: str, snippet: str) -> str:
     return "".join(out) + body[last:end]
 
 
+def excerpt_parts(body: str, parts: list[str]) -> list[str]:
+    """Consecutive ``parts`` of ``body`` (a snippet cut in pieces: before, match, after) with
+    secrets replaced as they stand in ``body``, as :func:`excerpt` does: a secret is replaced
+    whole in the piece where it starts (or in the first, when it starts before the snippet)
+    and its rest dropped from the pieces after."""
+    whole = "".join(parts)
+    start = body.find(whole)
+    if start < 0:
+        return [redact(p) for p in parts]
+    end = start + len(whole)
+    found = [f for f in find(body) if f.start < end and start < f.end]
+    if not found:
+        return list(parts)
+    bounds, at = [], start
+    for p in parts:
+        bounds.append((at, at + len(p)))
+        at += len(p)
+    bounds[0] = (min(start, found[0].start), bounds[0][1])
+    bounds[-1] = (bounds[-1][0], max(end, max(f.end for f in found)))
+    out = []
+    for a, b in bounds:
+        pieces, last = [], a
+        for f in found:
+            if f.end <= a or f.start >= b:
+                continue
+            if f.start < a:  # replaced in an earlier piece: its rest is dropped here
+                last = max(last, min(f.end, b))
+            elif f.start >= last:
+                pieces += [body[last : f.start], f"{PLACEHOLDER_PREFIX}{f.label}]"]
+                last = min(f.end, b)
+        if last < b:
+            pieces.append(body[last:b])
+        out.append("".join(pieces))
+    return out
+
+
 def _replacer(pattern: Pattern):
     placeholder = f"{PLACEHOLDER_PREFIX}{pattern.label}]"
 

@@ -6,8 +6,10 @@ Each command family lives in ``frontends/commands/<name>.py`` with ``register(su
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -50,15 +52,56 @@ The database defaults to $WORKBENCH_DB, else ~/.local/share/workbench/workbench.
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; its exit status. Ctrl-C at any point is exit 130 with one line."""
+    command = (sys.argv[1:] if argv is None else list(argv))[:1]
     try:
-        return _main(argv)
+        try:
+            code = _main(argv)
+            sys.stdout.flush()  # a pipe's last block is written here, not at exit
+        except BrokenPipeError:
+            code = _closed_pipe()
+        finally:
+            _done(argv)
     except KeyboardInterrupt:
-        return _interrupted()
+        _done(argv)  # first: DuckDB may leave Python's own SIGINT pending, to fire later
+        code = _interrupted(command[0] if command else None)
+        if argv is None:
+            # the interpreter would end by SIGINT (not 130) when an interrupt reached code
+            # that DuckDB ran through Python; what had to be rolled back has been
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(OSError, ValueError):
+                    stream.flush()
+            os._exit(code)
+    return code
+
+
+def _import_duckdb() -> None:
+    """Import DuckDB with SIGINT held back: a Ctrl-C inside its C initialisation fails the
+    import ("initialization failed") and can crash the process at exit. The signal, held,
+    arrives right after, as a KeyboardInterrupt like any other."""
+    if "duckdb" in sys.modules or not hasattr(signal, "pthread_sigmask"):
+        import duckdb  # noqa: F401
+
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        import duckdb  # noqa: F401
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _done(argv: Sequence[str] | None) -> None:
+    """The `workbench` program (not a caller of main() such as the tests) has done its work: a
+    Ctrl-C while the interpreter closes DuckDB changes nothing, where it would otherwise end
+    the process by SIGINT without a word."""
+    if argv is None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    _import_duckdb()
     from workbench.core.store import WorkbenchError
-    from workbench.frontends.commands.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE
+    from workbench.frontends.commands.common import EXIT_ERROR, EXIT_USAGE
     from workbench.query.periods import UsageError
 
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -80,10 +123,10 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"workbench: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:
-        return EXIT_OK
+        raise  # main's: the reader of stdout went away
     except Exception as exc:  # noqa: BLE001 - one line, not a traceback (WORKBENCH_DEBUG=1 shows it)
         if _is_interrupt(exc):
-            return _interrupted()  # Ctrl-C during a DuckDB query: DuckDB raises, not Python
+            raise KeyboardInterrupt from exc  # Ctrl-C during a DuckDB query: DuckDB raises
         if os.environ.get("WORKBENCH_DEBUG"):
             raise
         from workbench.core.engines import mask
@@ -102,12 +145,26 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_ERROR
 
 
-def _interrupted() -> int:
-    print(
-        "workbench: interrupted; the database keeps every file committed so far",
-        file=sys.stderr,
-    )
+def _interrupted(command: str | None = None) -> int:
+    """The one line a Ctrl-C prints; exit 130."""
+    if command in ("ingest", "serve", "demo"):
+        print(
+            "workbench: interrupted; the database keeps every file committed so far",
+            file=sys.stderr,
+        )
+    else:
+        print("workbench: interrupted", file=sys.stderr)
     return EXIT_INTERRUPTED
+
+
+def _closed_pipe() -> int:
+    """The reader of stdout went away (``workbench ... | head``): stop quietly, exit 0."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the flush at exit does not fail again
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def _is_interrupt(exc: BaseException) -> bool:

@@ -56,6 +56,24 @@ def run(corpus: Path, db: Path, *, sessions: int = 300) -> dict:
     }
 
 
+def program() -> str:
+    """How to run this workbench from a fresh shell: ``workbench`` when that is what the
+    shell finds on PATH, else this program's full path (``.venv/bin/workbench``), else
+    ``python -m``."""
+    import os
+    import shlex
+    import shutil
+    import sys
+
+    me = os.path.realpath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    on_path = shutil.which("workbench")
+    if on_path and me and os.path.realpath(on_path) == me:
+        return "workbench"
+    if os.path.basename(me) == "workbench" and os.access(me, os.X_OK):
+        return shlex.quote(os.path.abspath(sys.argv[0]))
+    return f"{shlex.quote(sys.executable)} -m workbench.frontends.cli"
+
+
 def describe(d: dict) -> str:
     return (
         f"Demo database {d['db']} ({'new corpus' if d['generated'] else 'corpus unchanged'} "
@@ -65,5 +83,5 @@ def describe(d: dict) -> str:
         f"  {textout.number(d['tokens'])} tokens, {d['tool_calls']:,} tool calls, "
         f"{d['tool_errors']:,} tool errors, {d['bad_lines']} bad lines recorded\n"
         f"  ingested {d['files_read']:,} files in {d['ingest_seconds']:.1f}s\n"
-        f"Try: workbench tokens daily --db {d['db']}"
+        f"Try: {program()} tokens daily --db {d['db']}"
     )

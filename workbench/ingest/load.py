@@ -90,13 +90,16 @@ def ingest(
     commit_bytes: int = COMMIT_BYTES,
     follow_symlinks: bool = False,
     machine: str | None = None,
+    create: bool = True,
 ) -> IngestSummary:
     """Discover transcripts under ``paths`` and bring the database at ``db`` up to date.
 
     Symlinks whose target is outside the scanned folders are not followed unless
     ``follow_symlinks``. Files are recorded as ingested on ``machine`` (default
-    ``config.default_machine()``: the host name). A Ctrl-C (SIGINT) raises KeyboardInterrupt,
-    also when it interrupts a DuckDB query, after the open transaction was rolled back."""
+    ``config.default_machine()``: the host name). ``create=False``: when no transcript is
+    found and there is no database yet, none is created (the summary then says ``files`` 0).
+    A Ctrl-C (SIGINT) raises KeyboardInterrupt, also when it interrupts a DuckDB query, after
+    the open transaction was rolled back."""
     try:
         with _CtrlC() as ctrl_c:
             return _ingest(
@@ -110,6 +113,7 @@ def ingest(
                 follow_symlinks,
                 config.check_machine(machine or config.default_machine()),
                 ctrl_c,
+                create,
             )
     except (duckdb.InterruptException, RuntimeError) as exc:
         if isinstance(exc, RuntimeError) and "interrupt" not in str(exc).lower():
@@ -185,11 +189,15 @@ def _ingest(
     follow_symlinks,
     machine,
     ctrl_c,
+    create=True,
 ) -> IngestSummary:
     started = time.perf_counter()
     db_path = Path(db) if db else config.default_db()
     found = discover(paths, user=user, follow_symlinks=follow_symlinks)
     summary = IngestSummary(db=str(db_path), files=len(found.files), problems=found.problems)
+    if not found.files and not create and not db_path.exists():
+        summary.seconds = round(time.perf_counter() - started, 3)
+        return summary  # nothing to read and no archive yet: no empty database file
     con = store.open_db(db_path, wait_seconds=wait_seconds)
     ctrl_c.con = con
     # a batch's parse can pass the 2 s after which DuckDB draws its own bar over ours

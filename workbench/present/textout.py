@@ -1,10 +1,11 @@
-"""Plain-text output for the terminal: aligned tables, human numbers, JSON."""
+"""Plain-text output for the terminal: aligned tables, human numbers, JSON, NDJSON, CSV."""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -79,7 +80,7 @@ def table(
     widths = [len(h) for h in headers]
     for row in cells:
         for i, c in enumerate(row):
-            widths[i] = max(widths[i], len(c))
+            widths[i] = max(widths[i], visible_len(c))
     if max_width:
         overflow = sum(widths) + 2 * (len(widths) - 1) - max_width
         while overflow > 0:
@@ -93,14 +94,59 @@ def table(
     def fmt(row: Sequence[str]) -> str:
         out = []
         for i, c in enumerate(row):
-            if len(c) > widths[i]:
-                c = c[: widths[i] - 1] + "…"
-            out.append(c.rjust(widths[i]) if i in right else c.ljust(widths[i]))
+            if visible_len(c) > widths[i]:
+                c = ANSI.sub("", c)[: widths[i] - 1] + "…"
+            pad = " " * (widths[i] - visible_len(c))
+            out.append(pad + c if i in right else c + pad)
         return "  ".join(out).rstrip()
 
     lines = [fmt(list(headers)), "  ".join("-" * w for w in widths)]
     lines += [fmt(r) for r in cells]
     return "\n".join(lines)
+
+
+#: ANSI SGR sequences (bold, reverse, reset): invisible on a terminal, so not counted as width.
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+HIGHLIGHT, RESET = "\x1b[1;7m", "\x1b[0m"
+
+
+def visible_len(text: str) -> int:
+    """How many columns ``text`` takes on a terminal (ANSI colour codes take none)."""
+    return len(ANSI.sub("", text)) if "\x1b" in text else len(text)
+
+
+def centred(before: str, hit: str, after: str, width: int) -> tuple[str, str, str]:
+    """A snippet cut to ``width`` characters around its match: as much of ``before`` and
+    ``after`` as fits, shared evenly, ``…`` where text was cut; the match itself is cut only
+    when it alone is wider."""
+    if len(before) + len(hit) + len(after) <= width:
+        return before, hit, after
+    if len(hit) >= width - 2:
+        return ("…" if before else ""), hit[: max(width - 2, 1)] + "…", ""
+    room = width - len(hit)
+    left = min(len(before), max(room // 2, room - len(after)))
+    right = room - left
+    if left < len(before):
+        before = "…" + before[len(before) - left + 1 :] if left > 0 else ""
+    if right < len(after):
+        after = after[: right - 1] + "…" if right > 0 else ""
+    return before, hit, after
+
+
+def use_color(when: str = "auto", stream: Any = None) -> bool:
+    """``--color auto|always|never``: auto is when ``stream`` (stdout) is a terminal and
+    ``$NO_COLOR`` is not set."""
+    if when != "auto":
+        return when == "always"
+    import os
+
+    stream = stream or sys.stdout
+    return not os.environ.get("NO_COLOR") and bool(getattr(stream, "isatty", lambda: False)())
+
+
+def highlight(text: str) -> str:
+    """``text`` in bold reverse video (for a terminal)."""
+    return f"{HIGHLIGHT}{text}{RESET}" if text else text
 
 
 def _default(o: Any) -> Any:
@@ -116,5 +162,55 @@ def _default(o: Any) -> Any:
 
 
 def print_json(data: Any) -> None:
+    """``data`` as indented JSON (what ``--format json`` prints)."""
     json.dump(data, sys.stdout, indent=2, default=_default, ensure_ascii=False)
     sys.stdout.write("\n")
+
+
+def print_ndjson(rows: Iterable[Any]) -> None:
+    """One compact JSON document per line and row (``--format ndjson``, for jq)."""
+    write = sys.stdout.write
+    for row in rows:
+        write(json.dumps(row, default=_default, ensure_ascii=False) + "\n")
+
+
+def flatten(row: Any, prefix: str = "") -> dict[str, Any]:
+    """A row as one level of columns: nested objects as dotted keys (``totals.cost``), lists as
+    their JSON text; a value that is not an object is one column, ``value``."""
+    if not isinstance(row, dict):
+        return {prefix or "value": row}
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            out.update(flatten(value, name + "."))
+        elif isinstance(value, (dict, list, tuple, set)):
+            out[name] = json.dumps(value, default=_default, ensure_ascii=False)
+        else:
+            out[name] = value
+    return out
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value)
+
+
+def print_csv(rows: Iterable[Any]) -> None:
+    """Rows as CSV with a header (``--format csv``): the union of their flattened columns, in
+    the order they first appear; an empty cell for a missing or null value."""
+    import csv
+
+    flat = [flatten(r) for r in rows]
+    columns: dict[str, None] = {}
+    for r in flat:
+        columns.update(dict.fromkeys(r))
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(columns)
+    for r in flat:
+        writer.writerow([_cell(r.get(c)) for c in columns])

@@ -9,8 +9,10 @@ period (``query.scope``), of the chosen sessions.
 
 from __future__ import annotations
 
+import re
+
 from workbench.core.queries import sql_text
-from workbench.core.redact import excerpt
+from workbench.core.redact import excerpt_parts
 from workbench.query.db import Reader, lit
 from workbench.query.periods import UsageError
 from workbench.query.scope import Scope
@@ -34,9 +36,11 @@ def search(
     redact: bool = False,
     **filters,
 ) -> dict:
-    """``{"hits": [{session_id, ordinal, kind, tool_name, ts, user_name, project, snippet}],
-    "total": N}``, newest first, over the scope's texts. ``redact``: secrets in snippets
-    replaced as they stand in the whole text (a secret the snippet cuts goes whole)."""
+    """``{"hits": [{session_id, ordinal, kind, tool_name, ts, user_name, project, snippet,
+    snippet_parts}], "total": N}``, newest first, over the scope's texts. ``snippet`` is the
+    text around a match, up to ``SNIPPET`` characters either side, on one line;
+    ``snippet_parts`` is it cut as [before, match, after] at its first match. ``redact``:
+    secrets replaced as they stand in the whole text (a secret the snippet cuts goes whole)."""
     if not text:
         raise UsageError("search needs some text")
     pattern = text if regex else literal(text)
@@ -60,11 +64,40 @@ def search(
         f"{snippet} AS snippet FROM ({hits}) h "
         f"ORDER BY ts DESC NULLS LAST, session_id, ordinal, kind LIMIT {int(limit)}"
     )
+    finder = _finder(text, regex=regex, case_sensitive=case_sensitive)
     for row in rows:
+        body, snippet = row.pop("body", None) or "", row["snippet"] or ""
+        m = finder.search(snippet) if finder else None
+        pieces = [snippet[: m.start()], m.group(), snippet[m.end() :]] if m else [snippet, "", ""]
         if redact:
-            row["snippet"] = excerpt(row.pop("body") or "", row["snippet"] or "")
-        row["snippet"] = " ".join((row["snippet"] or "").split())
+            pieces = excerpt_parts(body, pieces)
+        pieces = _one_line(pieces)
+        row["snippet"] = "".join(pieces)
+        row["snippet_parts"] = pieces
     return {"query": text, "regex": regex, "total": total, "hits": rows}
+
+
+def _finder(text: str, *, regex: bool, case_sensitive: bool) -> re.Pattern | None:
+    """The match in a snippet, found again in Python: the literal text, or the pattern where
+    RE2 and Python agree on its syntax (None where they do not: no match is marked)."""
+    flags = re.S | (0 if case_sensitive else re.I)
+    try:
+        return re.compile(text if regex else re.escape(text), flags)
+    except re.error:
+        return None
+
+
+def _one_line(pieces: list[str]) -> list[str]:
+    """Snippet pieces with every run of whitespace one space, none at either end."""
+    out = [re.sub(r"\s+", " ", p) for p in pieces]
+    out[0] = out[0].lstrip()
+    if not out[1] and not out[2]:
+        out[0] = out[0].rstrip()
+    out[-1] = out[-1].rstrip()
+    for i in range(1, len(out)):  # one space where two pieces meet
+        if out[i - 1].endswith(" ") and out[i].startswith(" "):
+            out[i] = out[i][1:]
+    return out
 
 
 def _check(con: Reader, pattern: str) -> None:

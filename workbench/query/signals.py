@@ -240,6 +240,28 @@ SORT_COLUMNS = {
     "model": "primary_model",
 }
 MAX_LIMIT = 500
+#: The values of ``sessions.outcome`` and ``sessions.health_grade`` (build_sessions.sql).
+OUTCOMES = ("completed", "abandoned", "errored", "unknown")
+GRADES = ("A", "B", "C", "D", "F")
+
+
+def _known(values: Iterable[str], valid: tuple[str, ...], what: str) -> list[str]:
+    """``values`` checked against ``valid``: an unknown one is a usage error listing them."""
+    values = list(values)
+    unknown = [v for v in values if v not in valid]
+    if unknown:
+        raise UsageError(f"unknown {what} {', '.join(map(repr, unknown))}: use {', '.join(valid)}")
+    return values
+
+
+def distinct_values(con: Reader, column: str) -> list[str]:
+    """The distinct non-empty values of a ``sessions`` column (``user_name``, ``project``,
+    ``agent``, ``machine``), sorted: what a filter on that column can match."""
+    if column not in ("user_name", "project", "agent", "machine"):
+        raise ValueError(f"not a name column: {column}")
+    return con.column(
+        f"SELECT DISTINCT {column} FROM sessions WHERE {column} IS NOT NULL ORDER BY 1"
+    )
 
 
 def parse_sort(spec: str) -> tuple[str, bool]:
@@ -279,10 +301,12 @@ def listing(
     where = []
     if models:
         where.append(f"s.primary_model IN {lits(models)}")
+    outcomes = _known(outcomes, OUTCOMES, "outcome")
+    grades = _known([g.upper() for g in grades], GRADES, "health grade")
     if outcomes:
         where.append(f"s.outcome IN {lits(outcomes)}")
     if grades:
-        where.append(f"s.health_grade IN {lits([g.upper() for g in grades])}")
+        where.append(f"s.health_grade IN {lits(grades)}")
     if errors_only:
         where.append("s.tool_errors >= 1")
     if min_tool_failures:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from workbench.core import config
-from workbench.frontends.commands.common import EXIT_OK
+from workbench.frontends.commands.common import EXIT_OK, examples
 from workbench.present import textout
 
 
@@ -16,6 +16,12 @@ def register(sub) -> None:
         help="generate the bundled demo corpus and ingest it",
         description="Write a deterministic synthetic team corpus (several users, projects, "
         "models, tool errors, subagents) and ingest it into the demo database.",
+        **examples("""
+examples:
+  workbench demo
+  workbench demo --sessions 50 --corpus /tmp/corpus --db /tmp/demo.duckdb
+  workbench sessions list --db data/demo.duckdb      # then explore it
+"""),
     )
     p.add_argument(
         "--corpus",

@@ -29,6 +29,7 @@ examples:
   workbench friction --since 7d
   workbench friction --user alice --project shop --json
   workbench friction --compare-at 2026-03-01      # did the fix shipped that day help?
+  workbench friction --since 30d --format csv > categories.csv
 """),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -41,7 +42,7 @@ examples:
     )
     p.add_argument("--examples", type=int, default=3, help="examples per category (default 3)")
     redact_arg(p, "excerpts, names and ids")
-    reader(p, friction_data, lambda args, data: print(describe(data)))
+    reader(p, friction_data, lambda args, data: print(describe(data)), rows="categories")
 
 
 def friction_data(args: argparse.Namespace, con) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from workbench.frontends.commands.common import EXIT_OK, dedent
+from workbench.frontends.commands.common import EXIT_OK, dedent, examples
 from workbench.frontends.commands.push import hub_url
 from workbench.present import textout
 
@@ -29,8 +29,21 @@ examples:
         description="Run once by the database's owner: creates the tables (or upgrades an older "
         "layout; each machine's next push then sends everything again) and grants the pushing "
         "role SELECT, INSERT, UPDATE, DELETE on them and the reading role SELECT only.",
+        **examples("""
+examples:
+  workbench hub init --to postgresql://owner@hub/workbench --push-role wb_push --read-role wb_read
+  workbench hub init --json                       # the hub from $WORKBENCH_HUB
+"""),
     )
-    status = hub_sub.add_parser("status", help="machines, sessions and the last pushes")
+    status = hub_sub.add_parser(
+        "status",
+        help="machines, sessions and the last pushes",
+        **examples("""
+examples:
+  workbench hub status --to postgresql://wb_read@hub/workbench
+  workbench hub status --json
+"""),
+    )
     for q in (init, status):
         q.add_argument("--to", metavar="URL", help="the hub's URL (default: $WORKBENCH_HUB)")
         q.add_argument("--json", action="store_true", help="print JSON")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from workbench.core import config
 from workbench.frontends.commands.common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -25,13 +26,21 @@ def register(sub) -> None:
         "skipped, vanished files keep their sessions. Bad lines are recorded and skipped.",
         epilog=dedent("""
 PATH may be a transcript file, a Claude projects folder (~/.claude/projects), a ~/.claude
-folder, or a team root whose first-level folders are users (<root>/<user>/**/*.jsonl).
-Without PATH: this machine's default folders (~/.claude/projects, $CLAUDE_CONFIG_DIR/projects).
+folder, a Codex home or its sessions folder, a Gemini home or its tmp folder, any folder of
+transcripts, or a team root whose first-level folders are users (<root>/<user>/**).
 Only regular files are read; symlinks leading out of the scanned folders are skipped unless
 --follow-symlinks. Bad lines (bad_lines) and refused values (bad_values) are recorded; what was
-skipped is listed. Exit status 0 when the run completed, 1 when it could not, 130 on Ctrl-C.
+skipped is listed. A folder without transcripts creates no database. Exit status 0 when the
+run completed, 1 when it could not (or found nothing to read), 130 on Ctrl-C.
+
+Without PATH, every one of these folders that exists on this machine:
+""")
+        + "".join(f"\n  {root}" for root in config.DEFAULT_ROOTS)
+        + "\n\n"
+        + dedent("""
 
 examples:
+  workbench ingest                                  # this machine's folders (above)
   workbench ingest ~/.claude/projects
   workbench ingest /srv/collected-sessions --db team.duckdb --json
   workbench ingest session.jsonl --user alice
@@ -77,7 +86,6 @@ examples:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from workbench.core import config
     from workbench.ingest.load import ingest
 
     if args.paths:
@@ -87,8 +95,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     elif not config.default_roots():
         print(
             "workbench: found no transcript folders on this machine (looked for "
-            "$CLAUDE_CONFIG_DIR/projects, ~/.config/claude/projects, ~/.claude/projects, "
-            "$CODEX_HOME/sessions, ~/.codex/sessions, ~/.gemini/tmp); pass a PATH, e.g. "
+            f"{', '.join(config.DEFAULT_ROOTS)}); pass a PATH, e.g. "
             "`workbench ingest /srv/sessions`",
             file=sys.stderr,
         )
@@ -111,7 +118,18 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         wait_seconds=args.wait,
         follow_symlinks=args.follow_symlinks,
         machine=args.machine,
+        create=False,
     )
+    if not summary.files and not Path(summary.db).exists():
+        where = ", ".join(args.paths) if args.paths else "this machine's transcript folders"
+        print(
+            f"workbench: no transcripts found in {where} (no *.jsonl, no Gemini "
+            "session-*.json); no database created",
+            file=sys.stderr,
+        )
+        for problem in summary.problems[:5]:
+            print(f"  skipped {problem}", file=sys.stderr)
+        return EXIT_ERROR
     if args.json:
         textout.print_json(summary.to_dict())
     else:

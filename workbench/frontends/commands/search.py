@@ -14,6 +14,8 @@ from workbench.frontends.commands.common import (
 )
 from workbench.present import textout
 
+WIDTH = 120  # the table's width; the snippet gets what the other columns leave
+
 
 def register(sub) -> None:
     p = sub.add_parser(
@@ -27,6 +29,7 @@ examples:
   workbench search "ModuleNotFoundError"
   workbench search 'npm (ERR|WARN)' --regex --since 7d --user alice
   workbench search deploy --project api --limit 50 --json
+  workbench search timeout --format ndjson | jq -r .session_id | sort -u
   workbench sessions show SESSION --errors     # then look at a hit in context
 
 Snippets are redacted (a key the snippet cuts is replaced whole); --no-redact shows them raw.
@@ -37,10 +40,17 @@ Snippets are redacted (a key the snippet cuts is replaced whole); --no-redact sh
     p.add_argument("--regex", action="store_true", help="TEXT is an RE2 regular expression")
     p.add_argument("--case-sensitive", action="store_true", help="match case exactly")
     p.add_argument("--limit", type=int, default=20, help="hits to show (default 20)")
+    p.add_argument(
+        "--color",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="highlight the match in the table (default auto: when stdout is a terminal and "
+        "$NO_COLOR is unset)",
+    )
     db_arg(p)
     filter_args(p)
     redact_arg(p, "snippets")
-    reader(p, search_data, present)
+    reader(p, search_data, present, rows="hits")
 
 
 def search_data(args: argparse.Namespace, con) -> dict:
@@ -61,24 +71,24 @@ def search_data(args: argparse.Namespace, con) -> dict:
 
 def present(args: argparse.Namespace, data: dict) -> None:
     tz = filters(args)["tz"]
-    print(
-        textout.table(
-            ["session", "#", "where", "when", "user", "snippet"],
-            [
-                [
-                    h["session_id"][:12],
-                    h["ordinal"],
-                    h["tool_name"] or h["kind"],
-                    textout.local(h["ts"], tz),
-                    h["user_name"],
-                    h["snippet"],
-                ]
-                for h in data["hits"]
-            ],
-            right=(1,),
-            max_width=120,
-        )
-    )
+    color = textout.use_color(args.color)
+    rows = [
+        [
+            h["session_id"][:12],
+            h["ordinal"],
+            h["tool_name"] or h["kind"],
+            textout.local(h["ts"], tz),
+            h["user_name"],
+        ]
+        for h in data["hits"]
+    ]
+    headers = ["session", "#", "where", "when", "user", "snippet"]
+    widths = [max([len(headers[i])] + [len(str(r[i])) for r in rows]) for i in range(5)]
+    room = max(WIDTH - sum(widths) - 2 * len(widths), 30)
+    for row, h in zip(rows, data["hits"]):
+        before, hit, after = textout.centred(*h["snippet_parts"], room)
+        row.append(before + (textout.highlight(hit) if color else hit) + after)
+    print(textout.table(headers, rows, right=(1,)))
     shown = len(data["hits"])
     print(
         f"{shown} of {data['total']:,} hits"

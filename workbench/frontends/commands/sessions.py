@@ -10,9 +10,12 @@ from workbench.frontends.commands.common import (
     EXIT_OK,
     db_arg,
     dedent,
+    examples,
     filter_args,
     filters,
+    format_args,
     open_reader,
+    print_rows,
     reader,
     redact_arg,
     redacted,
@@ -20,6 +23,8 @@ from workbench.frontends.commands.common import (
 )
 from workbench.present import textout
 from workbench.query.periods import UsageError
+
+with_examples = examples  # `_for_id` has an ``examples`` parameter
 
 
 def register(sub) -> None:
@@ -53,6 +58,14 @@ shows them.
         help="sessions, newest first, filtered and paged",
         description="A page of sessions (rows with errors start with '!'). Subagent "
         "transcripts are left out unless --include-subagents.",
+        **examples("""
+examples:
+  workbench sessions list --since 7d --errors --sort cost:desc
+  workbench sessions list --user alice --outcome errored,abandoned --health-grade D,F
+  workbench sessions list --q "flaky test" --limit 20 --offset 20
+  workbench sessions list --since 30d --format csv > sessions.csv
+  workbench sessions list --format ndjson | jq -r 'select(.tool_errors > 3) | .session_id'
+"""),
     )
     db_arg(ls)
     filter_args(ls)
@@ -83,7 +96,7 @@ shows them.
     )
     ls.add_argument("--limit", type=int, default=50, help="rows per page (default 50, max 500)")
     ls.add_argument("--offset", type=int, default=0, help="rows to skip (for the next page)")
-    reader(ls, list_data, present_list)
+    reader(ls, list_data, present_list, rows="rows")
     redact_arg(ls)
 
     _for_id(
@@ -94,6 +107,11 @@ shows them.
         "tokens, outcome, health score with its penalties.",
         data=get_data,
         present=lambda args, row: print(describe_session(row)),
+        examples="""
+examples:
+  workbench sessions get 7f2abd2d            # an id or an unambiguous prefix
+  workbench sessions get 7f2abd2d --json | jq .penalties
+""",
     )
 
     sh = _for_id(
@@ -103,8 +121,14 @@ shows them.
         description="User and assistant text, TOOL_USE with its JSON input, "
         "TOOL_RESULT with [ERROR category] marks.",
         func=cmd_show,
+        examples="""
+examples:
+  workbench sessions show 7f2abd2d
+  workbench sessions show 7f2abd2d --errors --full     # the failed calls, results in full
+  workbench sessions show 7f2abd2d --depth all --format ndjson   # subagents inline
+""",
     )
-    sh.add_argument("--json", action="store_true", help="print JSON")
+    format_args(sh, "one event per line")
     sh.add_argument("--errors", action="store_true", help="only failed calls and their inputs")
     sh.add_argument("--full", action="store_true", help="do not shorten long results")
     sh.add_argument(
@@ -123,6 +147,13 @@ shows them.
         "timestamp, is_system, has_tool_use.",
         data=messages_data,
         present=present_messages,
+        rows="messages",
+        examples="""
+examples:
+  workbench sessions messages 7f2abd2d --limit 20
+  workbench sessions messages 7f2abd2d --from 40 --limit 20 --json
+  workbench sessions messages 7f2abd2d --direction desc --limit 5   # the last five
+""",
     )
     ms.add_argument(
         "--from",
@@ -143,6 +174,12 @@ shows them.
         "category, input_json, is_error, result_length.",
         data=tool_calls_data,
         present=present_tool_calls,
+        rows="tool_calls",
+        examples="""
+examples:
+  workbench sessions tool-calls 7f2abd2d
+  workbench sessions tool-calls 7f2abd2d --format csv > calls.csv
+""",
     )
 
     ex = _for_id(
@@ -154,6 +191,12 @@ shows them.
         "the database, escaped and with secrets redacted.",
         func=cmd_export,
         redacted_text="md/html output",
+        examples="""
+examples:
+  workbench sessions export 7f2abd2d > session.jsonl        # the raw file, byte for byte
+  workbench sessions export 7f2abd2d --format md > session.md
+  workbench sessions export 7f2abd2d --format html --depth all > session.html
+""",
     )
     ex.add_argument("--format", choices=["raw", "md", "html"], default="raw")
     ex.add_argument(
@@ -173,6 +216,11 @@ shows them.
         "`workbench serve` when one owns the database, else by watching the session's file "
         "(and ingesting it as it grows). An unknown id fails at once.",
         func=cmd_watch,
+        examples="""
+examples:
+  workbench sessions watch 7f2abd2d                 # until Ctrl-C
+  workbench sessions watch 7f2abd2d --heartbeat 5 | jq -c .
+""",
     )
     w.add_argument(
         "--heartbeat",
@@ -188,6 +236,11 @@ shows them.
         "its recorded path), wait for its signals, and print the session (--json: the "
         "`sessions get` object). A file holding several sessions syncs them all, then fails "
         "listing their ids. Through a running `workbench serve` when one owns the database.",
+        **examples("""
+examples:
+  workbench sessions sync ~/.claude/projects/-home-ana-src-shop/7f2abd2d.jsonl
+  workbench sessions sync 7f2abd2d --json           # re-read a known session's file
+"""),
     )
     sy.add_argument("target", metavar="PATH-OR-ID", help="a transcript file or a session id")
     db_arg(sy)
@@ -199,6 +252,12 @@ shows them.
         help="team KPIs",
         description="Sessions, users, sessions with errors, tool calls, tool "
         "errors and the tool error rate (subagents count toward their session).",
+        **examples("""
+examples:
+  workbench sessions kpis --since 7d
+  workbench sessions kpis --user alice --project shop --json
+  workbench sessions kpis --since 30d --format csv
+"""),
     )
     db_arg(k)
     filter_args(k)
@@ -304,16 +363,18 @@ def _for_id(
     func=None,
     data=None,
     present=None,
+    rows=None,
     redacted_text: str = "text",
+    examples: str = "",
 ):
     """A subcommand on one session: ``ID`` (or prefix), ``--db`` and ``--no-redact``; a read
-    command (``--json``) when given ``data``."""
-    p = ssub.add_parser(name, help=help, description=description)
+    command (``--format``) when given ``data``; ``examples`` for its help."""
+    p = ssub.add_parser(name, help=help, description=description, **with_examples(examples))
     p.add_argument("session_id", metavar="ID", help="session id or an unambiguous prefix")
     db_arg(p)
     redact_arg(p, redacted_text)
     if data is not None:
-        reader(p, data, present)
+        reader(p, data, present, rows)
     else:
         p.set_defaults(func=func)
     return p
@@ -421,8 +482,12 @@ def cmd_show(args: argparse.Namespace) -> int:
         sys.stdout.write(printed)
         return EXIT_OK
     t = transcript.load(open_reader(args.db), args.session_id, depth=args.depth)
-    if args.json:
-        textout.print_json(redacted(transcript.as_dict(t, errors_only=args.errors), args))
+    if args.format != "table":
+        data = redacted(transcript.as_dict(t, errors_only=args.errors), args)
+        if args.format == "json":
+            textout.print_json(data)
+        else:
+            print_rows(args.format, data["events"])
         return EXIT_OK
     print(render.text(t, errors_only=args.errors, full=args.full, redact=args.redact))
     return EXIT_OK

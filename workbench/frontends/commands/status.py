@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from workbench.core import config
-from workbench.frontends.commands.common import db_arg, reader
+from workbench.frontends.commands.common import db_arg, examples, reader
 from workbench.present import textout
 
 
@@ -14,6 +14,11 @@ def register(sub) -> None:
         "status",
         help="what the database holds",
         description="Files, sessions, time range, bad lines and the last ingest.",
+        **examples("""
+examples:
+  workbench status
+  workbench status --db team.duckdb --json
+"""),
     )
     db_arg(p)
     reader(p, status_data, present)

@@ -22,6 +22,7 @@ examples:
   workbench tokens daily --since 7d
   workbench tokens daily --breakdown            # a row per model under each day
   workbench tokens monthly --json
+  workbench tokens daily --format csv > daily.csv
   workbench tokens session --agent claude --timezone UTC --json
   workbench tokens blocks --user alice          # 5-hour windows, per user
   workbench tokens daily --since 2026-01-01 --until 2026-01-31 --user alice
@@ -40,7 +41,7 @@ examples:
     p.add_argument(
         "--breakdown", "-b", action="store_true", help="a row per model under each row (table)"
     )
-    reader(p, tokens_data, present)
+    reader(p, tokens_data, present, rows=report_rows)
 
 
 def tokens_data(args: argparse.Namespace, con) -> dict:
@@ -50,6 +51,11 @@ def tokens_data(args: argparse.Namespace, con) -> dict:
     if args.grouping == "blocks":
         return tokens.blocks(con, **kwargs)
     return tokens.report(con, args.grouping, **kwargs)
+
+
+def report_rows(data: dict) -> list[dict]:
+    """the report's days, months, sessions or blocks (not its totals)"""
+    return next(v for k, v in data.items() if k != "totals")
 
 
 def present(args: argparse.Namespace, data: dict) -> None:

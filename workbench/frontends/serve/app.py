@@ -36,6 +36,13 @@ from workbench.query.periods import UsageError
 #: prints no help.
 FORBIDDEN = {"db", "json", "help", "h"}
 JSON = "application/json"
+#: What an endpoint answers for its ``format`` parameter (default json).
+MEDIA = {
+    "json": JSON,
+    "ndjson": "application/x-ndjson; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "table": "text/plain; charset=utf-8",
+}
 
 
 def error(status: int, message: str) -> JSONResponse:
@@ -63,10 +70,13 @@ def leaf_parser(words: list[str]) -> argparse.ArgumentParser:
     return p
 
 
-def argv_for(words: list[str], params, positional: list[str] = (), skip=()) -> list[str]:
+def argv_for(
+    words: list[str], params, positional: list[str] = (), skip=(), *, json: bool = True
+) -> list[str]:
     """``words`` + one ``--option=value`` per query parameter (``a_b`` or ``a-b`` for
-    ``--a-b``, repeated for a repeatable option, ``true``/``false`` for a flag) + ``--json`` +
-    the positional arguments after ``--`` (so none can pass for an option)."""
+    ``--a-b``, repeated for a repeatable option, ``true``/``false`` for a flag) + ``--json``
+    (unless ``format`` is one of them, or not ``json``) + the positional arguments after
+    ``--`` (so none can pass for an option)."""
     options = {}
     for action in leaf_parser(words)._actions:
         for opt in action.option_strings:
@@ -89,7 +99,8 @@ def argv_for(words: list[str], params, positional: list[str] = (), skip=()) -> l
                     raise UsageError(f"{key} is a flag: true or false, not {value!r}")
             else:
                 argv.append(f"--{name}={value}")
-    return argv + ["--json"] + (["--", *positional] if positional else [])
+    as_json = ["--json"] if json and "format" not in params else []
+    return argv + as_json + (["--", *positional] if positional else [])
 
 
 def build(
@@ -115,7 +126,7 @@ def build(
                 text = runner.output(args, owner.readers)
             except WorkbenchError as exc:
                 return error(status_of(exc), str(exc))
-            return Response(text, media_type=JSON)
+            return Response(text, media_type=MEDIA[args.format])
 
         return endpoint
 
@@ -125,7 +136,7 @@ def build(
             return error(400, "search needs q=TEXT")
         try:
             args = parsed(["search"], request, [q], skip={"q"})
-            return Response(runner.output(args, owner.readers), media_type=JSON)
+            return Response(runner.output(args, owner.readers), media_type=MEDIA[args.format])
         except WorkbenchError as exc:
             return error(status_of(exc), str(exc))
 
@@ -146,8 +157,7 @@ def build(
                 if not path.is_file():
                     return error(404, f"source file not found: {path}")
                 return FileResponse(path, media_type="application/x-ndjson")
-            argv = argv_for(["sessions", "export"], request.query_params, [sid])
-            argv.remove("--json")
+            argv = argv_for(["sessions", "export"], request.query_params, [sid], json=False)
             args = runner.parse(argv)
             args.db = owner.abs
             text = runner.printed(args.func, args)

@@ -140,21 +140,21 @@ def is_reader(args: argparse.Namespace) -> bool:
 
 
 def data(args: argparse.Namespace, readers: Readers):
-    """What the command's ``--json`` prints, as a Python value."""
+    """What the command's ``--format json`` prints, as a Python value (checked and redacted
+    as on the command line)."""
+    from workbench.frontends.commands.common import compute
+
     with readers.connection() as con:
-        return args.data(args, con)
+        return compute(args, con)
 
 
 def output(args: argparse.Namespace, readers: Readers) -> str:
-    """What the command prints (JSON with --json, else its presenter's text)."""
-    from workbench.present import textout
+    """What the command prints, in its ``--format`` (the CLI's own ``emit``)."""
+    from workbench.frontends.commands.common import emit
 
     result = data(args, readers)
     with captured() as (out, _err):
-        if args.json or args.present is None:
-            textout.print_json(result)
-        else:
-            args.present(args, result)
+        emit(args, result)
     return out.getvalue()
 
 
