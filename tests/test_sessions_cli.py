@@ -35,6 +35,13 @@ def db(ingested, corpus):
 def test_list_json_filters_sort_and_pages(db, capsys):
     code, out, _ = run(capsys, "sessions", "list", "--db", db, "--json", "--timezone", "UTC")
     data = json.loads(out)
+    # the one-prompt session 5555… is one-shot: left out by default
+    assert code == 0 and data["total"] == 2 and data["next_offset"] is None
+    assert [r["session_id"] for r in data["rows"]] == [S2, S1]
+    code, out, _ = run(
+        capsys, "sessions", "list", "--db", db, "--json", "--include-one-shot", "--tz", "UTC"
+    )
+    data = json.loads(out)
     assert code == 0 and data["total"] == 3 and data["next_offset"] is None
     # newest first; subagents left out
     assert [r["session_id"] for r in data["rows"]] == [
@@ -50,6 +57,7 @@ def test_list_json_filters_sort_and_pages(db, capsys):
         db,
         "--json",
         "--include-subagents",
+        "--include-one-shot",
         "--limit",
         "2",
         "--sort",
@@ -58,7 +66,9 @@ def test_list_json_filters_sort_and_pages(db, capsys):
     page = json.loads(out)
     assert page["total"] == 5 and page["next_offset"] == 2
     assert [r["session_id"] for r in page["rows"]] == ["agent-warm0001", S1]
-    _, out, _ = run(capsys, "sessions", "list", "--db", db, "--json", "--errors")
+    _, out, _ = run(
+        capsys, "sessions", "list", "--db", db, "--json", "--errors", "--include-one-shot"
+    )
     assert {r["session_id"] for r in json.loads(out)["rows"]} == {
         S1,
         "55555555-0000-4000-8000-000000000000",
@@ -97,7 +107,9 @@ def test_list_json_filters_sort_and_pages(db, capsys):
 
 
 def test_list_human_table(db, capsys):
-    code, out, _ = run(capsys, "sessions", "list", "--db", db, "--limit", "2", "--timezone", "UTC")
+    code, out, _ = run(
+        capsys, "sessions", "list", "--db", db, "--limit", "2", "--tz", "UTC", "--include-one-shot"
+    )
     lines = out.splitlines()
     assert code == 0 and lines[0].split() == [
         "id",
@@ -114,7 +126,8 @@ def test_list_human_table(db, capsys):
     assert max(len(x) for x in lines) <= 120
     assert lines[2].startswith(" 22222222")  # no errors: no mark
     assert lines[3].startswith("!55555555")  # errors: marked
-    assert lines[-1] == "Showing 1–2 of 3. Next page: --offset 2"
+    assert lines[-2] == "Showing 1–2 of 3. Next page: --offset 2"
+    assert lines[-1] == "Automated sessions left out (--include-automated)."
 
 
 def test_show_and_errors_only(db, capsys):

@@ -168,6 +168,9 @@ def _upgrade(con: duckdb.DuckDBPyConnection, version: int) -> None:
             "AND coalesce(model, '') <> '<synthetic>' "
             "AND file_id IN (SELECT file_id FROM files WHERE agent = 'claude')"
         )
+    if version < 5:
+        # how each session was started (automated runs); files re-read by PARSER_VERSION 3
+        con.execute("ALTER TABLE raw_messages ADD COLUMN entrypoint VARCHAR")
     con.execute("INSERT OR REPLACE INTO meta VALUES ('rebuild_all', '1')")
 
 

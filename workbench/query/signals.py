@@ -10,6 +10,7 @@ the session's own responses, ``total_*`` add its subagents'.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from workbench.core.store import WorkbenchError
 from workbench.query.db import Reader, lit, lits
@@ -248,6 +249,11 @@ def parse_sort(spec: str) -> tuple[str, bool]:
     return SORT_COLUMNS[col], direction == "desc"
 
 
+#: A one-shot session: its top-level session has at most this many user messages (prompts
+#: and slash commands typed by a person).
+ONE_SHOT_MAX_USER_MESSAGES = 1
+
+
 def listing(
     con: Reader,
     *,
@@ -258,16 +264,41 @@ def listing(
     grades: Iterable[str] = (),
     q: str | None = None,
     include_subagents: bool = False,
+    min_messages: int | None = None,
+    max_messages: int | None = None,
+    min_user_messages: int | None = None,
+    include_one_shot: bool = True,
+    include_automated: bool = True,
+    started_from: datetime | None = None,
+    started_before: datetime | None = None,
+    active_since: datetime | None = None,
     sort: str = "started_at:desc",
     limit: int = 50,
     offset: int = 0,
+    cursor: str | None = None,
     **filters,
 ) -> dict:
-    """A page of sessions: ``{"rows": [...], "total": N, "next_offset": K | None}``."""
+    """A page of sessions: ``{"rows": [...], "total": N, "next_offset": K | None,
+    "next_cursor": C | None}``.
+
+    Besides the scope (``filters``): message counts (``min_messages`` … over the session's
+    whole life), the session's start (``started_from`` inclusive, ``started_before``
+    exclusive), its last activity (``active_since``), and whether one-shot and automated
+    sessions are kept (judged on the top-level session, so a subagent goes with the session
+    that spawned it). ``cursor`` (a ``next_cursor``) continues a listing with the same
+    filters and sort; it stands for an offset.
+    """
     if not 1 <= limit <= MAX_LIMIT:
         raise UsageError(f"limit must be between 1 and {MAX_LIMIT}")
     if offset < 0:
         raise UsageError("offset must be 0 or more")
+    for name, value in (
+        ("min_messages", min_messages),
+        ("max_messages", max_messages),
+        ("min_user_messages", min_user_messages),
+    ):
+        if value is not None and value < 0:
+            raise UsageError(f"{name} must be 0 or more")
     column, descending = parse_sort(sort)
     where = []
     if models:
@@ -280,6 +311,28 @@ def listing(
         where.append("s.tool_errors >= 1")
     if min_tool_failures:
         where.append(f"s.tool_errors >= {int(min_tool_failures)}")
+    if min_messages is not None:
+        where.append(f"s.messages >= {int(min_messages)}")
+    if max_messages is not None:
+        where.append(f"s.messages <= {int(max_messages)}")
+    if min_user_messages is not None:
+        where.append(f"s.user_messages >= {int(min_user_messages)}")
+    if started_from is not None:
+        where.append(f"s.started_at >= {lit(started_from)}")
+    if started_before is not None:
+        where.append(f"s.started_at < {lit(started_before)}")
+    if active_since is not None:
+        where.append(f"s.ended_at >= {lit(active_since)}")
+    dropped = []
+    if not include_one_shot:
+        dropped.append(f"r.user_messages <= {ONE_SHOT_MAX_USER_MESSAGES}")
+    if not include_automated:
+        dropped.append("r.automated")
+    if dropped:
+        where.append(
+            "NOT EXISTS (SELECT 1 FROM sessions r WHERE r.session_id = s.root_session_id "
+            f"AND ({' OR '.join(dropped)}))"
+        )
     if q:
         needle = lit(q.lower())
         where.append(
@@ -287,6 +340,11 @@ def listing(
             f"OR contains(lower(coalesce(s.source_path, '')), {needle}) "
             f"OR contains(lower(coalesce(s.first_prompt, '')), {needle}))"
         )
+    fingerprint = _fingerprint(sort, where, include_subagents, filters)
+    if cursor is not None:
+        if offset:
+            raise UsageError("give a cursor or an offset, not both")
+        offset = _cursor_offset(cursor, fingerprint)
     selected = _selected(Scope.of(**filters), include_subagents=include_subagents, where=where)
     total = con.scalar(f"SELECT count(*) FROM ({selected})")
     order = f"{column} {'DESC' if descending else 'ASC'} NULLS LAST"
@@ -296,4 +354,48 @@ def listing(
         f"ORDER BY {order}{ties}, session_id LIMIT {int(limit)} OFFSET {int(offset)}"
     )
     nxt = offset + len(page)
-    return {"rows": page, "total": total, "next_offset": nxt if nxt < total else None}
+    more = nxt < total
+    return {
+        "rows": page,
+        "total": total,
+        "offset": offset,
+        "next_offset": nxt if more else None,
+        "next_cursor": _cursor(nxt, fingerprint) if more else None,
+    }
+
+
+def _fingerprint(sort: str, where: list[str], include_subagents: bool, filters: dict) -> str:
+    """A short digest of what a listing selects and how it is ordered (a cursor carries it)."""
+    import hashlib
+
+    scope = Scope.of(**filters)
+    text = repr((sort, where, include_subagents, scope))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _cursor(offset: int, fingerprint: str) -> str:
+    import base64
+
+    raw = f"1:{offset}:{fingerprint}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _cursor_offset(cursor: str, fingerprint: str) -> int:
+    """The offset a cursor stands for; a cursor of another listing (other filters or sort),
+    or not a cursor at all, is a usage error."""
+    import base64
+    import binascii
+
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        version, offset, digest = raw.split(":")
+        if version != "1" or not offset.isdigit():
+            raise ValueError(raw)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise UsageError(f"not a cursor of this listing: {cursor!r}") from None
+    if digest != fingerprint:
+        raise UsageError(
+            "the cursor belongs to a listing with other filters or sort: repeat the "
+            "options of the listing that returned it"
+        )
+    return int(offset)

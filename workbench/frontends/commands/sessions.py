@@ -51,8 +51,21 @@ shows them.
     ls = ssub.add_parser(
         "list",
         help="sessions, newest first, filtered and paged",
-        description="A page of sessions (rows with errors start with '!'). Subagent "
-        "transcripts are left out unless --include-subagents.",
+        description="A page of sessions (rows with errors start with '!'). Left out unless "
+        "asked for: subagents (--include-children), one-shot sessions (one user message: "
+        "--include-one-shot) and automated ones (claude -p, the Agent SDK, codex exec: "
+        "--include-automated). --preset ops: the operator's view, every session of the last "
+        "7 days with the most tool errors first.",
+        epilog=dedent("""
+examples:
+  workbench sessions list --since 7d --errors --sort cost:desc
+  workbench sessions list --preset ops                  # error-heavy sessions, last 7 days
+  workbench sessions list --date 2026-05-04 --min-user-messages 3
+  workbench sessions list --date-from 2026-05-01 --date-to 2026-05-07 --include-automated
+  workbench sessions list --active-since 2h --include-children --json
+  workbench sessions list --json --limit 20 --cursor CURSOR   # next_cursor of the last page
+"""),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     db_arg(ls)
     filter_args(ls)
@@ -73,16 +86,54 @@ shows them.
     )
     ls.add_argument("--health-grade", type=_csv, default=[], help="A-F (comma list)")
     ls.add_argument("--q", help="text in the id, the file name or the first prompt")
-    ls.add_argument("--include-subagents", action="store_true", help="list subagents too")
+    ls.add_argument(
+        "--include-children",
+        "--include-subagents",
+        dest="include_subagents",
+        action="store_true",
+        help="list subagent sessions too (default: top-level sessions only)",
+    )
+    ls.add_argument("--min-messages", type=int, metavar="N", help="at least N messages")
+    ls.add_argument("--max-messages", type=int, metavar="N", help="at most N messages")
+    ls.add_argument(
+        "--min-user-messages", type=int, metavar="N", help="at least N user messages (prompts)"
+    )
+    ls.add_argument(
+        "--include-one-shot",
+        action="store_true",
+        help="list one-shot sessions too (at most one user message)",
+    )
+    ls.add_argument(
+        "--include-automated",
+        action="store_true",
+        help="list automated sessions too (claude -p, the Agent SDK, codex exec)",
+    )
+    ls.add_argument("--date", metavar="YYYY-MM-DD", help="sessions started on this day")
+    ls.add_argument("--date-from", metavar="YYYY-MM-DD", help="started on or after this day")
+    ls.add_argument("--date-to", metavar="YYYY-MM-DD", help="started on or before this day")
+    ls.add_argument(
+        "--active-since",
+        metavar="WHEN",
+        help="last activity at or after WHEN (1h, 24h, 7d, 2w or YYYY-MM-DD)",
+    )
+    ls.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        help="ops: every session of the last 7 days (one-shot and automated included), "
+        "most tool errors first; explicit options win",
+    )
     ls.add_argument(
         "--sort",
-        default="started_at:desc",
+        default=None,
         metavar="COL[:asc|desc]",
         help="started_at, active_seconds, tool_calls, tool_errors, cost, user, "
         "model (default started_at:desc)",
     )
     ls.add_argument("--limit", type=int, default=50, help="rows per page (default 50, max 500)")
     ls.add_argument("--offset", type=int, default=0, help="rows to skip (for the next page)")
+    ls.add_argument(
+        "--cursor", help="continue a listing: the next_cursor of the previous page (JSON)"
+    )
     reader(ls, list_data, present_list)
     redact_arg(ls)
 
@@ -341,15 +392,46 @@ def _short_model(model: str | None) -> str:
     return m
 
 
+#: Named defaults for ``sessions list --preset``: what each changes when not given.
+PRESETS = {
+    # agnes's operator view: what broke lately, whoever or whatever ran it
+    "ops": {
+        "since": "7d",
+        "sort": "tool_errors:desc",
+        "include_one_shot": True,
+        "include_automated": True,
+    },
+}
+
+
+def _apply_preset(args: argparse.Namespace) -> None:
+    """Fill the options a preset sets and the command line left at their defaults."""
+    for name, value in PRESETS.get(args.preset or "", {}).items():
+        if getattr(args, name) in (None, False):
+            setattr(args, name, value)
+    if args.sort is None:
+        args.sort = "started_at:desc"
+
+
 def list_data(args: argparse.Namespace, con) -> dict:
     from workbench.query import signals
+    from workbench.query.periods import parse_day, parse_when
 
+    _apply_preset(args)
     if not 1 <= args.limit <= signals.MAX_LIMIT:
         raise UsageError(f"--limit must be between 1 and {signals.MAX_LIMIT}")
     if args.offset < 0:
         raise UsageError("--offset must be 0 or more")
+    if args.cursor and args.offset:
+        raise UsageError("give --cursor or --offset, not both")
+    for name in ("min_messages", "max_messages", "min_user_messages"):
+        if (getattr(args, name) or 0) < 0:
+            raise UsageError(f"--{name.replace('_', '-')} must be 0 or more")
+    if args.date and (args.date_from or args.date_to):
+        raise UsageError("--date is one day: give it or --date-from/--date-to, not both")
     kwargs = filters(args)
-    kwargs.pop("tz")
+    tz = kwargs.pop("tz")
+    first, last = (args.date, args.date) if args.date else (args.date_from, args.date_to)
     return signals.listing(
         con,
         models=args.model,
@@ -359,9 +441,18 @@ def list_data(args: argparse.Namespace, con) -> dict:
         grades=args.health_grade,
         q=args.q,
         include_subagents=args.include_subagents,
+        min_messages=args.min_messages,
+        max_messages=args.max_messages,
+        min_user_messages=args.min_user_messages,
+        include_one_shot=args.include_one_shot,
+        include_automated=args.include_automated,
+        started_from=parse_day(first, tz),
+        started_before=parse_day(last, tz, end=True),
+        active_since=parse_when(args.active_since, tz),
         sort=args.sort,
         limit=args.limit,
         offset=args.offset,
+        cursor=args.cursor,
         **kwargs,
     )
 
@@ -404,13 +495,24 @@ def present_list(args: argparse.Namespace, data: dict) -> None:
     )
     if data["rows"]:
         print("cost: the session with its subagents; with --since/--until, what it spent then.")
-        a, b = args.offset + 1, args.offset + len(data["rows"])
+        a, b = data["offset"] + 1, data["offset"] + len(data["rows"])
         line = f"Showing {a}–{b} of {data['total']:,}."
         if data["next_offset"] is not None:
             line += f" Next page: --offset {data['next_offset']}"
         print(line)
     else:
         print(f"No sessions match (of {data['total']:,}).")
+    hidden = [
+        (what, flag)
+        for what, flag, shown in (
+            ("one-shot", "--include-one-shot", args.include_one_shot),
+            ("automated", "--include-automated", args.include_automated),
+        )
+        if not shown
+    ]
+    if hidden:
+        what = " and ".join(w for w, _ in hidden)
+        print(f"{what.capitalize()} sessions left out ({', '.join(f for _, f in hidden)}).")
 
 
 def cmd_show(args: argparse.Namespace) -> int:
