@@ -176,21 +176,26 @@ def test_messages_window_and_tool_calls(db, capsys):
     assert [m["ordinal"] for m in json.loads(out)["messages"]] == [14, 13]
     _, out, _ = run(capsys, "sessions", "tool-calls", S1, "--db", db, "--json")
     calls = json.loads(out)["tool_calls"]
-    assert [(c["tool_name"], c["is_error"], c["category"]) for c in calls] == [
-        ("Bash", True, "command_not_found"),
-        ("Read", False, None),
-        ("Task", False, None),
-        ("Task", False, None),
+    assert [(c["tool_name"], c["is_error"], c["error_category"], c["category"]) for c in calls] == [
+        ("Bash", True, "command_not_found", "Bash"),
+        ("Read", False, None, "Read"),
+        ("Task", False, None, "Task"),
+        ("Task", False, None, "Task"),
     ]
     assert set(calls[0]) >= {
         "ordinal",
         "tool_use_id",
         "tool_name",
         "category",
+        "skill_name",
+        "subagent_session_id",
         "input_json",
         "is_error",
+        "error_category",
         "result_length",
     }
+    # the two Task calls: one spawned agent-sub001 (its file is in the corpus)
+    assert "agent-sub001" in [c["subagent_session_id"] for c in calls]
 
 
 def test_export_raw_is_byte_for_byte(db, corpus, capsysbinary):
@@ -271,7 +276,9 @@ def test_show_json(db, capsys):
     kinds = [e["kind"] for e in data["events"]]
     assert kinds[:4] == ["user", "thinking", "assistant", "tool_use"]
     failed = [e for e in data["events"] if e.get("is_error")]
-    assert [(e["tool_name"], e["category"]) for e in failed] == [("Bash", "command_not_found")]
+    assert [(e["tool_name"], e["error_category"]) for e in failed] == [
+        ("Bash", "command_not_found")
+    ]
     nested = [e["subagent"]["session"]["session_id"] for e in data["events"] if "subagent" in e]
     assert nested == ["agent-sub001", "agent-warm0001"]
     _, out, _ = run(capsys, "sessions", "show", S1[:8], "--db", db, "--json", "--errors")

@@ -170,8 +170,10 @@ examples:
         ssub,
         "messages",
         help="a window of messages (JSON like agentsview's API)",
-        description="Messages with ordinal, role, content, thinking_text, "
-        "timestamp, is_system, has_tool_use.",
+        description="Messages with ordinal, role, content, thinking_text, has_thinking, "
+        "timestamp, is_system, has_tool_use, source_type (user, assistant, system), "
+        "source_subtype (continuation, resume, interrupted, task_notification, stop_hook, "
+        "compact_boundary, else the raw subtype) and raw_subtype (as written).",
         data=messages_data,
         present=present_messages,
     )
@@ -190,8 +192,10 @@ examples:
         ssub,
         "tool-calls",
         help="the session's tool calls, flattened",
-        description="Tool calls with ordinal, tool_use_id, tool_name, "
-        "category, input_json, is_error, result_length.",
+        description="Tool calls with ordinal, tool_use_id, tool_name, category (the kind "
+        "of tool: Read, Edit, Write, Bash, Grep, Glob, Task, Tool, Other), skill_name (a Skill "
+        "call's skill), subagent_session_id (the session a Task/Agent call spawned), "
+        "input_json, is_error, error_category (the friction category), result_length.",
         data=tool_calls_data,
         present=present_tool_calls,
     )
@@ -542,7 +546,7 @@ def messages_data(args: argparse.Namespace, con) -> dict:
 
 def present_messages(args: argparse.Namespace, data: dict) -> None:
     for m in data["messages"]:
-        flag = " (system)" if m["is_system"] else ""
+        flag = f" ({m['source_subtype'] or 'system'})" if m["is_system"] else ""
         print(
             f"#{m['ordinal']} {m['role']}{flag} {m['timestamp']}: "
             f"{' '.join(m['content'].split())[:200]}"
@@ -560,18 +564,20 @@ def tool_calls_data(args: argparse.Namespace, con) -> dict:
 def present_tool_calls(args: argparse.Namespace, data: dict) -> None:
     print(
         textout.table(
-            ["#", "tool", "error", "result", "input"],
+            ["#", "tool", "kind", "error", "result", "input"],
             [
                 [
                     c["ordinal"],
-                    c["tool_name"],
-                    c["category"] or "",
+                    c["tool_name"] + (f" ({c['skill_name']})" if c["skill_name"] else ""),
+                    c["category"],
+                    c["error_category"] or "",
                     c["result_length"],
-                    " ".join((c["input_json"] or "").split())[:70],
+                    (f"-> {c['subagent_session_id']} " if c["subagent_session_id"] else "")
+                    + " ".join((c["input_json"] or "").split())[:70],
                 ]
                 for c in data["tool_calls"]
             ],
-            right=(0, 3),
+            right=(0, 4),
             max_width=120,
         )
     )
