@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from workbench.frontends.commands.common import (
     EXIT_ERROR,
@@ -36,6 +37,7 @@ examples:
   workbench sessions tool-calls 7f2abd2d --json
   workbench sessions export 7f2abd2d > session.jsonl        # the raw file, byte for byte
   workbench sessions export 7f2abd2d --format html --depth all > session.html
+  workbench sessions download 7f2abd2d --out session.jsonl   # the raw file, saved
   workbench sessions kpis --since 7d --user alice --json
   workbench sessions watch 7f2abd2d           # NDJSON events until Ctrl-C
   workbench sessions sync ~/.claude/projects/-home-ana-src-shop/7f2abd2d.jsonl --json
@@ -218,6 +220,30 @@ examples:
         metavar="0|1|all",
         help="subagent levels to include inline (default 0)",
     )
+
+    dl = _for_id(
+        ssub,
+        "download",
+        help="save the raw transcript file (and its subagents')",
+        description="Copy the session's source file, byte for byte and never redacted (it is "
+        "the user's own transcript), to --out (default: ./<session id> with the source's "
+        "extension, e.g. .jsonl). An existing file is kept unless --force. --subagents also "
+        "saves each subagent's file beside it as <subagent id>.<ext>. Exit 1 when the source "
+        "is gone from disk (the database keeps the session: use `sessions export --format md`).",
+        func=cmd_download,
+        redacted_text="nothing (the raw file is never redacted; the flag is accepted for symmetry)",
+    )
+    dl.add_argument("--out", "-o", type=Path, metavar="FILE", help="where to save it")
+    dl.add_argument("--force", action="store_true", help="overwrite existing files")
+    dl.add_argument("--subagents", action="store_true", help="save the subagents' files too")
+    dl.add_argument("--json", action="store_true", help="print what was saved as JSON")
+    dl.epilog = dedent("""
+examples:
+  workbench sessions download 7f2abd2d                  # ./7f2abd2d-….jsonl
+  workbench sessions download 7f2abd2d --out shop.jsonl --force
+  workbench sessions download 7f2abd2d --subagents --json
+""")
+    dl.formatter_class = argparse.RawDescriptionHelpFormatter
 
     w = _for_id(
         ssub,
@@ -617,6 +643,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def _source_path(args: argparse.Namespace) -> str:
     """The session's recorded source path (asked of the server when one owns the database)."""
+    return _session(args, args.session_id)["source_path"]
+
+
+def _session(args: argparse.Namespace, session_id: str) -> dict:
+    """``sessions get`` of ``session_id`` (asked of the server when one owns the database)."""
     from urllib.parse import quote
 
     from workbench.frontends.serve import client, state
@@ -624,6 +655,60 @@ def _source_path(args: argparse.Namespace) -> str:
 
     server = state.live(args.db)
     if server is not None:
-        sid = quote(args.session_id, safe="")
-        return client.request(server, "GET", f"/api/v1/sessions/{sid}")["source_path"]
-    return signals.get(open_reader(args.db), args.session_id)["source_path"]
+        sid = quote(session_id, safe="")
+        return client.request(server, "GET", f"/api/v1/sessions/{sid}")
+    return signals.get(open_reader(args.db), session_id)
+
+
+def _safe_name(session_id: str) -> str:
+    """A file name for a session id (ids come from transcripts: no path, no leading dot)."""
+    import re
+
+    return re.sub(r"[^A-Za-z0-9._-]", "_", session_id).lstrip(".") or "session"
+
+
+def cmd_download(args: argparse.Namespace) -> int:
+    from workbench.core.store import WorkbenchError
+
+    row = _session(args, args.session_id)
+    folder = args.out if args.out is not None and args.out.is_dir() else None
+    plan = [(row, None if folder else args.out)]
+    if args.subagents:
+        plan += [(_session(args, sid), None) for sid in row.get("subagents") or []]
+    saved = []
+    for i, (r, out) in enumerate(plan):
+        src = Path(r["source_path"]) if r.get("source_path") else None
+        if src is None or not src.is_file():
+            if i:  # a subagent whose file is gone: say so, keep the rest
+                print(f"workbench: {r['session_id']}: source file not found", file=sys.stderr)
+                continue
+            raise WorkbenchError(
+                f"source file not found: {src} (the database keeps the session; use "
+                "`sessions export --format md` or `--format html`)"
+            )
+        if out is None:
+            name = _safe_name(r["session_id"]) + (src.suffix or ".jsonl")
+            out = (folder or (args.out.parent if args.out is not None else Path())) / name
+        try:
+            size = _copy(src, out, force=args.force)
+        except FileExistsError:
+            raise WorkbenchError(f"{out} exists: pass --force to overwrite it") from None
+        saved.append({"session_id": r["session_id"], "path": str(out), "bytes": size})
+    if args.json:
+        textout.print_json({"saved": saved})
+    else:
+        for s in saved:
+            print(f"saved {s['path']} ({s['bytes']:,} bytes, session {s['session_id']})")
+    return EXIT_OK
+
+
+def _copy(src: Path, out: Path, *, force: bool) -> int:
+    """Copy ``src`` to ``out`` byte for byte; without ``force`` an existing ``out`` raises
+    FileExistsError (checked atomically: the file is created exclusively)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    size = 0
+    with open(src, "rb") as fh, open(out, "wb" if force else "xb") as dest:
+        while chunk := fh.read(1 << 20):
+            dest.write(chunk)
+            size += len(chunk)
+    return size

@@ -20,8 +20,13 @@ kinds AS MATERIALIZED (
             -- a slash command (/exit, /clear, /review, ...): typed, but not a turn to answer
             WHEN type = 'user' AND NOT is_meta
                  AND regexp_matches(coalesce(text, ''), '^\s*<command-name>') THEN 'command'
+            -- typed by a person: not a local command's output, a background task's
+            -- notification or a Stop hook's feedback (Claude Code writes those as user lines)
             WHEN type = 'user' AND NOT is_meta AND NOT is_compact_summary
-                 AND NOT starts_with(coalesce(text, ''), '<local-command') THEN 'prompt'
+                 AND NOT starts_with(coalesce(text, ''), '<local-command')
+                 AND NOT starts_with(ltrim(coalesce(text, '')), '<task-notification>')
+                 AND NOT starts_with(ltrim(coalesce(text, '')), 'Stop hook feedback:')
+                THEN 'prompt'
         END AS kind
     FROM build_messages
 ),
