@@ -266,3 +266,20 @@ def test_download(db, corpus, tmp_path, capsys, monkeypatch):
     src.unlink()
     code, _, err = run(capsys, "sessions", "download", A, "--db", db, "--force")
     assert code == 1 and "source file not found" in err
+
+
+def test_a_schema_4_database_learns_which_sessions_were_automated(db, corpus, capsys):
+    """Upgrading from schema 4 (no entrypoint column, files parsed by parser 2) reads the
+    files again, so the automated sessions are known without a fresh database."""
+    import duckdb
+
+    with duckdb.connect(str(db)) as con:
+        con.execute("ALTER TABLE raw_messages DROP COLUMN entrypoint")
+        con.execute("UPDATE files SET parser_version = 2")
+        con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    code, _, err = run(capsys, "sessions", "list", "--db", db)
+    assert code == 1 and "older workbench" in err
+    summary = ingest([corpus / "claude", corpus / "codex"], db, user="ana", progress=False)
+    assert summary.files_parsed == summary.files
+    assert listed(capsys, db, "--include-one-shot") == [E, B, A]
+    assert listed(capsys, db, "--include-one-shot", "--include-automated") == [E, D, C, B, A]

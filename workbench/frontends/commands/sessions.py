@@ -687,7 +687,12 @@ def cmd_download(args: argparse.Namespace) -> int:
                 "`sessions export --format md` or `--format html`)"
             )
         if out is None:
-            name = _safe_name(r["session_id"]) + (src.suffix or ".jsonl")
+            shown = r["session_id"]
+            if args.redact:  # a key in a session id stays out of the file name too
+                from workbench.core.redact import redact_name
+
+                shown = redact_name(shown)
+            name = _safe_name(shown) + (src.suffix or ".jsonl")
             out = (folder or (args.out.parent if args.out is not None else Path())) / name
         try:
             size = _copy(src, out, force=args.force)
@@ -695,9 +700,9 @@ def cmd_download(args: argparse.Namespace) -> int:
             raise WorkbenchError(f"{out} exists: pass --force to overwrite it") from None
         saved.append({"session_id": r["session_id"], "path": str(out), "bytes": size})
     if args.json:
-        textout.print_json({"saved": saved})
+        textout.print_json(redacted({"saved": saved}, args))
     else:
-        for s in saved:
+        for s in redacted(saved, args):
             print(f"saved {s['path']} ({s['bytes']:,} bytes, session {s['session_id']})")
     return EXIT_OK
 
