@@ -22,7 +22,9 @@ D = "0199dddd-0000-7000-8000-000000000004"  # automated: codex exec (session_met
 E = "0199eeee-0000-7000-8000-000000000005"  # Codex, interactive (source cli)
 
 
-def codex_rollout(root: Path, sid: str, start: str, source: str, originator: str) -> None:
+def codex_rollout(
+    root: Path, sid: str, start: str, source: str, originator: str, extra: list[dict] = ()
+) -> None:
     day = start[:10].replace("-", "/")
     path = root / "sessions" / day / f"rollout-{start[:19].replace(':', '-')}-{sid}.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -49,6 +51,7 @@ def codex_rollout(root: Path, sid: str, start: str, source: str, originator: str
                 },  # fmt: skip
             }
         )
+    lines += [{"timestamp": f"{start[:17]}30.000Z", **x} for x in extra]
     path.write_text("".join(json.dumps(x) + "\n" for x in lines))
 
 
@@ -60,6 +63,7 @@ def corpus(tmp_path: Path) -> Path:
     a.think("Check the router first.", "Reading the router.")
     a.tool("Skill", {"skill": "pdf"}, "Launching skill: pdf")
     a.spawn("abc123", "find the router", "It is in src/router.py")
+    a.spawn("gone999", "and the models", "In src/models.py", name="Agent")  # no file of its own
     a.prompt("now the tests").tool("Bash", {"command": "pytest"}, "1 failed", error=True)
     a.interrupt()
     a.prompt("<task-notification>\n<task-id>b1</task-id>\n<status>completed</status>")
@@ -79,7 +83,11 @@ def corpus(tmp_path: Path) -> Path:
     c.prompt("try again").say("gave up").write(claude)
     codex = tmp_path / "codex"
     codex_rollout(codex, D, "2026-05-06T04:00:00.000Z", "exec", "codex_exec")
-    codex_rollout(codex, E, "2026-05-06T05:00:00.000Z", "cli", "codex_cli_rs")
+    codex_rollout(
+        codex, E, "2026-05-06T05:00:00.000Z", "cli", "codex_cli_rs",
+        [{"type": "event_msg", "payload": {"type": "turn_aborted", "reason": "interrupted"}},
+         {"type": "compacted", "payload": {"message": "the summary so far"}}],
+    )  # fmt: skip
     return tmp_path
 
 
@@ -210,6 +218,13 @@ def test_message_sources_and_promoted_subtypes(db, capsys):
     assert [m["source_subtype"] for m in msgs if m["content"] == "add a cart endpoint"] == [None]
     code, out, _ = run(capsys, "sessions", "messages", A, "--db", db)
     assert "(task_notification)" in out and "(stop_hook)" in out
+    code, out, _ = run(capsys, "sessions", "messages", E, "--db", db, "--json")
+    codex = [(m["source_type"], m["source_subtype"], m["raw_subtype"])
+             for m in json.loads(out)["messages"] if m["is_system"]]  # fmt: skip
+    assert codex == [
+        ("system", "interrupted", "turn_aborted"),
+        ("system", "compact_boundary", "compact_boundary"),
+    ]
 
 
 def test_tool_call_kinds_skills_and_subagents(db, capsys):
@@ -220,9 +235,11 @@ def test_tool_call_kinds_skills_and_subagents(db, capsys):
     assert got == [
         ("Skill", "Tool", "pdf", None, None),
         ("Task", "Task", None, "agent-abc123", None),
-        ("Bash", "Bash", None, None, got[2][4]),
+        ("Agent", "Task", None, None, None),  # its subagent is not in the archive
+        ("Bash", "Bash", None, None, got[3][4]),
     ]
-    assert got[2][4] and calls[2]["is_error"] is True
+    assert [c["agent_id"] for c in calls] == [None, "abc123", "gone999", None]
+    assert got[3][4] and calls[3]["is_error"] is True
     code, out, _ = run(capsys, "sessions", "tool-calls", D, "--db", db, "--json")
     assert json.loads(out)["tool_calls"] == []
     code, out, _ = run(capsys, "sessions", "tool-calls", A, "--db", db)

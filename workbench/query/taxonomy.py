@@ -35,7 +35,19 @@ TOOL_CATEGORIES = {
     "WebSearch": "Tool",
     "TodoWrite": "Tool",
     "ExitPlanMode": "Tool",
+    "EnterPlanMode": "Tool",
+    "AskUserQuestion": "Tool",
     "SlashCommand": "Tool",
+    "ToolSearch": "Tool",
+    "TaskCreate": "Tool",  # the task board (to-dos), not a subagent
+    "TaskUpdate": "Tool",
+    "TaskList": "Tool",
+    "TaskGet": "Tool",
+    "TaskOutput": "Tool",
+    "TaskStop": "Tool",
+    "SendMessage": "Task",  # a message to a running teammate agent
+    "ListMcpResourcesTool": "Tool",
+    "ReadMcpResourceTool": "Tool",
     # Codex CLI
     "shell": "Bash",
     "shell_command": "Bash",

@@ -268,8 +268,9 @@ def message_window(
 
 def tool_call_list(con, session_id: str) -> dict:
     """The session's tool calls flattened in agentsview's shape (ordinal, tool_use_id,
-    tool_name, category: the kind of tool, skill_name, subagent_session_id, input_json,
-    is_error, error_category: the friction category, result_length, timestamp)."""
+    tool_name, category: the kind of tool, skill_name, subagent_session_id (NULL when the
+    archive lacks that subagent), agent_id (the subagent a Task/Agent result names),
+    input_json, is_error, error_category: the friction category, result_length, timestamp)."""
     sid = signals.resolve_id(con, session_id)
     rows = _tool_calls(con, sid)
     return {
@@ -282,6 +283,7 @@ def tool_call_list(con, session_id: str) -> dict:
                 "category": tool_category(r["tool_name"]),
                 "skill_name": skill_name(r["tool_name"], r["input_json"]),
                 "subagent_session_id": r["subagent_session_id"],
+                "agent_id": r["agent_id"],  # the subagent the result names (file or not)
                 "input_json": r["input_json"],
                 "is_error": r["is_error"],
                 "error_category": r["error_category"],
