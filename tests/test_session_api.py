@@ -172,6 +172,19 @@ def test_cursor_pages_through_the_listing(db, capsys):
         page = json.loads(out)
         seen += [r["session_id"] for r in page["rows"]]
     assert seen == [E, D, C, B, "agent-abc123", A] and page["next_offset"] is None
+    # relative times ("400d", the ops preset's "7d") are pinned: page 2 is over page 1's period
+    argv = ["--json", "--preset", "ops", "--since", "400d", "--active-since", "2000d"]
+    code, out, _ = run(capsys, "sessions", "list", "--db", db, *argv, "--limit", "3")
+    first = json.loads(out)
+    code, out, err = run(capsys, "sessions", "list", "--db", db, *argv, "--limit", "3",
+                         "--cursor", first["next_cursor"])  # fmt: skip
+    assert code == 0, err
+    second = json.loads(out)
+    assert [r["session_id"] for r in first["rows"] + second["rows"]][:2] == [C, A]
+    assert first["total"] == second["total"] == 5 and second["next_cursor"] is None
+    code, _, err = run(capsys, "sessions", "list", "--db", db, "--json", "--preset", "ops",
+                       "--since", "500d", "--cursor", first["next_cursor"])  # fmt: skip
+    assert code == 2 and "other filters or sort" in err
     # a cursor of another listing, or no cursor at all, is refused
     code, out, _ = run(capsys, "sessions", "list", "--db", db, "--json", *every, "--limit", "2")
     cursor = json.loads(out)["next_cursor"]

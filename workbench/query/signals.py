@@ -276,6 +276,7 @@ def listing(
     limit: int = 50,
     offset: int = 0,
     cursor: str | None = None,
+    cursor_scope: str | None = None,
     **filters,
 ) -> dict:
     """A page of sessions: ``{"rows": [...], "total": N, "next_offset": K | None,
@@ -286,7 +287,9 @@ def listing(
     exclusive), its last activity (``active_since``), and whether one-shot and automated
     sessions are kept (judged on the top-level session, so a subagent goes with the session
     that spawned it). ``cursor`` (a ``next_cursor``) continues a listing with the same
-    filters and sort; it stands for an offset.
+    filters and sort over the same instants; it stands for an offset. ``cursor_scope``: the
+    caller's words for the time filters (``"7d"``), which a cursor must match, in place of the
+    instants they meant when the first page was asked for.
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise UsageError(f"limit must be between 1 and {MAX_LIMIT}")
@@ -317,12 +320,6 @@ def listing(
         where.append(f"s.messages <= {int(max_messages)}")
     if min_user_messages is not None:
         where.append(f"s.user_messages >= {int(min_user_messages)}")
-    if started_from is not None:
-        where.append(f"s.started_at >= {lit(started_from)}")
-    if started_before is not None:
-        where.append(f"s.started_at < {lit(started_before)}")
-    if active_since is not None:
-        where.append(f"s.ended_at >= {lit(active_since)}")
     dropped = []
     if not include_one_shot:
         dropped.append(f"r.user_messages <= {ONE_SHOT_MAX_USER_MESSAGES}")
@@ -340,12 +337,29 @@ def listing(
             f"OR contains(lower(coalesce(s.source_path, '')), {needle}) "
             f"OR contains(lower(coalesce(s.first_prompt, '')), {needle}))"
         )
-    fingerprint = _fingerprint(sort, where, include_subagents, filters)
+    times = {
+        "since": filters.pop("since", None),
+        "until": filters.pop("until", None),
+        "started_from": started_from,
+        "started_before": started_before,
+        "active_since": active_since,
+    }
+    # what the listing is; the instants only when the caller gives no words for them (a
+    # relative "7d" moves between two pages: the cursor pins the instants of the first)
+    what = (sort, where, include_subagents, Scope.of(**filters))
+    fingerprint = _digest((*what, times if cursor_scope is None else cursor_scope))
     if cursor is not None:
         if offset:
             raise UsageError("give a cursor or an offset, not both")
-        offset = _cursor_offset(cursor, fingerprint)
-    selected = _selected(Scope.of(**filters), include_subagents=include_subagents, where=where)
+        offset, times = _from_cursor(cursor, fingerprint)
+    if times["started_from"] is not None:
+        where.append(f"s.started_at >= {lit(times['started_from'])}")
+    if times["started_before"] is not None:
+        where.append(f"s.started_at < {lit(times['started_before'])}")
+    if times["active_since"] is not None:
+        where.append(f"s.ended_at >= {lit(times['active_since'])}")
+    scope = Scope.of(since=times["since"], until=times["until"], **filters)
+    selected = _selected(scope, include_subagents=include_subagents, where=where)
     total = con.scalar(f"SELECT count(*) FROM ({selected})")
     order = f"{column} {'DESC' if descending else 'ASC'} NULLS LAST"
     ties = ", started_at DESC NULLS LAST" if column != "started_at" else ""
@@ -360,42 +374,49 @@ def listing(
         "total": total,
         "offset": offset,
         "next_offset": nxt if more else None,
-        "next_cursor": _cursor(nxt, fingerprint) if more else None,
+        "next_cursor": _cursor(nxt, fingerprint, times) if more else None,
     }
 
 
-def _fingerprint(sort: str, where: list[str], include_subagents: bool, filters: dict) -> str:
+def _digest(value) -> str:
     """A short digest of what a listing selects and how it is ordered (a cursor carries it)."""
     import hashlib
 
-    scope = Scope.of(**filters)
-    text = repr((sort, where, include_subagents, scope))
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:16]
 
 
-def _cursor(offset: int, fingerprint: str) -> str:
+def _cursor(offset: int, fingerprint: str, times: dict) -> str:
+    """An opaque cursor: the next offset, the listing's digest and its instants."""
     import base64
+    import json
 
-    raw = f"1:{offset}:{fingerprint}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    pinned = {k: v.isoformat() for k, v in times.items() if v is not None}
+    raw = json.dumps({"v": 1, "o": offset, "f": fingerprint, "t": pinned}, sort_keys=True)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _cursor_offset(cursor: str, fingerprint: str) -> int:
-    """The offset a cursor stands for; a cursor of another listing (other filters or sort),
-    or not a cursor at all, is a usage error."""
+def _from_cursor(cursor: str, fingerprint: str) -> tuple[int, dict]:
+    """The offset and instants a cursor carries; a cursor of another listing (other filters
+    or sort), or not a cursor at all, is a usage error."""
     import base64
     import binascii
+    import json
 
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        version, offset, digest = raw.split(":")
-        if version != "1" or not offset.isdigit():
-            raise ValueError(raw)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        offset, digest = data["o"], data["f"]
+        if data["v"] != 1 or not isinstance(offset, int) or offset < 0:
+            raise ValueError(data)
+        times = dict.fromkeys(("since", "until", "started_from", "started_before", "active_since"))
+        for key, value in data["t"].items():
+            if key not in times:
+                raise ValueError(key)
+            times[key] = datetime.fromisoformat(value)
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
         raise UsageError(f"not a cursor of this listing: {cursor!r}") from None
     if digest != fingerprint:
         raise UsageError(
             "the cursor belongs to a listing with other filters or sort: repeat the "
             "options of the listing that returned it"
         )
-    return int(offset)
+    return offset, times

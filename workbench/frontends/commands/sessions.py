@@ -483,6 +483,17 @@ def list_data(args: argparse.Namespace, con) -> dict:
         limit=args.limit,
         offset=args.offset,
         cursor=args.cursor,
+        cursor_scope=repr(
+            [
+                args.since,
+                args.until,
+                args.date,
+                args.date_from,
+                args.date_to,
+                args.active_since,
+                args.timezone,
+            ]  # fmt: skip
+        ),
         **kwargs,
     )
 
