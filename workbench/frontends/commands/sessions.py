@@ -231,7 +231,7 @@ examples:
         "saves each subagent's file beside it as <subagent id>.<ext>. Exit 1 when the source "
         "is gone from disk (the database keeps the session: use `sessions export --format md`).",
         func=cmd_download,
-        redacted_text="nothing (the raw file is never redacted; the flag is accepted for symmetry)",
+        redacted_text="session ids in the file names and the summary (the file itself is raw)",
     )
     dl.add_argument("--out", "-o", type=Path, metavar="FILE", help="where to save it")
     dl.add_argument("--force", action="store_true", help="overwrite existing files")
