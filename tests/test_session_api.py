@@ -120,6 +120,8 @@ def test_one_shot_and_automated_are_left_out_by_default(db, capsys):
     assert listed(capsys, db, "--include-subagents") == [E, "agent-abc123", A]
     code, out, _ = run(capsys, "sessions", "get", C, "--db", db, "--json")
     assert json.loads(out)["automated"] is True and json.loads(out)["entrypoint"] == "sdk-cli"
+    code, out, _ = run(capsys, "sessions", "get", C, "--db", db)
+    assert "started via sdk-cli (automated)" in out
     code, out, _ = run(capsys, "sessions", "get", D, "--db", db, "--json")
     assert json.loads(out)["automated"] is True and json.loads(out)["entrypoint"] == "exec"
 

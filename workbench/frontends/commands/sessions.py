@@ -311,7 +311,9 @@ def describe_session(r: dict) -> str:
         f"Session {r['session_id']} ({r['agent']}, {r['user_name']}, project {r['project']})",
         f"  started {r['started_at']}, ended {r['ended_at']}; wall {dur(r['wall_seconds'])}, "
         f"active {dur(r['active_seconds'])} in {r['activity_blocks']} blocks",
-        f"  model {r['primary_model']}; branch {r['git_branch']}; cli {r['cli_version']}",
+        f"  model {r['primary_model']}; branch {r['git_branch']}; cli {r['cli_version']}"
+        + (f"; started via {r['entrypoint']}" if r.get("entrypoint") else "")
+        + (" (automated)" if r.get("automated") else ""),
     ]
     if r["is_subagent"]:
         lines.append(f"  subagent {r['agent_id']} ({r['agent_type']}) of {r['parent_session_id']}")
