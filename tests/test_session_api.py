@@ -266,7 +266,11 @@ def test_health_score_basis(db, capsys):
     row = json.loads(out)
     basis = row["health_score_basis"]
     assert basis["start"] == 100 and basis["grades"]["A"] == 90
+    assert row["health_penalties"] == row["penalties"] and row["penalties"]
     assert set(basis) >= {p["rule"] for p in row["penalties"]}
+    failures = next(p for p in row["penalties"] if p["rule"] == "tool_failures")
+    assert basis["tool_failures"].startswith("3 each") and failures == {
+        "rule": "tool_failures", "count": 2, "points": 6}  # fmt: skip
     # the score is the start minus the penalties that applied
     assert row["health_score"] == basis["start"] - sum(p["points"] for p in row["penalties"])
 

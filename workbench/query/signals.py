@@ -165,6 +165,7 @@ def get(con: Reader, session_id: str) -> dict:
     row["subagents"] = con.column(
         f"SELECT session_id FROM sessions WHERE parent_session_id = {lit(sid)} ORDER BY session_id"
     )
+    row["health_penalties"] = row["penalties"]  # agentsview's name for them
     row["health_score_basis"] = HEALTH_BASIS
     return row
 
