@@ -493,8 +493,8 @@ def list_data(args: argparse.Namespace, con) -> dict:
                 args.date_from,
                 args.date_to,
                 args.active_since,
-                args.timezone,
-            ]  # fmt: skip
+                tz,  # resolved: a server adds the zone when the command line gives none
+            ]
         ),
         **kwargs,
     )
