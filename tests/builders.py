@@ -20,11 +20,13 @@ class Transcript:
         step: float = 10,
         sidechain: bool = False,
         agent_id: str | None = None,
+        entrypoint: str | None = None,
     ):
         self.sid = session_id
         self.t = datetime.fromisoformat(start.replace("Z", "+00:00")).astimezone(timezone.utc)
         self.cwd, self.model, self.step = cwd, model, step
         self.sidechain, self.agent_id = sidechain, agent_id
+        self.entrypoint = entrypoint  # Claude Code's "entrypoint": cli, sdk-cli (claude -p), ...
         self.lines: list[dict] = []
         self.n = 0
         self.parent: str | None = None
@@ -50,6 +52,8 @@ class Transcript:
         }
         if self.agent_id:
             d["agentId"] = self.agent_id
+        if self.entrypoint:
+            d["entrypoint"] = self.entrypoint
         d.update(extra)
         self.parent = d["uuid"]
         self.lines.append(d)
@@ -104,6 +108,34 @@ class Transcript:
             block["is_error"] = error
         extra = {"toolUseResult": ("Error: " + result) if error else {"stdout": result}}
         self._base("user", message={"role": "user", "content": [block]}, **extra)
+        return self
+
+    def think(self, thought: str, text: str) -> Transcript:
+        """An assistant turn with a thinking block before its text."""
+        self._assistant(
+            [
+                {"type": "thinking", "thinking": thought, "signature": "sig"},
+                {"type": "text", "text": text},
+            ]
+        )
+        return self
+
+    def spawn(self, agent_id: str, prompt: str, result: str, *, name: str = "Task") -> Transcript:
+        """A Task/Agent call whose result names the subagent it ran (toolUseResult.agentId)."""
+        use_id = f"toolu_{self.sid[:8]}_{self.n + 1}"
+        inp = {"description": "look around", "prompt": prompt, "subagent_type": "Explore"}
+        self._assistant([{"type": "tool_use", "id": use_id, "name": name, "input": inp}])
+        block = {"tool_use_id": use_id, "type": "tool_result", "content": result}
+        self._base(
+            "user",
+            message={"role": "user", "content": [block]},
+            toolUseResult={"status": "completed", "agentId": agent_id, "content": result},
+        )
+        return self
+
+    def system(self, subtype: str, **extra) -> Transcript:
+        """A system line of that subtype (stop_hook_summary, turn_duration, ...)."""
+        self._base("system", subtype=subtype, level="info", **extra)
         return self
 
     def compaction(self) -> Transcript:

@@ -161,6 +161,7 @@ READ_COMMANDS = [
     ["tokens", "session", "--since", "2020-01-01"],
     ["tokens", "blocks"],
     ["sessions", "list", "--since", "2020-01-01"],
+    ["sessions", "list", "--preset", "ops", "--date-from", "2020-01-01", "--active-since", "2d"],
     ["sessions", "get", "11111111"],
     ["sessions", "kpis"],
     ["sessions", "messages", "11111111"],

@@ -79,7 +79,9 @@ def test_the_cli_agrees_with_itself(db, capsys, period):
     args = ["--db", str(db), "--timezone", "UTC", *period]
     daily = cli(capsys, "tokens", "daily", *args)["totals"]
     sessions = cli(capsys, "tokens", "session", *args)["sessions"]
-    rows = cli(capsys, "sessions", "list", "--limit", "500", *args)["rows"]
+    # the listing's complete view (its default leaves one-shot and automated sessions out)
+    every = ["--include-one-shot", "--include-automated"]
+    rows = cli(capsys, "sessions", "list", "--limit", "500", *every, *args)["rows"]
     kpis = cli(capsys, "sessions", "kpis", *args)
     for out, col in TYPES.items():
         assert sum(s[col] for s in sessions) == daily[col]
@@ -92,7 +94,7 @@ def test_the_cli_agrees_with_itself(db, capsys, period):
         + sum(
             r["tool_calls"]
             for r in cli(
-                capsys, "sessions", "list", "--include-subagents", "--limit", "500", *args
+                capsys, "sessions", "list", "--include-children", "--limit", "500", *every, *args
             )["rows"]
             if r["is_subagent"]
         )
@@ -107,7 +109,9 @@ def test_a_period_cutting_a_session_counts_what_happened_in_it(db, capsys):
     assert after["daily"] == [d for d in whole if d["date"] >= "2026-05-04"]
     [ana] = [
         r
-        for r in cli(capsys, "sessions", "list", *args, "--since", "2026-05-04")["rows"]
+        for r in cli(
+            capsys, "sessions", "list", *args, "--since", "2026-05-04", "--include-one-shot"
+        )["rows"]
         if r["user_name"] == "ana"
     ]
     lifetime = cli(capsys, "sessions", "get", ana["session_id"], "--db", str(db))

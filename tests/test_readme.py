@@ -47,3 +47,23 @@ def test_the_python_example_runs(tmp_path, monkeypatch):
     assert namespace["signals"].kpis(namespace["r"])["sessions"] == 2
     assert namespace["con"].table("sessions").count().execute() >= 2
     assert (tmp_path / "team.duckdb").exists()
+
+
+def test_the_readme_listing_examples_run(ingested, capsys):
+    """The `sessions list` examples (filters, presets, the default view) run on a real
+    database and exit 0 (the cursor example's cursor is a placeholder)."""
+    from workbench.frontends.cli import main
+
+    ran = 0
+    for command in commands():
+        argv = shlex.split(command)[1:]
+        if argv[:2] != ["sessions", "list"] or "--cursor" in argv:
+            continue
+        if "--db" in argv:
+            i = argv.index("--db")
+            del argv[i : i + 2]
+        code = main([*argv, "--db", str(ingested)])
+        out, err = capsys.readouterr()
+        assert code == 0, (command, err)
+        ran += 1
+    assert ran >= 8

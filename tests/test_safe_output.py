@@ -191,7 +191,8 @@ def leaked(text: str) -> list[str]:
 
 
 def session_ids(db: Path, capsys) -> list[str]:
-    _, out = run(capsys, "sessions", "list", "--db", db, "--json", "--no-redact")
+    every = ("--include-one-shot", "--include-automated")
+    _, out = run(capsys, "sessions", "list", "--db", db, "--json", "--no-redact", *every)
     return [r["session_id"] for r in json.loads(out)["rows"]]
 
 
@@ -256,8 +257,8 @@ def test_html_export_is_escaped_and_redacted(db, capsys, sid):
         ["sessions", "tool-calls", CODEX[:8], "--json"],
         ["sessions", "get", CODEX[:8]],
         ["sessions", "get", CLAUDE, "--json"],
-        ["sessions", "list", "--json"],
-        ["sessions", "list"],
+        ["sessions", "list", "--json", "--include-one-shot", "--include-automated"],
+        ["sessions", "list", "--include-one-shot"],
         ["search", "hunter"],
         ["search", "secret", "--json"],
         ["search", "ghp_", "--json"],
@@ -308,3 +309,21 @@ def test_report_views_redact_names_inputs_and_ids(db):
     raw = notebook.context(db=str(db), redact=False, charts_setup=False)
     assert leaked(views.session_transcript(raw, CLAUDE).data)
     assert TOKEN in json.dumps(charts.friction_rates(raw, "project").to_dict())
+
+
+def test_download_names_the_file_safely(db, capsys, tmp_path, monkeypatch):
+    """A session id comes from the transcript: as a file name it loses every character that
+    could climb out of the folder or surprise a shell (the content stays raw: it is the
+    user's own file)."""
+    out = tmp_path / "dl"
+    out.mkdir()
+    monkeypatch.chdir(out)
+    for sid in (GEMINI, CODEX[:8]):
+        code, printed = run(capsys, "sessions", "download", sid, "--db", db, "--json")
+        assert code == 0, printed
+    names = sorted(p.name for p in out.iterdir())
+    assert len(names) == 2 and all(re.fullmatch(r"[A-Za-z0-9._-]+", n) for n in names), names
+    assert leaked(" ".join(names)) == [] and "REDACTED" in " ".join(names)
+    assert [
+        p for p in tmp_path.iterdir() if p.name != "dl" and p.suffix in (".json", ".jsonl")
+    ] == []

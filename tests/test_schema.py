@@ -31,6 +31,7 @@ def _as_schema_3(path) -> None:
         ALTER TABLE raw_tool_uses RENAME TO tool_uses;
         ALTER TABLE raw_tool_results RENAME TO tool_results;
         ALTER TABLE messages DROP COLUMN dedupe_key;
+        ALTER TABLE messages DROP COLUMN entrypoint;
         ALTER TABLE usage_events DROP COLUMN parent_session_id;
         DROP TABLE responses; DROP TABLE file_roles; DROP TABLE shadowed_messages;
         DROP TABLE activity_blocks; DROP TABLE build_queue;

@@ -174,6 +174,20 @@ def endpoint_cases(db: Path) -> list[tuple[str, list[str]]]:
                 "completed,errored",
             ],
         ),  # fmt: skip
+        (
+            "/api/v1/sessions?include_one_shot=true&min_user_messages=2&date_from=2026-03-01&timezone=UTC",
+            [
+                "sessions",
+                "list",
+                *d,
+                "--include-one-shot",
+                "--min-user-messages",
+                "2",
+                "--date-from",
+                "2026-03-01",
+                *utc,
+            ],
+        ),  # fmt: skip
         (f"/api/v1/sessions/{S1}", ["sessions", "get", S1, *d]),
         ("/api/v1/sessions/2222", ["sessions", "get", "2222", *d]),
         (
@@ -229,6 +243,11 @@ def test_every_endpoint_answers_what_the_cli_prints(db, corpus, capsys):
         assert code == 1 and "`workbench serve`" in err and "owns" in err
         code, out, _ = cli(capsys, "sessions", "show", S1, "--db", db, "--errors")
         assert code == 0 and "ERROR" in out
+        # download asks the server for the recorded path and copies the local file
+        saved = corpus.parent / "saved.jsonl"
+        code, out, err = cli(capsys, "sessions", "download", S1, "--db", db, "--out", saved)
+        assert code == 0, err
+        assert saved.read_bytes() == (corpus / "-home-ana-src-shop" / f"{S1}.jsonl").read_bytes()
         for fmt, text in exports.items():
             status, headers, body = server.get(f"/api/v1/sessions/{S1}/export?format={fmt}")
             assert status == 200 and body.decode() == text

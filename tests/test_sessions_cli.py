@@ -35,6 +35,13 @@ def db(ingested, corpus):
 def test_list_json_filters_sort_and_pages(db, capsys):
     code, out, _ = run(capsys, "sessions", "list", "--db", db, "--json", "--timezone", "UTC")
     data = json.loads(out)
+    # the one-prompt session 5555… is one-shot: left out by default
+    assert code == 0 and data["total"] == 2 and data["next_offset"] is None
+    assert [r["session_id"] for r in data["rows"]] == [S2, S1]
+    code, out, _ = run(
+        capsys, "sessions", "list", "--db", db, "--json", "--include-one-shot", "--tz", "UTC"
+    )
+    data = json.loads(out)
     assert code == 0 and data["total"] == 3 and data["next_offset"] is None
     # newest first; subagents left out
     assert [r["session_id"] for r in data["rows"]] == [
@@ -50,6 +57,7 @@ def test_list_json_filters_sort_and_pages(db, capsys):
         db,
         "--json",
         "--include-subagents",
+        "--include-one-shot",
         "--limit",
         "2",
         "--sort",
@@ -58,7 +66,9 @@ def test_list_json_filters_sort_and_pages(db, capsys):
     page = json.loads(out)
     assert page["total"] == 5 and page["next_offset"] == 2
     assert [r["session_id"] for r in page["rows"]] == ["agent-warm0001", S1]
-    _, out, _ = run(capsys, "sessions", "list", "--db", db, "--json", "--errors")
+    _, out, _ = run(
+        capsys, "sessions", "list", "--db", db, "--json", "--errors", "--include-one-shot"
+    )
     assert {r["session_id"] for r in json.loads(out)["rows"]} == {
         S1,
         "55555555-0000-4000-8000-000000000000",
@@ -97,7 +107,9 @@ def test_list_json_filters_sort_and_pages(db, capsys):
 
 
 def test_list_human_table(db, capsys):
-    code, out, _ = run(capsys, "sessions", "list", "--db", db, "--limit", "2", "--timezone", "UTC")
+    code, out, _ = run(
+        capsys, "sessions", "list", "--db", db, "--limit", "2", "--tz", "UTC", "--include-one-shot"
+    )
     lines = out.splitlines()
     assert code == 0 and lines[0].split() == [
         "id",
@@ -114,7 +126,8 @@ def test_list_human_table(db, capsys):
     assert max(len(x) for x in lines) <= 120
     assert lines[2].startswith(" 22222222")  # no errors: no mark
     assert lines[3].startswith("!55555555")  # errors: marked
-    assert lines[-1] == "Showing 1–2 of 3. Next page: --offset 2"
+    assert lines[-2] == "Showing 1–2 of 3. Next page: --offset 2"
+    assert lines[-1] == "Automated sessions left out (--include-automated)."
 
 
 def test_show_and_errors_only(db, capsys):
@@ -163,21 +176,26 @@ def test_messages_window_and_tool_calls(db, capsys):
     assert [m["ordinal"] for m in json.loads(out)["messages"]] == [14, 13]
     _, out, _ = run(capsys, "sessions", "tool-calls", S1, "--db", db, "--json")
     calls = json.loads(out)["tool_calls"]
-    assert [(c["tool_name"], c["is_error"], c["category"]) for c in calls] == [
-        ("Bash", True, "command_not_found"),
-        ("Read", False, None),
-        ("Task", False, None),
-        ("Task", False, None),
+    assert [(c["tool_name"], c["is_error"], c["error_category"], c["category"]) for c in calls] == [
+        ("Bash", True, "command_not_found", "Bash"),
+        ("Read", False, None, "Read"),
+        ("Task", False, None, "Task"),
+        ("Task", False, None, "Task"),
     ]
     assert set(calls[0]) >= {
         "ordinal",
         "tool_use_id",
         "tool_name",
         "category",
+        "skill_name",
+        "subagent_session_id",
         "input_json",
         "is_error",
+        "error_category",
         "result_length",
     }
+    # the two Task calls: one spawned agent-sub001 (its file is in the corpus)
+    assert "agent-sub001" in [c["subagent_session_id"] for c in calls]
 
 
 def test_export_raw_is_byte_for_byte(db, corpus, capsysbinary):
@@ -258,7 +276,9 @@ def test_show_json(db, capsys):
     kinds = [e["kind"] for e in data["events"]]
     assert kinds[:4] == ["user", "thinking", "assistant", "tool_use"]
     failed = [e for e in data["events"] if e.get("is_error")]
-    assert [(e["tool_name"], e["category"]) for e in failed] == [("Bash", "command_not_found")]
+    assert [(e["tool_name"], e["error_category"]) for e in failed] == [
+        ("Bash", "command_not_found")
+    ]
     nested = [e["subagent"]["session"]["session_id"] for e in data["events"] if "subagent" in e]
     assert nested == ["agent-sub001", "agent-warm0001"]
     _, out, _ = run(capsys, "sessions", "show", S1[:8], "--db", db, "--json", "--errors")

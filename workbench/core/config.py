@@ -11,10 +11,10 @@ PROJECT_DIR = PACKAGE_DIR.parent
 
 #: Bumped whenever parsing changes what rows a transcript line produces; files parsed by an
 #: older version are re-parsed on the next ingest (if they still exist).
-PARSER_VERSION = 2  # 2: agent_progress copies; token and time values checked
+PARSER_VERSION = 3  # 2: agent_progress copies; token and time values checked; 3: entrypoint
 
 #: Bumped when the table layout changes (see ``store.migrate``).
-SCHEMA_VERSION = 5  # 5: machine (files, sessions, responses)
+SCHEMA_VERSION = 5  # 5: machine (files, sessions, responses); entrypoint (automated runs)
 
 #: A gap longer than this (seconds) between two events starts a new activity block.
 ACTIVE_GAP_SECONDS = 600

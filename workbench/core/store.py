@@ -157,6 +157,9 @@ def _upgrade(con: duckdb.DuckDBPyConnection, version: int) -> None:
         for old, new in RENAMED_4.items():
             con.execute(f"ALTER TABLE {old} RENAME TO {new}")
         con.execute("ALTER TABLE raw_messages ADD COLUMN dedupe_key VARCHAR")
+        # schema 5's column too, before the UPDATE below (DuckDB refuses to commit an ALTER
+        # after an UPDATE of the same table in one transaction)
+        con.execute("ALTER TABLE raw_messages ADD COLUMN entrypoint VARCHAR")
         con.execute("ALTER TABLE usage_events ADD COLUMN parent_session_id VARCHAR")
         # the response key is a macro of the schema; write it before the schema runs
         schema = sql_text("schema")
@@ -174,6 +177,10 @@ def _upgrade(con: duckdb.DuckDBPyConnection, version: int) -> None:
         con.execute("ALTER TABLE files ADD COLUMN IF NOT EXISTS machine VARCHAR")
         con.execute(f"UPDATE files SET machine = {machine} WHERE machine IS NULL")
         con.execute("DROP TABLE IF EXISTS responses")
+    if 4 <= version < 5:
+        # how each session was started (automated runs); the files are read again
+        # (PARSER_VERSION 3) to fill it. Older layouts got the column above.
+        con.execute("ALTER TABLE raw_messages ADD COLUMN entrypoint VARCHAR")
     con.execute("INSERT OR REPLACE INTO meta VALUES ('rebuild_all', '1')")
 
 

@@ -65,7 +65,7 @@ def _clip(text: str, full: bool, max_lines: int = 20, max_chars: int = 2000) -> 
 
 
 def _error_tag(e: Event) -> str:
-    return f"[ERROR {e.category}] " if e.is_error else ""
+    return f"[ERROR {e.error_category}] " if e.is_error else ""
 
 
 def text(
@@ -165,7 +165,7 @@ def markdown(t: Transcript, *, redact: bool = True, level: int = 1) -> str:
                 "",
             ]
         elif e.kind == "tool_result":
-            tag = f" — ERROR ({md_inline(e.category)})" if e.is_error else ""
+            tag = f" — ERROR ({md_inline(e.error_category)})" if e.is_error else ""
             out += [f"**Result** {tool}{tag}", "", _fence(shown.text(e.text)), ""]
         elif e.kind != "subagent":
             label = LABELS.get(e.kind, e.kind).title()
@@ -252,7 +252,7 @@ def _view(t: Transcript, shown: Shown, max_chars: int | None, errors: list[int])
             "ts": _ts(e.ts),
             "label": LABELS.get(e.kind, e.kind).title(),
             "tool_name": shown.name(e.tool_name),
-            "category": shown.name(e.category),
+            "error_category": shown.name(e.error_category),
             "body": "",
             "more": 0,
             "error_id": None,

@@ -53,6 +53,16 @@ def parse_when(
     return local.astimezone(timezone.utc)
 
 
+def parse_day(text: str | None, tz: str, *, end: bool = False) -> datetime | None:
+    """Local midnight in ``tz`` of the date ``text`` (``YYYY-MM-DD``) as a UTC instant; with
+    ``end=True`` the next midnight (exclusive). Only a date: ``7d`` is a usage error."""
+    if text is None or text == "":
+        return None
+    if _parse_date(text) is None:
+        raise UsageError(f"cannot read {text!r} as a date: use YYYY-MM-DD, like 2026-01-31")
+    return parse_when(text, tz, end=end)
+
+
 def _parse_date(text: str) -> date | None:
     for fmt in ("%Y-%m-%d", "%Y%m%d"):
         try:

@@ -10,6 +10,7 @@ the session's own responses, ``total_*`` add its subagents'.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from workbench.core.store import WorkbenchError
 from workbench.query.db import Reader, lit, lits
@@ -171,6 +172,7 @@ def get(con: Reader, session_id: str) -> dict:
     row["subagents"] = con.column(
         f"SELECT session_id FROM sessions WHERE parent_session_id = {lit(sid)} ORDER BY session_id"
     )
+    row["health_penalties"] = row["penalties"]  # agentsview's name for them
     row["health_score_basis"] = HEALTH_BASIS
     return row
 
@@ -277,6 +279,11 @@ def parse_sort(spec: str) -> tuple[str, bool]:
     return SORT_COLUMNS[col], direction == "desc"
 
 
+#: A one-shot session: its top-level session has at most this many user messages (prompts
+#: and slash commands typed by a person).
+ONE_SHOT_MAX_USER_MESSAGES = 1
+
+
 def listing(
     con: Reader,
     *,
@@ -287,16 +294,44 @@ def listing(
     grades: Iterable[str] = (),
     q: str | None = None,
     include_subagents: bool = False,
+    min_messages: int | None = None,
+    max_messages: int | None = None,
+    min_user_messages: int | None = None,
+    include_one_shot: bool = True,
+    include_automated: bool = True,
+    started_from: datetime | None = None,
+    started_before: datetime | None = None,
+    active_since: datetime | None = None,
     sort: str = "started_at:desc",
     limit: int = 50,
     offset: int = 0,
+    cursor: str | None = None,
+    cursor_scope: str | None = None,
     **filters,
 ) -> dict:
-    """A page of sessions: ``{"rows": [...], "total": N, "next_offset": K | None}``."""
+    """A page of sessions: ``{"rows": [...], "total": N, "next_offset": K | None,
+    "next_cursor": C | None}``.
+
+    Besides the scope (``filters``): message counts (``min_messages`` … over the session's
+    whole life), the session's start (``started_from`` inclusive, ``started_before``
+    exclusive), its last activity (``active_since``), and whether one-shot and automated
+    sessions are kept (judged on the top-level session, so a subagent goes with the session
+    that spawned it). ``cursor`` (a ``next_cursor``) continues a listing with the same
+    filters and sort over the same instants; it stands for an offset. ``cursor_scope``: the
+    caller's words for the time filters (``"7d"``), which a cursor must match, in place of the
+    instants they meant when the first page was asked for.
+    """
     if not 1 <= limit <= MAX_LIMIT:
         raise UsageError(f"limit must be between 1 and {MAX_LIMIT}")
     if offset < 0:
         raise UsageError("offset must be 0 or more")
+    for name, value in (
+        ("min_messages", min_messages),
+        ("max_messages", max_messages),
+        ("min_user_messages", min_user_messages),
+    ):
+        if value is not None and value < 0:
+            raise UsageError(f"{name} must be 0 or more")
     column, descending = parse_sort(sort)
     where = []
     if models:
@@ -311,6 +346,22 @@ def listing(
         where.append("s.tool_errors >= 1")
     if min_tool_failures:
         where.append(f"s.tool_errors >= {int(min_tool_failures)}")
+    if min_messages is not None:
+        where.append(f"s.messages >= {int(min_messages)}")
+    if max_messages is not None:
+        where.append(f"s.messages <= {int(max_messages)}")
+    if min_user_messages is not None:
+        where.append(f"s.user_messages >= {int(min_user_messages)}")
+    dropped = []
+    if not include_one_shot:
+        dropped.append(f"r.user_messages <= {ONE_SHOT_MAX_USER_MESSAGES}")
+    if not include_automated:
+        dropped.append("r.automated")
+    if dropped:
+        where.append(
+            "NOT EXISTS (SELECT 1 FROM sessions r WHERE r.session_id = s.root_session_id "
+            f"AND ({' OR '.join(dropped)}))"
+        )
     if q:
         needle = lit(q.lower())
         where.append(
@@ -318,7 +369,29 @@ def listing(
             f"OR contains(lower(coalesce(s.source_path, '')), {needle}) "
             f"OR contains(lower(coalesce(s.first_prompt, '')), {needle}))"
         )
-    selected = _selected(con, Scope.of(**filters), include_subagents=include_subagents, where=where)
+    times = {
+        "since": filters.pop("since", None),
+        "until": filters.pop("until", None),
+        "started_from": started_from,
+        "started_before": started_before,
+        "active_since": active_since,
+    }
+    # what the listing is; the instants only when the caller gives no words for them (a
+    # relative "7d" moves between two pages: the cursor pins the instants of the first)
+    what = (sort, where, include_subagents, Scope.of(**filters))
+    fingerprint = _digest((*what, times if cursor_scope is None else cursor_scope))
+    if cursor is not None:
+        if offset:
+            raise UsageError("give a cursor or an offset, not both")
+        offset, times = _from_cursor(cursor, fingerprint)
+    if times["started_from"] is not None:
+        where.append(f"s.started_at >= {lit(times['started_from'])}")
+    if times["started_before"] is not None:
+        where.append(f"s.started_at < {lit(times['started_before'])}")
+    if times["active_since"] is not None:
+        where.append(f"s.ended_at >= {lit(times['active_since'])}")
+    scope = Scope.of(since=times["since"], until=times["until"], **filters)
+    selected = _selected(con, scope, include_subagents=include_subagents, where=where)
     total = con.scalar(f"SELECT count(*) FROM ({selected}) n")
     order = f"{column} {'DESC' if descending else 'ASC'} NULLS LAST"
     ties = ", started_at DESC NULLS LAST" if column != "started_at" else ""
@@ -328,4 +401,55 @@ def listing(
         f"ORDER BY {order}{ties}, session_id LIMIT {int(limit)} OFFSET {int(offset)}"
     )
     nxt = offset + len(page)
-    return {"rows": page, "total": total, "next_offset": nxt if nxt < total else None}
+    more = nxt < total
+    return {
+        "rows": page,
+        "total": total,
+        "offset": offset,
+        "next_offset": nxt if more else None,
+        "next_cursor": _cursor(nxt, fingerprint, times) if more else None,
+    }
+
+
+def _digest(value) -> str:
+    """A short digest of what a listing selects and how it is ordered (a cursor carries it)."""
+    import hashlib
+
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:16]
+
+
+def _cursor(offset: int, fingerprint: str, times: dict) -> str:
+    """An opaque cursor: the next offset, the listing's digest and its instants."""
+    import base64
+    import json
+
+    pinned = {k: v.isoformat() for k, v in times.items() if v is not None}
+    raw = json.dumps({"v": 1, "o": offset, "f": fingerprint, "t": pinned}, sort_keys=True)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _from_cursor(cursor: str, fingerprint: str) -> tuple[int, dict]:
+    """The offset and instants a cursor carries; a cursor of another listing (other filters
+    or sort), or not a cursor at all, is a usage error."""
+    import base64
+    import binascii
+    import json
+
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        offset, digest = data["o"], data["f"]
+        if data["v"] != 1 or not isinstance(offset, int) or offset < 0:
+            raise ValueError(data)
+        times = dict.fromkeys(("since", "until", "started_from", "started_before", "active_since"))
+        for key, value in data["t"].items():
+            if key not in times:
+                raise ValueError(key)
+            times[key] = datetime.fromisoformat(value)
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise UsageError(f"not a cursor of this listing: {cursor!r}") from None
+    if digest != fingerprint:
+        raise UsageError(
+            "the cursor belongs to a listing with other filters or sort: repeat the "
+            "options of the listing that returned it"
+        )
+    return offset, times

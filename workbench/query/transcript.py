@@ -11,6 +11,7 @@ from datetime import datetime
 
 from workbench.query import signals
 from workbench.query.db import Reader, lit
+from workbench.query.taxonomy import skill_name, tool_category
 
 
 @dataclass
@@ -26,7 +27,7 @@ class Event:
     tool_use_id: str | None = None
     input_json: str | None = None
     is_error: bool = False
-    category: str | None = None
+    error_category: str | None = None  # the friction category of a failed call
     result_length: int = 0
     agent_id: str | None = None  # the subagent a Task/Agent result ran
     is_meta: bool = False
@@ -61,16 +62,22 @@ def as_dict(t: Transcript, *, errors_only: bool = False) -> dict:
 
 
 def _tool_calls(con: Reader, session_id: str) -> list[dict]:
-    """The session's tool calls with result, error flag and friction category, in order."""
+    """The session's tool calls with result, error flag, friction category and the subagent
+    session a Task/Agent call spawned (when the archive has it), in order."""
     return con.rows(
         f"""
         SELECT c.ordinal, c.block_index, c.tool_use_id, c.name AS tool_name, c.input_json, c.ts,
-            c.result_text, c.result_length, e.category IS NOT NULL AS is_error, e.category,
-            c.result_ordinal, c.result_agent_id AS agent_id, c.result_ts
+            c.result_text, c.result_length, e.category IS NOT NULL AS is_error,
+            e.category AS error_category, c.result_ordinal, c.result_agent_id AS agent_id,
+            c.result_ts, sub.session_id AS subagent_session_id
         FROM tool_calls c
         LEFT JOIN tool_errors e
             ON e.session_id = c.session_id AND e.ordinal = c.ordinal
            AND e.block_index = c.block_index
+        LEFT JOIN (
+            SELECT agent_id, min(session_id) AS session_id FROM sessions
+            WHERE is_subagent AND agent_id IS NOT NULL GROUP BY agent_id
+        ) sub ON sub.agent_id = c.result_agent_id
         WHERE c.session_id = {lit(session_id)}
         ORDER BY c.ordinal, c.block_index
         """
@@ -126,7 +133,7 @@ def load(con, session_id: str, *, depth: int | None = 0) -> Transcript:
                     tool_name=c["tool_name"],
                     tool_use_id=c["tool_use_id"],
                     is_error=c["is_error"],
-                    category=c["category"],
+                    error_category=c["error_category"],
                     result_length=c["result_length"],
                     agent_id=c["agent_id"],
                 )
@@ -162,11 +169,53 @@ def _attach_subagents(con, t: Transcript, depth: int | None) -> None:
             )
 
 
+#: The system-like messages agentsview promotes to a ``source_subtype`` of their own, with
+#: what marks them in a transcript (``raw_subtype`` keeps the subtype as written):
+PROMOTED_SUBTYPES = {
+    "continuation": "a compaction's summary: isCompactSummary, or a user message starting "
+    "'This session is being continued'",
+    "resume": "a /resume or /continue command typed in the session",
+    "interrupted": "'[Request interrupted by user…]' (Claude), an aborted turn (Codex "
+    "turn_aborted)",
+    "task_notification": "a background task's '<task-notification>' message (Claude)",
+    "stop_hook": "a Stop hook's summary (system stop_hook_summary) or its 'Stop hook "
+    "feedback:' message",
+    "compact_boundary": "the system line a compaction leaves (Claude, Codex)",
+}
+
+
+def source_subtype_sql(
+    type_: str = "type",
+    subtype: str = "subtype",
+    text: str = "text",
+    compact_summary: str = "is_compact_summary",
+) -> str:
+    """SQL (portable: CASE, LIKE, ltrim) classifying a message row into one of
+    ``PROMOTED_SUBTYPES``, else its raw subtype (NULL for most messages)."""
+    t = f"ltrim(coalesce({text}, ''))"
+    command = f"coalesce({text}, '')"
+    return f"""CASE
+        WHEN {type_} = 'system' AND {subtype} = 'compact_boundary' THEN 'compact_boundary'
+        WHEN {type_} = 'system' AND {subtype} = 'stop_hook_summary' THEN 'stop_hook'
+        WHEN {type_} = 'system' AND {subtype} = 'turn_aborted' THEN 'interrupted'
+        WHEN {type_} = 'system' THEN {subtype}
+        WHEN {compact_summary} OR {t} LIKE 'This session is being continued%'
+            THEN 'continuation'
+        WHEN {t} LIKE '[Request interrupted%' THEN 'interrupted'
+        WHEN {t} LIKE '<task-notification>%' THEN 'task_notification'
+        WHEN {t} LIKE 'Stop hook feedback:%' THEN 'stop_hook'
+        WHEN {command} LIKE '%<command-name>/resume</command-name>%'
+          OR {command} LIKE '%<command-name>/continue</command-name>%' THEN 'resume'
+        ELSE {subtype}
+    END"""
+
+
 def message_window(
     con, session_id: str, *, start: int | None = None, limit: int = 100, direction: str = "asc"
 ) -> dict:
-    """Messages in agentsview's shape (ordinal, role, content, thinking_text, timestamp,
-    is_system, has_tool_use), ``limit`` of them from ordinal ``start`` going ``direction``."""
+    """Messages in agentsview's shape (ordinal, role, content, thinking_text, has_thinking,
+    timestamp, is_system, has_tool_use, source_type, source_subtype, raw_subtype), ``limit``
+    of them from ordinal ``start`` going ``direction``."""
     sid = signals.resolve_id(con, session_id)
     where = f"session_id = {lit(sid)}"
     total = con.scalar(f"SELECT count(*) FROM messages WHERE {where}")
@@ -177,8 +226,9 @@ def message_window(
         cond = f"ordinal <= {int(last if start is None or last is None else start)}"
         order = "ordinal DESC"
     rows = con.rows(
-        "SELECT ordinal, role, type, is_meta, text, thinking, ts, tool_use_count, "
-        f"tool_result_count FROM messages WHERE {where} AND {cond} ORDER BY {order} "
+        "SELECT ordinal, role, type, subtype, is_meta, text, thinking, ts, tool_use_count, "
+        f"tool_result_count, {source_subtype_sql()} AS source_subtype "
+        f"FROM messages WHERE {where} AND {cond} ORDER BY {order} "
         f"LIMIT {int(limit)}"
     )
     out = [
@@ -187,10 +237,16 @@ def message_window(
             "role": r["role"],
             "content": r["text"] or "",
             "thinking_text": r["thinking"],
+            "has_thinking": bool(r["thinking"]),
             "timestamp": r["ts"],
-            "is_system": r["type"] == "system" or r["is_meta"],
+            "is_system": r["type"] == "system"
+            or r["is_meta"]
+            or r["source_subtype"] in PROMOTED_SUBTYPES,
             "has_tool_use": r["tool_use_count"] > 0,
             "has_tool_result": r["tool_result_count"] > 0,
+            "source_type": r["type"],
+            "source_subtype": r["source_subtype"],
+            "raw_subtype": r["subtype"],
         }
         for r in rows
     ]
@@ -211,8 +267,10 @@ def message_window(
 
 
 def tool_call_list(con, session_id: str) -> dict:
-    """The session's tool calls flattened (ordinal, tool_use_id, tool_name, category,
-    input_json, is_error, result_length, timestamp)."""
+    """The session's tool calls flattened in agentsview's shape (ordinal, tool_use_id,
+    tool_name, category: the kind of tool, skill_name, subagent_session_id (NULL when the
+    archive lacks that subagent), agent_id (the subagent a Task/Agent result names),
+    input_json, is_error, error_category: the friction category, result_length, timestamp)."""
     sid = signals.resolve_id(con, session_id)
     rows = _tool_calls(con, sid)
     return {
@@ -222,9 +280,13 @@ def tool_call_list(con, session_id: str) -> dict:
                 "ordinal": r["ordinal"],
                 "tool_use_id": r["tool_use_id"],
                 "tool_name": r["tool_name"],
-                "category": r["category"],
+                "category": tool_category(r["tool_name"]),
+                "skill_name": skill_name(r["tool_name"], r["input_json"]),
+                "subagent_session_id": r["subagent_session_id"],
+                "agent_id": r["agent_id"],  # the subagent the result names (file or not)
                 "input_json": r["input_json"],
                 "is_error": r["is_error"],
+                "error_category": r["error_category"],
                 "result_length": r["result_length"],
                 "timestamp": r["ts"],
             }

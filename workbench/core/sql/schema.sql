@@ -92,7 +92,10 @@ CREATE TABLE IF NOT EXISTS raw_messages (
     cache_5m_tokens    BIGINT,
     cache_1h_tokens    BIGINT,
     cache_read_tokens  BIGINT,
-    dedupe_key         VARCHAR               -- claude_response_key() of a usage line, else NULL
+    dedupe_key         VARCHAR,              -- claude_response_key() of a usage line, else NULL
+    entrypoint         VARCHAR               -- how the agent was started: Claude's entrypoint
+                                             -- (cli, sdk-cli, sdk-ts, ...), Codex's session_meta
+                                             -- source (cli, exec, ...) or originator; Gemini NULL
 );
 
 -- One row per tool_use block.
@@ -338,6 +341,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     health_grade        VARCHAR NOT NULL,
     penalties           STRUCT(rule VARCHAR, count BIGINT, points INTEGER)[],
     first_prompt        VARCHAR,
+    entrypoint          VARCHAR,             -- how it was started (the latest raw entrypoint)
+    automated           BOOLEAN NOT NULL,    -- non-interactive: claude -p / Agent SDK, codex exec
     primary_model       VARCHAR,
     models              VARCHAR[],
     own_responses             BIGINT NOT NULL,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from workbench.frontends.commands.common import (
     EXIT_ERROR,
@@ -41,6 +42,7 @@ examples:
   workbench sessions tool-calls 7f2abd2d --json
   workbench sessions export 7f2abd2d > session.jsonl        # the raw file, byte for byte
   workbench sessions export 7f2abd2d --format html --depth all > session.html
+  workbench sessions download 7f2abd2d --out session.jsonl   # the raw file, saved
   workbench sessions kpis --since 7d --user alice --json
   workbench sessions watch 7f2abd2d           # NDJSON events until Ctrl-C
   workbench sessions sync ~/.claude/projects/-home-ana-src-shop/7f2abd2d.jsonl --json
@@ -56,13 +58,20 @@ shows them.
     ls = ssub.add_parser(
         "list",
         help="sessions, newest first, filtered and paged",
-        description="A page of sessions (rows with errors start with '!'). Subagent "
-        "transcripts are left out unless --include-subagents.",
+        description="A page of sessions (rows with errors start with '!'). Left out unless "
+        "asked for: subagents (--include-children), one-shot sessions (one user message: "
+        "--include-one-shot) and automated ones (claude -p, the Agent SDK, codex exec: "
+        "--include-automated). --preset ops: the operator's view, every session of the last "
+        "7 days with the most tool errors first.",
         **examples("""
 examples:
   workbench sessions list --since 7d --errors --sort cost:desc
+  workbench sessions list --preset ops                  # error-heavy sessions, last 7 days
   workbench sessions list --user alice --outcome errored,abandoned --health-grade D,F
-  workbench sessions list --q "flaky test" --limit 20 --offset 20
+  workbench sessions list --date 2026-05-04 --min-user-messages 3
+  workbench sessions list --date-from 2026-05-01 --date-to 2026-05-07 --include-automated
+  workbench sessions list --active-since 2h --include-children --json
+  workbench sessions list --json --limit 20 --cursor CURSOR   # next_cursor of the last page
   workbench sessions list --since 30d --format csv > sessions.csv
   workbench sessions list --format ndjson | jq -r 'select(.tool_errors > 3) | .session_id'
 """),
@@ -86,16 +95,54 @@ examples:
     )
     ls.add_argument("--health-grade", type=_csv, default=[], help="A-F (comma list)")
     ls.add_argument("--q", help="text in the id, the file name or the first prompt")
-    ls.add_argument("--include-subagents", action="store_true", help="list subagents too")
+    ls.add_argument(
+        "--include-children",
+        "--include-subagents",
+        dest="include_subagents",
+        action="store_true",
+        help="list subagent sessions too (default: top-level sessions only)",
+    )
+    ls.add_argument("--min-messages", type=int, metavar="N", help="at least N messages")
+    ls.add_argument("--max-messages", type=int, metavar="N", help="at most N messages")
+    ls.add_argument(
+        "--min-user-messages", type=int, metavar="N", help="at least N user messages (prompts)"
+    )
+    ls.add_argument(
+        "--include-one-shot",
+        action="store_true",
+        help="list one-shot sessions too (at most one user message)",
+    )
+    ls.add_argument(
+        "--include-automated",
+        action="store_true",
+        help="list automated sessions too (claude -p, the Agent SDK, codex exec)",
+    )
+    ls.add_argument("--date", metavar="YYYY-MM-DD", help="sessions started on this day")
+    ls.add_argument("--date-from", metavar="YYYY-MM-DD", help="started on or after this day")
+    ls.add_argument("--date-to", metavar="YYYY-MM-DD", help="started on or before this day")
+    ls.add_argument(
+        "--active-since",
+        metavar="WHEN",
+        help="last activity at or after WHEN (1h, 24h, 7d, 2w or YYYY-MM-DD)",
+    )
+    ls.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        help="ops: every session of the last 7 days (one-shot and automated included), "
+        "most tool errors first; explicit options win",
+    )
     ls.add_argument(
         "--sort",
-        default="started_at:desc",
+        default=None,
         metavar="COL[:asc|desc]",
         help="started_at, active_seconds, tool_calls, tool_errors, cost, user, "
         "model (default started_at:desc)",
     )
     ls.add_argument("--limit", type=int, default=50, help="rows per page (default 50, max 500)")
     ls.add_argument("--offset", type=int, default=0, help="rows to skip (for the next page)")
+    ls.add_argument(
+        "--cursor", help="continue a listing: the next_cursor of the previous page (JSON)"
+    )
     reader(ls, list_data, present_list, rows="rows")
     redact_arg(ls)
 
@@ -143,8 +190,10 @@ examples:
         ssub,
         "messages",
         help="a window of messages (JSON like agentsview's API)",
-        description="Messages with ordinal, role, content, thinking_text, "
-        "timestamp, is_system, has_tool_use.",
+        description="Messages with ordinal, role, content, thinking_text, has_thinking, "
+        "timestamp, is_system, has_tool_use, source_type (user, assistant, system), "
+        "source_subtype (continuation, resume, interrupted, task_notification, stop_hook, "
+        "compact_boundary, else the raw subtype) and raw_subtype (as written).",
         data=messages_data,
         present=present_messages,
         rows="messages",
@@ -170,8 +219,10 @@ examples:
         ssub,
         "tool-calls",
         help="the session's tool calls, flattened",
-        description="Tool calls with ordinal, tool_use_id, tool_name, "
-        "category, input_json, is_error, result_length.",
+        description="Tool calls with ordinal, tool_use_id, tool_name, category (the kind "
+        "of tool: Read, Edit, Write, Bash, Grep, Glob, Task, Tool, Other), skill_name (a Skill "
+        "call's skill), subagent_session_id (the session a Task/Agent call spawned), "
+        "input_json, is_error, error_category (the friction category), result_length.",
         data=tool_calls_data,
         present=present_tool_calls,
         rows="tool_calls",
@@ -206,6 +257,30 @@ examples:
         metavar="0|1|all",
         help="subagent levels to include inline (default 0)",
     )
+
+    dl = _for_id(
+        ssub,
+        "download",
+        help="save the raw transcript file (and its subagents')",
+        description="Copy the session's source file, byte for byte and never redacted (it is "
+        "the user's own transcript), to --out (default: ./<session id> with the source's "
+        "extension, e.g. .jsonl). An existing file is kept unless --force. --subagents also "
+        "saves each subagent's file beside it as <subagent id>.<ext>. Exit 1 when the source "
+        "is gone from disk (the database keeps the session: use `sessions export --format md`).",
+        func=cmd_download,
+        redacted_text="session ids in the file names and the summary (the file itself is raw)",
+    )
+    dl.add_argument("--out", "-o", type=Path, metavar="FILE", help="where to save it")
+    dl.add_argument("--force", action="store_true", help="overwrite existing files")
+    dl.add_argument("--subagents", action="store_true", help="save the subagents' files too")
+    dl.add_argument("--json", action="store_true", help="print what was saved as JSON")
+    dl.epilog = dedent("""
+examples:
+  workbench sessions download 7f2abd2d                  # ./7f2abd2d-….jsonl
+  workbench sessions download 7f2abd2d --out shop.jsonl --force
+  workbench sessions download 7f2abd2d --subagents --json
+""")
+    dl.formatter_class = argparse.RawDescriptionHelpFormatter
 
     w = _for_id(
         ssub,
@@ -289,7 +364,9 @@ def describe_session(r: dict) -> str:
         f"Session {r['session_id']} ({r['agent']}, {r['user_name']}, project {r['project']})",
         f"  started {r['started_at']}, ended {r['ended_at']}; wall {dur(r['wall_seconds'])}, "
         f"active {dur(r['active_seconds'])} in {r['activity_blocks']} blocks",
-        f"  model {r['primary_model']}; branch {r['git_branch']}; cli {r['cli_version']}",
+        f"  model {r['primary_model']}; branch {r['git_branch']}; cli {r['cli_version']}"
+        + (f"; started via {r['entrypoint']}" if r.get("entrypoint") else "")
+        + (" (automated)" if r.get("automated") else ""),
     ]
     if r["is_subagent"]:
         lines.append(f"  subagent {r['agent_id']} ({r['agent_type']}) of {r['parent_session_id']}")
@@ -402,15 +479,46 @@ def _short_model(model: str | None) -> str:
     return m
 
 
+#: Named defaults for ``sessions list --preset``: what each changes when not given.
+PRESETS = {
+    # agnes's operator view: what broke lately, whoever or whatever ran it
+    "ops": {
+        "since": "7d",
+        "sort": "tool_errors:desc",
+        "include_one_shot": True,
+        "include_automated": True,
+    },
+}
+
+
+def _apply_preset(args: argparse.Namespace) -> None:
+    """Fill the options a preset sets and the command line left at their defaults."""
+    for name, value in PRESETS.get(args.preset or "", {}).items():
+        if getattr(args, name) in (None, False):
+            setattr(args, name, value)
+    if args.sort is None:
+        args.sort = "started_at:desc"
+
+
 def list_data(args: argparse.Namespace, con) -> dict:
     from workbench.query import signals
+    from workbench.query.periods import parse_day, parse_when
 
+    _apply_preset(args)
     if not 1 <= args.limit <= signals.MAX_LIMIT:
         raise UsageError(f"--limit must be between 1 and {signals.MAX_LIMIT}")
     if args.offset < 0:
         raise UsageError("--offset must be 0 or more")
+    if args.cursor and args.offset:
+        raise UsageError("give --cursor or --offset, not both")
+    for name in ("min_messages", "max_messages", "min_user_messages"):
+        if (getattr(args, name) or 0) < 0:
+            raise UsageError(f"--{name.replace('_', '-')} must be 0 or more")
+    if args.date and (args.date_from or args.date_to):
+        raise UsageError("--date is one day: give it or --date-from/--date-to, not both")
     kwargs = filters(args)
-    kwargs.pop("tz")
+    tz = kwargs.pop("tz")
+    first, last = (args.date, args.date) if args.date else (args.date_from, args.date_to)
     return signals.listing(
         con,
         models=args.model,
@@ -420,9 +528,29 @@ def list_data(args: argparse.Namespace, con) -> dict:
         grades=args.health_grade,
         q=args.q,
         include_subagents=args.include_subagents,
+        min_messages=args.min_messages,
+        max_messages=args.max_messages,
+        min_user_messages=args.min_user_messages,
+        include_one_shot=args.include_one_shot,
+        include_automated=args.include_automated,
+        started_from=parse_day(first, tz),
+        started_before=parse_day(last, tz, end=True),
+        active_since=parse_when(args.active_since, tz),
         sort=args.sort,
         limit=args.limit,
         offset=args.offset,
+        cursor=args.cursor,
+        cursor_scope=repr(
+            [
+                args.since,
+                args.until,
+                args.date,
+                args.date_from,
+                args.date_to,
+                args.active_since,
+                tz,  # resolved: a server adds the zone when the command line gives none
+            ]
+        ),
         **kwargs,
     )
 
@@ -465,13 +593,24 @@ def present_list(args: argparse.Namespace, data: dict) -> None:
     )
     if data["rows"]:
         print("cost: the session with its subagents; with --since/--until, what it spent then.")
-        a, b = args.offset + 1, args.offset + len(data["rows"])
+        a, b = data["offset"] + 1, data["offset"] + len(data["rows"])
         line = f"Showing {a}–{b} of {data['total']:,}."
         if data["next_offset"] is not None:
             line += f" Next page: --offset {data['next_offset']}"
         print(line)
     else:
         print(f"No sessions match (of {data['total']:,}).")
+    hidden = [
+        (what, flag)
+        for what, flag, shown in (
+            ("one-shot", "--include-one-shot", args.include_one_shot),
+            ("automated", "--include-automated", args.include_automated),
+        )
+        if not shown
+    ]
+    if hidden:
+        what = " and ".join(w for w, _ in hidden)
+        print(f"{what.capitalize()} sessions left out ({', '.join(f for _, f in hidden)}).")
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -505,7 +644,7 @@ def messages_data(args: argparse.Namespace, con) -> dict:
 
 def present_messages(args: argparse.Namespace, data: dict) -> None:
     for m in data["messages"]:
-        flag = " (system)" if m["is_system"] else ""
+        flag = f" ({m['source_subtype'] or 'system'})" if m["is_system"] else ""
         print(
             f"#{m['ordinal']} {m['role']}{flag} {m['timestamp']}: "
             f"{' '.join(m['content'].split())[:200]}"
@@ -523,18 +662,20 @@ def tool_calls_data(args: argparse.Namespace, con) -> dict:
 def present_tool_calls(args: argparse.Namespace, data: dict) -> None:
     print(
         textout.table(
-            ["#", "tool", "error", "result", "input"],
+            ["#", "tool", "kind", "error", "result", "input"],
             [
                 [
                     c["ordinal"],
-                    c["tool_name"],
-                    c["category"] or "",
+                    c["tool_name"] + (f" ({c['skill_name']})" if c["skill_name"] else ""),
+                    c["category"],
+                    c["error_category"] or "",
                     c["result_length"],
-                    " ".join((c["input_json"] or "").split())[:70],
+                    (f"-> {c['subagent_session_id']} " if c["subagent_session_id"] else "")
+                    + " ".join((c["input_json"] or "").split())[:70],
                 ]
                 for c in data["tool_calls"]
             ],
-            right=(0, 3),
+            right=(0, 4),
             max_width=120,
         )
     )
@@ -574,6 +715,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def _source_path(args: argparse.Namespace) -> str:
     """The session's recorded source path (asked of the server when one owns the database)."""
+    return _session(args, args.session_id)["source_path"]
+
+
+def _session(args: argparse.Namespace, session_id: str) -> dict:
+    """``sessions get`` of ``session_id`` (asked of the server when one owns the database)."""
     from urllib.parse import quote
 
     from workbench.frontends.serve import client, state
@@ -581,6 +727,65 @@ def _source_path(args: argparse.Namespace) -> str:
 
     server = state.live(args.db)
     if server is not None:
-        sid = quote(args.session_id, safe="")
-        return client.request(server, "GET", f"/api/v1/sessions/{sid}")["source_path"]
-    return signals.get(open_reader(args.db), args.session_id)["source_path"]
+        sid = quote(session_id, safe="")
+        return client.request(server, "GET", f"/api/v1/sessions/{sid}")
+    return signals.get(open_reader(args.db), session_id)
+
+
+def _safe_name(session_id: str) -> str:
+    """A file name for a session id (ids come from transcripts: no path, no leading dot)."""
+    import re
+
+    return re.sub(r"[^A-Za-z0-9._-]", "_", session_id).lstrip(".") or "session"
+
+
+def cmd_download(args: argparse.Namespace) -> int:
+    from workbench.core.store import WorkbenchError
+
+    row = _session(args, args.session_id)
+    folder = args.out if args.out is not None and args.out.is_dir() else None
+    plan = [(row, None if folder else args.out)]
+    if args.subagents:
+        plan += [(_session(args, sid), None) for sid in row.get("subagents") or []]
+    saved = []
+    for i, (r, out) in enumerate(plan):
+        src = Path(r["source_path"]) if r.get("source_path") else None
+        if src is None or not src.is_file():
+            if i:  # a subagent whose file is gone: say so, keep the rest
+                print(f"workbench: {r['session_id']}: source file not found", file=sys.stderr)
+                continue
+            raise WorkbenchError(
+                f"source file not found: {src} (the database keeps the session; use "
+                "`sessions export --format md` or `--format html`)"
+            )
+        if out is None:
+            shown = r["session_id"]
+            if args.redact:  # a key in a session id stays out of the file name too
+                from workbench.core.redact import redact_name
+
+                shown = redact_name(shown)
+            name = _safe_name(shown) + (src.suffix or ".jsonl")
+            out = (folder or (args.out.parent if args.out is not None else Path())) / name
+        try:
+            size = _copy(src, out, force=args.force)
+        except FileExistsError:
+            raise WorkbenchError(f"{out} exists: pass --force to overwrite it") from None
+        saved.append({"session_id": r["session_id"], "path": str(out), "bytes": size})
+    if args.json:
+        textout.print_json(redacted({"saved": saved}, args))
+    else:
+        for s in redacted(saved, args):
+            print(f"saved {s['path']} ({s['bytes']:,} bytes, session {s['session_id']})")
+    return EXIT_OK
+
+
+def _copy(src: Path, out: Path, *, force: bool) -> int:
+    """Copy ``src`` to ``out`` byte for byte; without ``force`` an existing ``out`` raises
+    FileExistsError (checked atomically: the file is created exclusively)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    size = 0
+    with open(src, "rb") as fh, open(out, "wb" if force else "xb") as dest:
+        while chunk := fh.read(1 << 20):
+            dest.write(chunk)
+            size += len(chunk)
+    return size

@@ -45,6 +45,7 @@ SELECT
     j.message.model AS model, j.message.id AS message_id, j.requestId AS request_id,
     j.message.stop_reason AS stop_reason, j.level, j.cwd, j.gitBranch AS git_branch,
     j.version AS cli_version, j.agentId AS agent_id, j.sessionId AS line_session_id,
+    j.entrypoint,  -- how Claude Code was started: cli, sdk-cli (claude -p), sdk-ts, ...
     -- a usage that is not an object (a string, a number, ...) is no response: a bad value
     CASE WHEN j.message.usage IS NULL THEN NULL
          WHEN coalesce(j.message.usage.input_tokens, j.message.usage.output_tokens,
@@ -125,7 +126,7 @@ FROM (
                 "timestamp": "VARCHAR", "isSidechain": "BOOLEAN", "isMeta": "BOOLEAN",
                 "isCompactSummary": "BOOLEAN", "isApiErrorMessage": "BOOLEAN",
                 "cwd": "VARCHAR", "gitBranch": "VARCHAR", "version": "VARCHAR",
-                "requestId": "VARCHAR", "level": "VARCHAR", "content": "VARCHAR",
+                "entrypoint": "VARCHAR", "requestId": "VARCHAR", "level": "VARCHAR", "content": "VARCHAR",
                 "toolUseResult": {"agentId": "VARCHAR", "interrupted": "BOOLEAN"},
                 "data": {"type": "VARCHAR", "agentId": "VARCHAR", "message": {
                     "type": "VARCHAR", "timestamp": "VARCHAR", "requestId": "VARCHAR",

@@ -18,9 +18,10 @@ WITH ctx AS (
         last_value(cwd IGNORE NULLS) OVER w AS cur_cwd,
         last_value(cli_version IGNORE NULLS) OVER w AS cur_version,
         last_value(git_branch IGNORE NULLS) OVER w AS cur_branch,
+        last_value(entrypoint IGNORE NULLS) OVER w AS cur_entrypoint,
         f.session_id, f.ordinal_base
     FROM (
-        SELECT file_id, line_no, meta_id, model, cwd, cli_version, git_branch,
+        SELECT file_id, line_no, meta_id, model, cwd, cli_version, git_branch, entrypoint,
             (kind = 'response_item' AND item_type IN ('message', 'reasoning', 'function_call',
                 'custom_tool_call', 'local_shell_call', 'web_search_call', 'function_call_output',
                 'custom_tool_call_output'))
@@ -34,7 +35,7 @@ WITH ctx AS (
                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 )
 SELECT p.* EXCLUDE (byte_offset, bad_kind, meta_id, cwd, cli_version, git_branch, model,
-                    ts_text, bad_values), c.*
+                    entrypoint, ts_text, bad_values), c.*
     EXCLUDE (file_id, line_no, keep)
 FROM parsed p
 JOIN ctx c USING (file_id, line_no)
@@ -139,6 +140,7 @@ SELECT i.file_id, i.session_id, i.line_no, i.ordinal,
     CASE WHEN i.msg_type = 'assistant' THEN i.cur_model END AS model,
     CASE WHEN i.kind = 'event_msg' AND i.item_type = 'error' THEN 'error' END AS level,
     i.cur_cwd AS cwd, i.cur_branch AS git_branch, i.cur_version AS cli_version,
+    i.cur_entrypoint AS entrypoint,
     i.scope_id AS line_session_id,
     CASE WHEN i.is_call THEN 1 ELSE 0 END AS tool_use_count,
     CASE WHEN i.is_output THEN 1 ELSE 0 END AS tool_result_count,

@@ -33,6 +33,11 @@ SELECT
     CASE WHEN kind IN ('session_meta', 'turn_context') THEN p.cwd END AS cwd,
     CASE WHEN kind = 'session_meta' THEN p.cli_version END AS cli_version,
     CASE WHEN kind = 'session_meta' THEN p.git.branch END AS git_branch,
+    -- how the rollout was started: session_meta.source when a string (cli, vscode, exec,
+    -- mcp), else its originator (codex_cli_rs, codex_exec, ...)
+    CASE WHEN kind = 'session_meta' THEN coalesce(
+        CASE WHEN json_type(p.source) = 'VARCHAR' THEN p.source ->> '$' END, p.originator)
+        END AS entrypoint,
     CASE WHEN kind = 'turn_context' THEN p.model END AS model,
     p.role, p.content, p.summary, p.name, p.arguments, p.call_id, p.input, p.output, p.status,
     p.action, p.message, p.reason,
@@ -70,6 +75,7 @@ FROM (
                 "call_id": "VARCHAR", "input": "JSON", "output": "JSON", "status": "VARCHAR",
                 "action": "JSON", "message": "VARCHAR", "reason": "VARCHAR", "cwd": "VARCHAR",
                 "cli_version": "VARCHAR", "model": "VARCHAR", "git": {"branch": "VARCHAR"},
+                "originator": "VARCHAR", "source": "JSON",
                 "info": {"total_token_usage": {
                         "input_tokens": "JSON", "cached_input_tokens": "JSON",
                         "output_tokens": "JSON", "reasoning_output_tokens": "JSON",
@@ -91,6 +97,7 @@ FROM (
                 "call_id": "VARCHAR", "input": "JSON", "output": "JSON", "status": "VARCHAR",
                 "action": "JSON", "message": "VARCHAR", "reason": "VARCHAR", "cwd": "VARCHAR",
                 "cli_version": "VARCHAR", "model": "VARCHAR", "git": {"branch": "VARCHAR"},
+                "originator": "VARCHAR", "source": "JSON",
                 "info": {"total_token_usage": {
                     "input_tokens": "JSON", "cached_input_tokens": "JSON",
                     "output_tokens": "JSON", "reasoning_output_tokens": "JSON",

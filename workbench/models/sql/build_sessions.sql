@@ -9,7 +9,7 @@ INSERT INTO sessions BY NAME
 WITH
 kinds AS MATERIALIZED (
     SELECT session_id, ordinal, ts, type, subtype, text, cwd, git_branch, cli_version,
-        line_session_id, agent_id, is_compact_summary,
+        line_session_id, agent_id, is_compact_summary, entrypoint,
         CASE
             WHEN is_api_error THEN 'api_error'
             WHEN type = 'assistant' THEN 'assistant'
@@ -20,8 +20,13 @@ kinds AS MATERIALIZED (
             -- a slash command (/exit, /clear, /review, ...): typed, but not a turn to answer
             WHEN type = 'user' AND NOT is_meta
                  AND regexp_matches(coalesce(text, ''), '^\s*<command-name>') THEN 'command'
+            -- typed by a person: not a local command's output, a background task's
+            -- notification or a Stop hook's feedback (Claude Code writes those as user lines)
             WHEN type = 'user' AND NOT is_meta AND NOT is_compact_summary
-                 AND NOT starts_with(coalesce(text, ''), '<local-command') THEN 'prompt'
+                 AND NOT starts_with(coalesce(text, ''), '<local-command')
+                 AND NOT starts_with(ltrim(coalesce(text, '')), '<task-notification>')
+                 AND NOT starts_with(ltrim(coalesce(text, '')), 'Stop hook feedback:')
+                THEN 'prompt'
         END AS kind
     FROM build_messages
 ),
@@ -50,6 +55,7 @@ msg AS MATERIALIZED (
             kind = 'prompt' AND text IS NOT NULL AND NOT starts_with(text, 'Caveat:'))
             AS first_prompt,
         mode(line_session_id) AS line_session_id,
+        arg_max(entrypoint, ordinal) FILTER (entrypoint IS NOT NULL) AS entrypoint,
         mode(agent_id) AS line_agent_id,
         list(DISTINCT cwd) FILTER (cwd IS NOT NULL) AS cwds
     FROM kinds
@@ -222,6 +228,15 @@ base AS (
         m.slash_commands, m.compactions, m.api_errors, m.ended_with,
         m.interrupt_messages + coalesce(cx.n, 0) AS interruptions,
         m.first_prompt,
+        m.entrypoint,
+        -- automated: started without a person at the keyboard. Claude Code's entrypoint
+        -- sdk-cli (claude -p) and sdk-ts / sdk-py (the Agent SDK); Codex's session_meta
+        -- source exec (codex exec) or mcp (codex as an MCP server), or an originator
+        -- codex_exec* / codex_sdk*. Interactive: cli, claude-vscode, vscode, codex_cli_rs, ...
+        -- Gemini CLI writes no such field: never automated.
+        coalesce(starts_with(m.entrypoint, 'sdk') OR m.entrypoint IN ('exec', 'mcp')
+                 OR starts_with(m.entrypoint, 'codex_exec')
+                 OR starts_with(m.entrypoint, 'codex_sdk'), false) AS automated,
         coalesce(c.tool_calls, 0) AS tool_calls,
         coalesce(c.tool_errors, 0) AS tool_errors,
         coalesce(c.error_retries, 0) AS error_retries,
@@ -304,7 +319,8 @@ built AS (
         epoch(o.ended_at - o.started_at) AS wall_seconds, 0.0 AS active_seconds,
         0 AS activity_blocks, 0 AS messages, 0 AS user_messages, 0 AS assistant_messages,
         0 AS system_messages, 0 AS slash_commands, 0 AS compactions, 0 AS api_errors,
-        NULL AS ended_with, 0 AS interruptions, NULL AS first_prompt, 0 AS tool_calls,
+        NULL AS ended_with, 0 AS interruptions, NULL AS first_prompt,
+        NULL AS entrypoint, false AS automated, 0 AS tool_calls,
         0 AS tool_errors, 0 AS error_retries, 0 AS skill_calls, 0 AS distinct_skills,
         0 AS subagent_calls, 0 AS mcp_calls, 0 AS distinct_tools, 0 AS max_failure_streak,
         0 AS final_failure_streak, 0 AS edit_churn, 0 AS retry_loops, 'unknown' AS outcome,
