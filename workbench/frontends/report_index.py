@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 def freshness(db: str | Path | None) -> dict[str, Any]:
     """How current the data is: newest session activity, last ingest and session count, read
     through a read-only connection; ``error`` says why when the database cannot be read."""
-    from workbench.core.engines import mask
+    from workbench.core.engines import is_remote, mask
     from workbench.query.db import open_reader
 
     info: dict[str, Any] = {"db": mask(str(db)) if db else None, "newest_session": None,
@@ -29,7 +29,7 @@ def freshness(db: str | Path | None) -> dict[str, Any]:
         info["error"] = "no database"
         return info
     try:
-        con = open_reader(db)
+        con = open_reader(db) if is_remote(str(db)) else _plain(Path(db).expanduser())
     except Exception as exc:  # noqa: BLE001 - the index says why and lists the reports
         info["error"] = f"cannot open the database ({mask(str(exc).splitlines()[0])})"
         return info
@@ -44,6 +44,18 @@ def freshness(db: str | Path | None) -> dict[str, Any]:
     finally:
         con.close()
     return info
+
+
+def _plain(path: Path):
+    """A read-only reader of a DuckDB file of any layout (an empty file included: the index
+    then shows no sessions)."""
+    import duckdb
+
+    from workbench.query.db import Reader
+
+    con = duckdb.connect(str(path), read_only=True)
+    con.execute("SET TimeZone = 'UTC'")
+    return Reader(con, path)
 
 
 def _exists(db: str | Path | None) -> bool:
