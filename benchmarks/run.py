@@ -1,9 +1,11 @@
 """Ingest benchmark: cold, no-op and 1 MB-append ingest against a raw DuckDB JSON scan.
 
-    python benchmarks/run.py --mb 200 [--repeat 3] [--no-hub]
+    python benchmarks/run.py --mb 200 [--repeat 3] [--no-hub] [--spark]
 
 With PostgreSQL installed it also times the team hub (a temp cluster on a free port, as the
 tests start it): a cold push, a push after the 1 MB append, and read commands on the hub.
+With --spark (pyspark installed) it exports the Parquet lake and runs the reports' queries on
+Spark in local mode, with one core and with every core, beside DuckDB on the same data.
 
 Generates (once, cached in benchmarks/.corpus/) a realistic multi-user Claude Code corpus of the
 given size with workbench.corpus.synthetic, then times each step in a fresh subprocess, so peak
@@ -159,6 +161,7 @@ def main() -> None:
     ap.add_argument("--mb", type=int, default=200, help="corpus size in MB (default 200)")
     ap.add_argument("--repeat", type=int, default=3, help="runs per step; the median is shown")
     ap.add_argument("--no-hub", dest="hub", action="store_false", help="skip the team hub")
+    ap.add_argument("--spark", action="store_true", help="also time Spark over the Parquet lake")
     args = ap.parse_args()
     pg = start_hub() if args.hub else None
     try:
@@ -166,6 +169,48 @@ def main() -> None:
     finally:
         if pg:
             pg.stop()
+
+
+#: Read commands timed on Spark (and DuckDB, on the same data).
+SPARK_READS = ("tokens daily", "sessions kpis", "sessions list", "friction")
+
+SPARK_IN_ONE = """
+import json, sys, time
+from workbench.frontends.cli import main
+from workbench.query.spark import session, parse
+t = time.perf_counter(); session(parse(sys.argv[1])[0]); start = time.perf_counter() - t
+out = {"start": start}
+for argv in json.loads(sys.argv[2]):
+    t = time.perf_counter(); main([*argv, "--db", sys.argv[1], "--json"])
+    out[" ".join(argv)] = time.perf_counter() - t
+print(json.dumps(out))
+"""
+
+
+def spark_steps(runs: dict, db: Path, lake: Path) -> None:
+    """Export the lake, then each read on DuckDB, Spark local[1] and local[*] as whole
+    processes, and the same reads in one Spark process (the query time without the JVM)."""
+    runs.setdefault("export", []).append(
+        whole_process(cli("export", "--parquet", str(lake), "--db", str(db)))
+    )
+    for name in SPARK_READS:
+        argv = name.split()
+        runs.setdefault(f"duck {name}", []).append(whole_process(cli(*argv, "--db", str(db))))
+        for label, master in (("spark1", "local[1]"), ("spark", "local[*]")):
+            url = f"spark://{master}?path={lake}"
+            runs.setdefault(f"{label} {name}", []).append(
+                whole_process(cli(*argv, "--db", url, "--json"))
+            )
+    reads = json.dumps([n.split() for n in SPARK_READS])
+    for label, master in (("spark1", "local[1]"), ("spark", "local[*]")):
+        url = f"spark://{master}?path={lake}"
+        done = subprocess.run(
+            [sys.executable, "-c", SPARK_IN_ONE, url, reads], capture_output=True, text=True,
+            check=True, cwd=HERE.parent,
+        )  # fmt: skip
+        runs.setdefault(f"{label} in one process", []).append(
+            {"seconds": 0.0, **json.loads(done.stdout.strip().splitlines()[-1])}
+        )
 
 
 def start_hub():
@@ -231,7 +276,11 @@ def run(args, pg) -> None:
             db_cli.unlink()
             runs["append"].append(step(INGEST, str(work), str(db)))
             runs["append"][-1]["appended_bytes"] = appended
-    med = {k: statistics.median(r["seconds"] for r in v) for k, v in runs.items()}
+        if args.spark:
+            db_cli = Path(tmp) / "cli.duckdb"
+            subprocess.run(ingest_cli, check=True, stdout=subprocess.DEVNULL)
+            spark_steps(runs, db_cli, Path(tmp) / "lake")
+    med = {k: statistics.median(r["seconds"] for r in v) for k, v in runs.items() if v}
     rss = {k: max(r["rss_mb"] for r in v) for k, v in runs.items() if v and "rss_mb" in v[0]}
     raw = med["raw"]
     result = {
@@ -289,6 +338,19 @@ def run(args, pg) -> None:
         ):
             print(f"{label:<28}{med[key]:>9.3f}{med[key] / raw_process:>11.2f}x")
         print("hub targets: cold push <= 30 s, push after 1 MB <= 2 s, hub reads <= 1 s each")
+    if args.spark:
+        print("\nSpark over the Parquet lake (whole processes, JVM start included):")
+        print(f"{'workbench export --parquet':<28}{med['export']:>9.3f}")
+        print(f"{'':<28}{'duckdb':>9}{'spark[1]':>10}{'spark[*]':>10}")
+        for name in SPARK_READS:
+            print(
+                f"{name:<28}{med['duck ' + name]:>9.2f}{med['spark1 ' + name]:>10.2f}"
+                f"{med['spark ' + name]:>10.2f}"
+            )
+        for label in ("spark1", "spark"):
+            one = runs[f"{label} in one process"][-1]
+            parts = ", ".join(f"{k} {v:.2f}" for k, v in one.items() if k != "seconds")
+            print(f"{label} in one process (s): {parts}")
     print("targets: read commands and a 1 MB append <= 1x, no-op <= 0.7x the raw scan process;")
     print("cold ingest no slower than before; peak RSS of a cold ingest <= 1 GB")
 
