@@ -11,10 +11,10 @@ PROJECT_DIR = PACKAGE_DIR.parent
 
 #: Bumped whenever parsing changes what rows a transcript line produces; files parsed by an
 #: older version are re-parsed on the next ingest (if they still exist).
-PARSER_VERSION = 3  # 2: agent_progress copies; token and time values checked; 3: entrypoint
+PARSER_VERSION = 4  # 2: agent_progress copies; values checked; 3: entrypoint; 4: raw_progress
 
 #: Bumped when the table layout changes (see ``store.migrate``).
-SCHEMA_VERSION = 5  # 5: machine (files, sessions, responses); entrypoint (automated runs)
+SCHEMA_VERSION = 6  # 5: machine (files, sessions, responses); entrypoint; 6: raw_progress
 
 #: A gap longer than this (seconds) between two events starts a new activity block.
 ACTIVE_GAP_SECONDS = 600

@@ -181,6 +181,11 @@ def _upgrade(con: duckdb.DuckDBPyConnection, version: int) -> None:
         # how each session was started (automated runs); the files are read again
         # (PARSER_VERSION 3) to fill it. Older layouts got the column above.
         con.execute("ALTER TABLE raw_messages ADD COLUMN entrypoint VARCHAR")
+    if version < 6:
+        # progress lines of running commands; the files are re-read (PARSER_VERSION 4) to fill it
+        schema = sql_text("schema")
+        start = schema.index("CREATE TABLE IF NOT EXISTS raw_progress")
+        con.execute(schema[start : schema.index(";", start) + 1])
     con.execute("INSERT OR REPLACE INTO meta VALUES ('rebuild_all', '1')")
 
 

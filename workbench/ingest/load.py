@@ -42,6 +42,7 @@ RAW_TABLES = (
     "raw_tool_uses",
     "raw_tool_results",
     "usage_events",
+    "raw_progress",
     "bad_lines",
     "bad_values",
 )

@@ -154,6 +154,19 @@ CREATE TABLE IF NOT EXISTS usage_events (
     parent_session_id     VARCHAR            -- a Claude subagent's parent (agent_progress copies)
 );
 
+-- One row per progress line of a running command (Claude Code's bash_progress, written every
+-- few seconds while a Bash call runs): elapsed_seconds is cumulative since the command started,
+-- so a command's duration from these is max - min over its rows, never a sum.
+CREATE TABLE IF NOT EXISTS raw_progress (
+    file_id         INTEGER NOT NULL,
+    session_id      VARCHAR NOT NULL,
+    line_no         BIGINT NOT NULL,
+    tool_use_id     VARCHAR NOT NULL,        -- parentToolUseID: the call that is running
+    kind            VARCHAR,                 -- data.type (bash_progress)
+    ts              TIMESTAMPTZ,
+    elapsed_seconds DOUBLE NOT NULL          -- data.elapsedTimeSeconds (0 to 10^7)
+);
+
 -- One row per line that could not be used.
 CREATE TABLE IF NOT EXISTS bad_lines (
     file_id     INTEGER NOT NULL,

@@ -3,7 +3,8 @@
 -- Usage stays in the messages' token columns (the usage_lines view reads it from there); an
 -- assistant line with usage whose model is not <synthetic> is a usage line, with its
 -- claude_response_key() in dedupe_key. A subagent turn copied into the parent (agent_progress)
--- goes to usage_events as a response of that subagent (session agent-<agentId>).
+-- goes to usage_events as a response of that subagent (session agent-<agentId>). A running
+-- command's progress line (bash_progress: cumulative elapsedTimeSeconds) goes to raw_progress.
 
 -- Lines that cannot be used; the loader words the reason (it has the bytes for a JSON error).
 CREATE OR REPLACE TEMP TABLE parsed_bad AS
@@ -20,7 +21,8 @@ WHERE p.is_message;
 INSERT INTO raw_messages BY NAME
 SELECT o.session_id, o.ordinal,
     p.* EXCLUDE (byte_offset, read_size, raw_line, bad_kind, is_message, tool_uses, tool_results,
-                 result_agent_id, result_interrupted, agent_copy, usage_kind, bad_values),
+                 result_agent_id, result_interrupted, agent_copy, usage_kind, bad_values,
+                 progress_tool_use_id, progress_kind, progress_elapsed),
     coalesce(len(p.tool_uses), 0) AS tool_use_count,
     coalesce(len(p.tool_results), 0) AS tool_result_count,
     CASE WHEN p.type = 'assistant' AND p.has_usage AND coalesce(p.model, '') <> '<synthetic>'
@@ -93,3 +95,11 @@ FROM (
         WHERE len(p.tool_results) > 0
     )
 );
+
+-- Progress of a running command, one row per progress line that says how long it has run.
+INSERT INTO raw_progress BY NAME
+SELECT p.file_id, f.session_id, p.line_no, p.progress_tool_use_id AS tool_use_id,
+    p.progress_kind AS kind, p.ts, p.progress_elapsed AS elapsed_seconds
+FROM parsed p
+JOIN batch_files f USING (file_id)
+WHERE p.progress_tool_use_id IS NOT NULL;

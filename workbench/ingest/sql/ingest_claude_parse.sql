@@ -76,6 +76,13 @@ SELECT
     CASE WHEN j.type = 'progress' AND j.data.type = 'agent_progress'
               AND j.data.message.type = 'assistant' AND j.data.message.message.usage IS NOT NULL
          THEN j.data END AS agent_copy,
+    -- a running command's progress (bash_progress): its call (parentToolUseID) and the
+    -- seconds since the command started, cumulative (a duration is max - min, never a sum)
+    CASE WHEN j.type = 'progress' AND j.data.elapsedTimeSeconds BETWEEN 0 AND 1e7
+         THEN j.parentToolUseID END AS progress_tool_use_id,
+    CASE WHEN progress_tool_use_id IS NOT NULL THEN j.data.type END AS progress_kind,
+    CASE WHEN progress_tool_use_id IS NOT NULL THEN j.data.elapsedTimeSeconds END
+        AS progress_elapsed,
     CASE WHEN is_message AND (
             (j.timestamp IS NOT NULL OR has_usage) AND ts IS NULL
             OR usage_kind <> 'OBJECT'
@@ -126,9 +133,11 @@ FROM (
                 "timestamp": "VARCHAR", "isSidechain": "BOOLEAN", "isMeta": "BOOLEAN",
                 "isCompactSummary": "BOOLEAN", "isApiErrorMessage": "BOOLEAN",
                 "cwd": "VARCHAR", "gitBranch": "VARCHAR", "version": "VARCHAR",
-                "entrypoint": "VARCHAR", "requestId": "VARCHAR", "level": "VARCHAR", "content": "VARCHAR",
+                "entrypoint": "VARCHAR", "requestId": "VARCHAR", "level": "VARCHAR",
+                "content": "VARCHAR", "parentToolUseID": "VARCHAR",
                 "toolUseResult": {"agentId": "VARCHAR", "interrupted": "BOOLEAN"},
-                "data": {"type": "VARCHAR", "agentId": "VARCHAR", "message": {
+                "data": {"type": "VARCHAR", "agentId": "VARCHAR",
+                    "elapsedTimeSeconds": "DOUBLE", "message": {
                     "type": "VARCHAR", "timestamp": "VARCHAR", "requestId": "VARCHAR",
                     "isSidechain": "BOOLEAN",
                     "message": {"id": "VARCHAR", "model": "VARCHAR", "usage": {
