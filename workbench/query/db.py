@@ -44,6 +44,10 @@ class Dialect:
     def regex_extract(self, column: str, pattern: str) -> str:
         return f"regexp_extract({column}, {lit(pattern)})"
 
+    def json_text(self, column: str, key: str) -> str:
+        """The top-level ``key`` of the JSON text ``column`` as text (NULL when absent)."""
+        return f"json_extract_string({column}, {lit('$.' + key)})"
+
 
 class PostgresDialect(Dialect):
     """PostgreSQL's spellings (a team hub); the functions it lacks are in
