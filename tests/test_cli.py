@@ -167,6 +167,7 @@ READ_COMMANDS = [
     ["sessions", "messages", "11111111"],
     ["sessions", "tool-calls", "11111111"],
     ["friction"],
+    ["leaders"],
     ["search", "hello"],
     ["status"],
 ]

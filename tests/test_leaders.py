@@ -29,7 +29,11 @@ def spawn(t: Transcript, name: str, subagent_type: str | None, agent_id: str | N
     if subagent_type:
         inp["subagent_type"] = subagent_type
     t._assistant([{"type": "tool_use", "id": use_id, "name": name, "input": inp}])
-    block = {"tool_use_id": use_id, "type": "tool_result", "content": [{"type": "text", "text": "done"}]}
+    block = {
+        "tool_use_id": use_id,
+        "type": "tool_result",
+        "content": [{"type": "text", "text": "done"}],
+    }
     result = {"status": "completed", "content": [{"type": "text", "text": "done"}]}
     if agent_id:
         result["agentId"] = agent_id
@@ -64,8 +68,8 @@ def db(tmp_path_factory) -> Path:
     # a command whose name follows its message (custom commands), and a local_command line
     a.prompt("<command-message>review is running…</command-message>\n"
              "<command-name>/review</command-name>\n<command-args>src</command-args>")  # fmt: skip
-    a._base("system", subtype="local_command", level="info",
-            content="<command-name>/model</command-name>\n<command-args>opus</command-args>")  # fmt: skip
+    model = "<command-name>/model</command-name>\n<command-args>opus</command-args>"
+    a._base("system", subtype="local_command", level="info", content=model)
     a.prompt("why does <command-name>/clear</command-name> appear in the log?")  # quoted, not run
     a.say("done")
     a.write(root / "ana" / "-home-ana-src-shop")

@@ -1,9 +1,9 @@
 """The friction report: what fails, where, for whom, and whether a fix helped.
 
 Built from the ``tool_errors`` mart (categorised at ingest by the rule table in
-``models.friction``), ``tool_calls`` and ``retry_loops``, in a scope (``query.scope``): errors
-and calls by their own time, sessions when active in the period. Excerpts are redacted unless
-``redact=False``.
+``models.friction``), ``tool_calls`` and ``retry_loops``, with how long calls take
+(``durations``), in a scope (``query.scope``): errors and calls by their own time, sessions when
+active in the period. Excerpts are redacted unless ``redact=False``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from datetime import datetime
 
 from workbench.core import redact as redaction
 from workbench.models.friction import CATEGORIES
+from workbench.query import durations
 from workbench.query.db import Reader
 from workbench.query.scope import Scope
 
@@ -216,6 +217,7 @@ def report(
         "retry_loops": loops(con, limit=loop_limit, redact=redact, **filters),
         "users": rates_by(con, "user_name", **filters),
         "projects": rates_by(con, "project", **filters),
+        "durations": durations.report(con, redact=redact, **filters),
     }
     if compare_at is not None:
         out["compare"] = compare(con, compare_at, **filters)

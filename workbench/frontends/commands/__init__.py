@@ -6,7 +6,17 @@ Every module here except ``common`` is a command family; ``COMMANDS`` only fixes
 
 import os
 
-COMMANDS = ("ingest", "tokens", "sessions", "friction", "leaders", "report", "lab", "status", "demo")
+COMMANDS = (
+    "ingest",
+    "tokens",
+    "sessions",
+    "friction",
+    "leaders",
+    "report",
+    "lab",
+    "status",
+    "demo",
+)
 
 
 def all_commands() -> list[str]:

@@ -21,7 +21,9 @@ def register(sub) -> None:
         "friction",
         help="what fails: error categories, tools, retry loops, per user and project",
         description="Tool errors by friction category (one rule table, see models/friction.py)"
-        ", failing tools with error rates, retry loops, rates per user and per project, and "
+        ", failing tools with error rates, retry loops, rates per user and per project, the "
+        "slowest tools and commands (call to result; Bash progress as max - min of its "
+        "cumulative elapsed time), and "
         "optionally a before/after comparison around a date (calls and errors on each side). "
         "Excerpts, names and ids are redacted.",
         epilog=dedent("""
@@ -125,6 +127,7 @@ def describe(d: dict) -> str:
                 right=(1, 2, 3, 4, 5),
             ),
         ]
+    out += _durations(d["durations"])
     if "compare" in d:
         c = d["compare"]
         out += [
@@ -150,6 +153,56 @@ def describe(d: dict) -> str:
             ),
         ]
     return "\n".join(out)
+
+
+def _durations(d: dict) -> list[str]:
+    """The slowest tools and commands (call to result; progress span where reported)."""
+    out = []
+    if d["tools"]:
+        out += [
+            "",
+            textout.table(
+                ["slowest tools", "calls", "timed", "median", "p90", "longest", "total"],
+                [
+                    [
+                        t["tool_name"],
+                        t["calls"],
+                        t["timed"],
+                        _secs(t["median_seconds"]),
+                        _secs(t["p90_seconds"]),
+                        _secs(t["max_seconds"]),
+                        _secs(t["total_seconds"]),
+                    ]
+                    for t in d["tools"][:10]
+                ],
+                right=(1, 2, 3, 4, 5, 6),
+            ),
+        ]
+    if d["slowest_commands"]:
+        out += [
+            "",
+            textout.table(
+                ["slowest commands: session", "took", "progress", "tool", "command"],
+                [
+                    [
+                        r["session_id"][:12],
+                        _secs(r["seconds"]),
+                        _secs(r["progress_seconds"]),
+                        r["tool_name"],
+                        _one_line(r["command"]),
+                    ]
+                    for r in d["slowest_commands"][:10]
+                ],
+                right=(1, 2),
+                max_width=120,
+            ),
+        ]
+    return out
+
+
+def _secs(x: float | None) -> str:
+    """Seconds for a person: tenths under 10 s (most calls take less), else ``1m 5s``."""
+    return "-" if x is None else f"{x:.1f}s" if x < 10 else textout.duration(x)
 
 
 def _one_line(text: str | None) -> str:
