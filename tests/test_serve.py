@@ -207,6 +207,8 @@ def endpoint_cases(db: Path) -> list[tuple[str, list[str]]]:
         ("/api/v1/tokens/session?timezone=UTC", ["tokens", "session", *d, *utc]),
         ("/api/v1/tokens/blocks?timezone=UTC", ["tokens", "blocks", *d, *utc]),
         ("/api/v1/friction?timezone=UTC", ["friction", *d, *utc]),
+        ("/api/v1/leaders?user=ana", ["leaders", *d, "--user", "ana"]),
+        ("/api/v1/leaders/skills?limit=3", ["leaders", "skills", *d, "--limit", "3"]),
         ("/api/v1/search?q=cart&limit=5", ["search", "cart", *d, "--limit", "5"]),
         ("/api/v1/search?q=-x&regex=false", ["search", *d, "--", "-x"]),
         ("/api/v1/status", ["status", *d]),

@@ -270,6 +270,8 @@ def build(
             answer(lambda r: ["tokens", r.path_params["grouping"]]),
         ),
         Route("/api/v1/friction", answer(["friction"])),
+        Route("/api/v1/leaders", answer(["leaders"])),
+        Route("/api/v1/leaders/{board}", answer(lambda r: ["leaders", r.path_params["board"]])),
         Route("/api/v1/search", search),
         Route("/api/v1/status", answer(["status"])),
         Route("/api/v1/events", event_stream),
