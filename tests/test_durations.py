@@ -5,6 +5,7 @@ elapsedTimeSeconds, never a sum); and the schema upgrade that stores those lines
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -12,6 +13,7 @@ import pytest
 from builders import Transcript
 
 from workbench.core import config, store
+from workbench.frontends import report
 from workbench.frontends.cli import main
 from workbench.ingest.load import ingest
 from workbench.query.db import open_reader
@@ -135,3 +137,14 @@ def test_a_schema_4_database_gets_progress_on_upgrade(tmp_path):
         ).fetchone()[0] == [4, 9]
         version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         assert int(version[0]) == config.SCHEMA_VERSION == 5
+
+
+def test_the_friction_report_shows_the_slowest_tools_and_commands(db, tmp_path):
+    params = {"db": str(db), "timezone": "UTC"}
+    out = report.run("friction", tmp_path / "friction.html", parameters=params)
+    page = out.path.read_text(encoding="utf-8")
+    assert "Slowest tools and commands" in page
+    row = re.search(r"<tr><td class=nw>Bash</td>(.*?)</tr>", page).group(1)
+    assert re.findall(r"<td[^>]*>(.*?)</td>", row) == ["4", "3", "30s", "46s", "50s", "1m 30s"]
+    assert "pytest -q" in page and "sleep 600" in page
+    assert TOKEN not in page and "[REDACTED:github-token]" in page

@@ -4,11 +4,13 @@ slash commands in the shapes Claude Code writes them, and MCP calls grouped by s
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from builders import Transcript
 
+from workbench.frontends import report
 from workbench.frontends.cli import main
 from workbench.ingest.load import ingest
 
@@ -167,3 +169,25 @@ def test_the_terminal_tables(db, capsys):
     assert "No MCP server used in this period." in capsys.readouterr().out
     assert main(["leaders", "nonsense", "--db", str(db)]) == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def cells(page: str, name: str) -> list[str]:
+    """The cells of the report table row whose first cell is ``name``."""
+    m = re.search(rf"<tr><td class=nw>{re.escape(name)}</td>(.*?)</tr>", page)
+    assert m, name
+    return re.findall(r"<td[^>]*>(.*?)</td>", m.group(1))
+
+
+def test_the_overview_report_has_the_leaderboards(db, capsys, tmp_path):
+    out = report.run("overview", tmp_path / "overview.html", parameters={"db": str(db)})
+    page = out.path.read_text(encoding="utf-8")
+    assert "Skills, subagents, slash commands and MCP servers" in page
+    boards = leaders(capsys, db, "--limit", "10")
+    for board, rows in boards.items():  # every row, with the CLI's numbers
+        for r in rows:
+            shown = cells(page, r["name"])
+            assert shown[:3] == [str(r["calls"]), str(r["sessions"]), str(r["users"])], board
+            if board != "commands":
+                assert shown[3] == str(r["errors"])
+    assert cells(page, "Explore")[6] == "11.1k"  # its subagent's tokens
+    assert "MCP server" in page and "subagent type" in page and "slash command" in page

@@ -176,6 +176,13 @@ LEGENDS = {
     "minutes (wall time minus the breaks).",
     "cost": "Cost counts priced responses only; a model without a price is listed apart, never "
     "counted as $0. '-' = no priced response.",
+    "leaders": "Calls in the period; sessions are top-level sessions (a call inside a subagent "
+    "counts for the session that spawned it); errors are failed calls. Tokens and cost are a "
+    "subagent type's own: its subagents' responses. A skill, an MCP result or a slash command "
+    "lands in the session's own context and is billed with the rest of it, so they have none.",
+    "durations": "Took: from the call to its result (including any wait for the user's "
+    "permission). Progress: how long a Bash command was seen running by its progress lines "
+    "(the last elapsed time minus the first: the figures are cumulative, never summed).",
 }
 
 
@@ -661,3 +668,81 @@ def person(ctx: Context) -> HTML:
     if not ctx.users:
         return note("No sessions in this period, so no one to report on.")
     return HTML(f'{STYLE}<p class="wb-note">For <b>{_esc(ctx, ", ".join(ctx.users))}</b>.</p>')
+
+
+#: Titles of the leaderboards' name column.
+BOARD_LABELS = {
+    "skills": "skill",
+    "subagents": "subagent type",
+    "commands": "slash command",
+    "mcp": "MCP server",
+}
+
+
+def leaderboard(ctx: Context, board: str, n: int = 10) -> HTML:
+    """One leaderboard (``skills``, ``subagents``, ``commands``, ``mcp``): the top ``n`` by
+    calls, with sessions, users, errors, error rate and, for subagent types, tokens and cost."""
+    from workbench.query import report_data
+
+    rows = report_data.leaderboards(ctx.con, n, **ctx.filters)[board]
+    columns: list[Column] = [
+        ("name", BOARD_LABELS[board], None),
+        ("calls", "calls" if board != "commands" else "uses", None),
+        ("sessions", "sessions", None),
+        ("users", "users", None),
+    ]
+    if board != "commands":  # a slash command has no error flag
+        columns += [("errors", "errors", None), ("error_rate", "error rate", textout.percent)]
+    if board == "subagents":
+        columns += [
+            ("subagent_sessions", "subagents", None),
+            ("tokens", "tokens", textout.compact),
+            ("cost_usd", "cost", money),
+        ]
+    return table(rows, columns, ctx, empty=f"No {BOARD_LABELS[board]} used in this period.")
+
+
+def _seconds(x: float | None) -> str:
+    return "-" if x is None else f"{x:.1f}s" if x < 10 else textout.duration(x)
+
+
+def slowest_tools(ctx: Context, n: int = 15) -> HTML:
+    """Per tool: calls, median, p90 and longest call-to-result time, slowest first."""
+    from workbench.query import report_data
+
+    rows = report_data.slowest(ctx.con, n, redact=ctx.redact, **ctx.filters)["tools"]
+    return table(
+        rows,
+        [
+            ("tool_name", "tool", None),
+            ("calls", "calls", None),
+            ("timed", "with a result", None),
+            ("median_seconds", "median", _seconds),
+            ("p90_seconds", "p90", _seconds),
+            ("max_seconds", "longest", _seconds),
+            ("total_seconds", "total", _seconds),
+        ],
+        ctx,
+        empty="No timed tool calls in this period.",
+    )
+
+
+def slowest_commands(ctx: Context, n: int = 15) -> HTML:
+    """The longest shell commands of the period, with their progress span where reported."""
+    from workbench.query import report_data
+
+    rows = report_data.slowest(ctx.con, n, redact=ctx.redact, **ctx.filters)["slowest_commands"]
+    return table(
+        rows,
+        [
+            ("session_id", "session", lambda v: sid(v, ctx)),
+            ("user_name", "user", None),
+            ("ts", "started", lambda v: textout.local(v, ctx.tz)),
+            ("seconds", "took", _seconds),
+            ("progress_seconds", "progress", _seconds),
+            ("tool_name", "tool", None),
+            ("command", "command", lambda v: cut(v, 90)),
+        ],
+        ctx,
+        empty="No shell commands with a duration in this period.",
+    )

@@ -13,7 +13,7 @@ import contextlib
 import re
 from datetime import datetime
 
-from workbench.query import friction_report, signals, summary, trends
+from workbench.query import durations, friction_report, leaders, signals, summary, trends
 from workbench.query.db import Reader
 from workbench.query.scope import Scope
 from workbench.query.tokens import money_sum
@@ -413,3 +413,18 @@ def error_rate_per_day(con, tz: str, **filters) -> list[dict]:
     for r in rows:
         r["per_100_calls"] = round(100 * r["errors"] / r["calls"], 2) if r["calls"] else None
     return rows
+
+
+# -- leaderboards and durations ------------------------------------------------------------
+
+
+def leaderboards(con: Reader, n: int = 10, **filters) -> dict:
+    """The top ``n`` skills, subagent types, slash commands and MCP servers of the period:
+    ``workbench leaders --limit n --json``."""
+    return leaders.report(con, limit=n, **filters)
+
+
+def slowest(con: Reader, n: int = 15, *, redact: bool = True, **filters) -> dict:
+    """The slowest tools and commands of the period: ``workbench friction --json``'s
+    ``durations``."""
+    return durations.report(con, limit=n, redact=redact, **filters)
