@@ -67,3 +67,18 @@ def test_the_readme_listing_examples_run(ingested, capsys):
         assert code == 0, (command, err)
         ran += 1
     assert ran >= 8
+
+
+@pytest.mark.parametrize(
+    "command", [c for c in commands() if c.split()[1] in ("leaders", "friction")]
+)
+def test_leaderboard_and_duration_examples_run(command, ingested, capsys):
+    from workbench.frontends.cli import main
+
+    argv = shlex.split(command)[1:]
+    if "--db" in argv:  # the README's database is the test corpus here
+        at = argv.index("--db")
+        del argv[at : at + 2]
+    assert main([*argv, "--db", str(ingested)]) == 0, command
+    out = capsys.readouterr().out
+    assert out.strip(), command
