@@ -148,3 +148,24 @@ def test_the_friction_report_shows_the_slowest_tools_and_commands(db, tmp_path):
     assert re.findall(r"<td[^>]*>(.*?)</td>", row) == ["4", "3", "30s", "46s", "50s", "1m 30s"]
     assert "pytest -q" in page and "sleep 600" in page
     assert TOKEN not in page and "[REDACTED:github-token]" in page
+
+
+def test_hostile_progress_lines_store_nothing_and_break_nothing(tmp_path, capsys):
+    t = Transcript(SID, start="2026-05-04T09:00:00Z")
+    t.prompt("go")
+    bash(t, "make", [4, 9])
+    use_id = f"toolu_{t.sid[:8]}_2"
+    for value in ("abc", "5", -5, 1e300, [1], {"a": 1}, None, True):
+        t._base("progress", data={"type": "bash_progress", "elapsedTimeSeconds": value},
+                parentToolUseID=use_id)  # fmt: skip
+    t._base("progress", data={"type": "bash_progress", "elapsedTimeSeconds": 7})  # no call
+    t._base("progress", data="bash_progress", parentToolUseID=use_id)  # not an object
+    t.write(tmp_path / "projects" / "-home-ana-src-shop")
+    db = tmp_path / "wb.duckdb"
+    summary = ingest([tmp_path / "projects"], db, user="ana", progress=False)
+    assert summary.bad_lines == 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        stored = con.execute("SELECT elapsed_seconds FROM raw_progress ORDER BY line_no")
+        assert [v for (v,) in stored.fetchall()] == [4, 9]
+    [make] = friction(capsys, db)["durations"]["slowest_commands"]
+    assert (make["progress_seconds"], make["progress_events"]) == (5, 2)

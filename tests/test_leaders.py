@@ -76,7 +76,9 @@ def db(tmp_path_factory) -> Path:
     a.say("done")
     a.write(root / "ana" / "-home-ana-src-shop")
     sub = Transcript(A, start="2026-05-04T09:05:00Z", sidechain=True, agent_id="sub001")
+    sub.n = 500  # message and request ids of its own (the builder numbers them per line)
     sub.prompt("look").say("found", usage=SUB_USAGE).say("more", usage=SUB_USAGE)
+    sub.tool("mcp__github__get_issue", {"n": 3}, "{}")  # counts for the session that spawned it
     sub.write(root / "ana" / "-home-ana-src-shop" / A / "subagents", "agent-sub001.jsonl")
 
     b = Transcript(B, start="2026-05-06T09:00:00Z", cwd="/home/ben/src/api")
@@ -114,8 +116,9 @@ def test_mcp_calls_group_by_server_not_by_tool(db, capsys):
     mcp = by_name(leaders(capsys, db, "mcp")["mcp"])
     assert set(mcp) == {"github", "claude_ai_Linear"}
     gh = mcp["github"]
-    assert (gh["calls"], gh["sessions"], gh["users"], gh["errors"]) == (4, 2, 2, 1)
-    assert gh["error_rate"] == 0.25
+    # five calls (one made by ana's subagent), in two top-level sessions
+    assert (gh["calls"], gh["sessions"], gh["users"], gh["errors"]) == (5, 2, 2, 1)
+    assert gh["error_rate"] == 0.2
     assert mcp["claude_ai_Linear"]["calls"] == 1
 
 
@@ -123,7 +126,7 @@ def test_subagent_types_carry_their_subagents_tokens_and_cost(db, capsys):
     subs = by_name(leaders(capsys, db, "subagents")["subagents"])
     explore, general = subs["Explore"], subs["general-purpose"]
     assert (explore["calls"], explore["sessions"], explore["subagent_sessions"]) == (1, 1, 1)
-    assert explore["tokens"] == 2 * 5555  # the two responses of agent-sub001
+    assert explore["tokens"] == 2 * 5555 + 111  # the responses of agent-sub001
     assert explore["cost_usd"] > 0
     # the same figures as the subagent's session row
     rows = main(["sessions", "list", "--include-subagents", "--db", str(db), "--json"])
@@ -156,7 +159,7 @@ def test_filters_and_period_apply(db, capsys):
     assert later["skills"][0]["users"] == 1
     early = leaders(capsys, db, "subagents", "--until", "2026-05-04", "--timezone", "UTC")
     assert set(early) == {"subagents"}
-    assert by_name(early["subagents"])["Explore"]["tokens"] == 2 * 5555
+    assert by_name(early["subagents"])["Explore"]["tokens"] == 2 * 5555 + 111
 
 
 def test_the_terminal_tables(db, capsys):
@@ -189,5 +192,20 @@ def test_the_overview_report_has_the_leaderboards(db, capsys, tmp_path):
             assert shown[:3] == [str(r["calls"]), str(r["sessions"]), str(r["users"])], board
             if board != "commands":
                 assert shown[3] == str(r["errors"])
-    assert cells(page, "Explore")[6] == "11.1k"  # its subagent's tokens
+    assert cells(page, "Explore")[6] == "11.2k"  # its subagent's 11,221 tokens
     assert "MCP server" in page and "subagent type" in page and "slash command" in page
+
+
+def test_a_transcript_found_twice_counts_once(tmp_path, capsys):
+    # the same file in ~/.claude/projects and ~/.config/claude/projects: one session
+    t = Transcript("1ead0003-0000-4000-8000-000000000003", start="2026-05-04T09:00:00Z")
+    t.prompt("go").tool("Skill", {"skill": "pdf"}, "ok").tool("mcp__github__x", {}, "{}")
+    command(t, "<command-name>/clear</command-name>")
+    for folder in ("one", "two"):
+        t.write(tmp_path / folder / "-home-ana-src-shop")
+    db = tmp_path / "wb.duckdb"
+    ingest([tmp_path / "one", tmp_path / "two"], db, user="ana", progress=False)
+    boards = leaders(capsys, db)
+    assert [(r["name"], r["calls"]) for r in boards["skills"]] == [("pdf", 1)]
+    assert [(r["name"], r["calls"]) for r in boards["mcp"]] == [("github", 1)]
+    assert [(r["name"], r["calls"]) for r in boards["commands"]] == [("/clear", 1)]

@@ -78,11 +78,14 @@ SELECT
          THEN j.data END AS agent_copy,
     -- a running command's progress (bash_progress): its call (parentToolUseID) and the
     -- seconds since the command started, cumulative (a duration is max - min, never a sum)
-    CASE WHEN j.type = 'progress' AND j.data.elapsedTimeSeconds BETWEEN 0 AND 1e7
-         THEN j.parentToolUseID END AS progress_tool_use_id,
+    -- (a JSON number from 0 to 10^7; any other value is left out)
+    CASE WHEN j.type = 'progress'
+              AND json_type(j.data.elapsedTimeSeconds) IN ('BIGINT', 'UBIGINT', 'DOUBLE')
+         THEN try_cast(j.data.elapsedTimeSeconds AS DOUBLE) END AS progress_value,
+    CASE WHEN progress_value BETWEEN 0 AND 1e7 THEN j.parentToolUseID END
+        AS progress_tool_use_id,
     CASE WHEN progress_tool_use_id IS NOT NULL THEN j.data.type END AS progress_kind,
-    CASE WHEN progress_tool_use_id IS NOT NULL THEN j.data.elapsedTimeSeconds END
-        AS progress_elapsed,
+    CASE WHEN progress_tool_use_id IS NOT NULL THEN progress_value END AS progress_elapsed,
     CASE WHEN is_message AND (
             (j.timestamp IS NOT NULL OR has_usage) AND ts IS NULL
             OR usage_kind <> 'OBJECT'
@@ -137,7 +140,7 @@ FROM (
                 "content": "VARCHAR", "parentToolUseID": "VARCHAR",
                 "toolUseResult": {"agentId": "VARCHAR", "interrupted": "BOOLEAN"},
                 "data": {"type": "VARCHAR", "agentId": "VARCHAR",
-                    "elapsedTimeSeconds": "DOUBLE", "message": {
+                    "elapsedTimeSeconds": "JSON", "message": {
                     "type": "VARCHAR", "timestamp": "VARCHAR", "requestId": "VARCHAR",
                     "isSidechain": "BOOLEAN",
                     "message": {"id": "VARCHAR", "model": "VARCHAR", "usage": {
