@@ -169,3 +169,18 @@ def test_hostile_progress_lines_store_nothing_and_break_nothing(tmp_path, capsys
         assert [v for (v,) in stored.fetchall()] == [4, 9]
     [make] = friction(capsys, db)["durations"]["slowest_commands"]
     assert (make["progress_seconds"], make["progress_events"]) == (5, 2)
+
+
+def test_codex_and_gemini_calls_are_timed_from_call_to_result(tmp_path, capsys):
+    from conftest import DATA
+
+    db = tmp_path / "wb.duckdb"
+    ingest([DATA / "codex" / "sessions", DATA / "gemini" / "tmp"], db, user="ana", progress=False)
+    d = friction(capsys, db)["durations"]
+    commands = {(r["tool_name"], r["command"]): r for r in d["slowest_commands"]}
+    # Codex shell calls (`command`, or `cmd` for exec_command) and Gemini's run_shell_command
+    assert {("shell_command", "pytest -q"), ("exec_command", "pytest -q"),
+            ("run_shell_command", "ls missing")} <= set(commands)  # fmt: skip
+    assert all(r["seconds"] == 1.0 and r["progress_seconds"] is None for r in commands.values())
+    tools = {t["tool_name"]: t for t in d["tools"]}
+    assert tools["replace"]["median_seconds"] == 20 and tools["shell_command"]["timed"] == 2

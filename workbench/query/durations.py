@@ -71,12 +71,15 @@ def tools(con: Reader, *, limit: int = 15, **filters) -> list[dict]:
 
 
 def slowest_commands(con: Reader, *, limit: int = 15, redact: bool = True, **filters) -> list[dict]:
-    """The longest shell commands (calls with a ``command`` input: Claude's Bash, Codex's shell
-    calls, Gemini's run_shell_command), by ``seconds`` (else ``progress_seconds`` for a command
-    that has no result), with the command (redacted unless ``redact=False``)."""
+    """The longest shell commands (calls with a ``command`` or ``cmd`` input: Claude's Bash,
+    Codex's shell calls and exec_command, Gemini's run_shell_command), by ``seconds`` (else
+    ``progress_seconds`` for a command that has no result), with the command (redacted unless
+    ``redact=False``)."""
     d = con.dialect
     calls = calls_sql(con, Scope.of(**filters))
-    command = d.json_text("x.input_json", "command")
+    command = (
+        f"coalesce({d.json_text('x.input_json', 'command')}, {d.json_text('x.input_json', 'cmd')})"
+    )
     rows = con.rows(
         f"""
         SELECT x.session_id, x.user_name, x.project, x.tool_name, x.tool_use_id, x.ts,
