@@ -86,7 +86,8 @@ def slowest_commands(con: Reader, *, limit: int = 15, redact: bool = True, **fil
             x.is_error, x.seconds, x.progress_seconds, x.progress_events,
             left({command}, {INPUT_CHARS}) AS command
         FROM ({calls}) x
-        WHERE {command} IS NOT NULL AND x.tool_name <> 'Skill'
+        WHERE (x.input_json LIKE '%"command"%' OR x.input_json LIKE '%"cmd"%')
+          AND {command} IS NOT NULL AND x.tool_name <> 'Skill'
           AND coalesce(x.seconds, x.progress_seconds) IS NOT NULL
         ORDER BY coalesce(x.seconds, x.progress_seconds) DESC, x.ts, x.tool_use_id
         LIMIT {int(limit)}
