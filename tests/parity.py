@@ -74,6 +74,8 @@ PARITY = [
     "sessions kpis --user ana",
     "friction",
     "friction --since 2026-05-12",
+    "leaders --limit 0",
+    "leaders subagents --since 2026-05-12",
     "search error",
     "search --regex fail(ed)?",
 ]

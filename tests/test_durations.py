@@ -115,7 +115,7 @@ def test_durations_in_the_terminal_and_the_period(db, capsys):
     assert later == {"tools": [], "slowest_commands": []}
 
 
-def test_a_schema_4_database_gets_progress_on_upgrade(tmp_path):
+def test_a_schema_5_database_gets_progress_on_upgrade(tmp_path):
     root = tmp_path / "projects"
     t = Transcript(SID, start="2026-05-04T09:00:00Z")
     t.prompt("go")
@@ -123,9 +123,10 @@ def test_a_schema_4_database_gets_progress_on_upgrade(tmp_path):
     t.write(root / "-home-ana-src-shop")
     db = tmp_path / "wb.duckdb"
     ingest([root], db, user="ana", progress=False)
-    with duckdb.connect(str(db)) as con:  # as schema 4 and parser 2 left it
+    with duckdb.connect(str(db)) as con:  # as schema 5 and parser 2 left it
+        con.execute("DROP VIEW tool_calls")
         con.execute("DROP TABLE raw_progress")
-        con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+        con.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
         con.execute("UPDATE files SET parser_version = 2")
     with pytest.raises(store.WorkbenchError, match="older workbench"):
         open_reader(db)
@@ -136,7 +137,7 @@ def test_a_schema_4_database_gets_progress_on_upgrade(tmp_path):
             "SELECT list(elapsed_seconds ORDER BY line_no) FROM raw_progress"
         ).fetchone()[0] == [4, 9]
         version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        assert int(version[0]) == config.SCHEMA_VERSION == 5
+        assert int(version[0]) == config.SCHEMA_VERSION == 6
 
 
 def test_the_friction_report_shows_the_slowest_tools_and_commands(db, tmp_path):

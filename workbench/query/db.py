@@ -68,6 +68,11 @@ class PostgresDialect(Dialect):
             return f"({column} ~* {lit(pattern[4:])})"
         return f"({column} ~ {lit(pattern)})"
 
+    def json_text(self, column: str, key: str) -> str:
+        # wb_json_text (sql/postgres_compat.sql): NULL for text that is not JSON (a Codex
+        # custom tool's raw input), where a cast to jsonb would fail the whole query
+        return f"wb_json_text({column}, {lit(key)})"
+
     def regex_extract(self, column: str, pattern: str) -> str:
         # substring() returns the first group: make it the whole match (options stay first)
         options = pattern[: pattern.index(")") + 1] if pattern.startswith("(?") else ""

@@ -25,7 +25,8 @@ INPUT_CHARS = 200
 
 def calls_sql(con: Reader, scope: Scope) -> str:
     """SQL: the tool calls of the scope with ``seconds`` (call to result) and, where progress
-    lines were written, ``progress_seconds`` (max − min of their cumulative elapsed time)."""
+    lines were written, ``progress_seconds`` (the ``tool_calls`` view's: max − min of their
+    cumulative elapsed time)."""
     d = con.dialect
     return f"""
         SELECT c.session_id, s.root_session_id, s.user_name, s.project, c.name AS tool_name,
@@ -33,15 +34,9 @@ def calls_sql(con: Reader, scope: Scope) -> str:
             CASE WHEN c.result_ts >= c.ts
                  THEN ({d.epoch_us("c.result_ts")} - {d.epoch_us("c.ts")}) / 1000000.0
             END AS seconds,
-            p.progress_seconds, coalesce(p.events, 0) AS progress_events
+            c.progress_seconds, c.progress_events
         FROM tool_calls c
         JOIN sessions s ON s.session_id = c.session_id
-        LEFT JOIN (
-            SELECT file_id, tool_use_id, count(*) AS events,
-                max(elapsed_seconds) - min(elapsed_seconds) AS progress_seconds
-            FROM raw_progress
-            GROUP BY file_id, tool_use_id
-        ) p ON p.file_id = c.file_id AND p.tool_use_id = c.tool_use_id
         WHERE {scope.events("c.ts", "s")}
     """
 

@@ -25,3 +25,11 @@ DO $$ BEGIN
         CREATE AGGREGATE any_value(anyelement) (SFUNC = wb_first, STYPE = anyelement);
     END IF;
 END $$;
+-- the top-level key of a JSON text as text; NULL when the text is not JSON (json_text)
+CREATE OR REPLACE FUNCTION wb_json_text(text, text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+    RETURN $1::jsonb ->> $2;
+EXCEPTION WHEN others THEN
+    RETURN NULL;
+END $$;
