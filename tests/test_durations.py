@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -185,3 +186,16 @@ def test_codex_and_gemini_calls_are_timed_from_call_to_result(tmp_path, capsys):
     assert all(r["seconds"] == 1.0 and r["progress_seconds"] is None for r in commands.values())
     tools = {t["tool_name"]: t for t in d["tools"]}
     assert tools["replace"]["median_seconds"] == 20 and tools["shell_command"]["timed"] == 2
+
+
+def test_spark_reads_the_same_durations_from_a_parquet_lake(db, tmp_path, capsys):
+    pytest.importorskip("pyspark")
+    if not shutil.which("java"):
+        pytest.skip("Spark needs Java")
+    from workbench.query import durations
+
+    assert main(["export", "--parquet", str(tmp_path / "lake"), "--db", str(db)]) == 0
+    capsys.readouterr()
+    local = durations.report(open_reader(db))
+    lake = durations.report(open_reader(f"spark://local[2]?path={tmp_path / 'lake'}"))
+    assert lake == local and local["tools"][0]["p90_seconds"] == 46  # exact, not approximate

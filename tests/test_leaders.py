@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -92,7 +93,7 @@ def db(tmp_path_factory) -> Path:
     return path
 
 
-def leaders(capsys, db: Path, *args: str) -> dict:
+def leaders(capsys, db: Path | str, *args: str) -> dict:
     code = main(["leaders", *args, "--db", str(db), "--json"])
     out = capsys.readouterr().out
     assert code == 0
@@ -209,3 +210,13 @@ def test_a_transcript_found_twice_counts_once(tmp_path, capsys):
     assert [(r["name"], r["calls"]) for r in boards["skills"]] == [("pdf", 1)]
     assert [(r["name"], r["calls"]) for r in boards["mcp"]] == [("github", 1)]
     assert [(r["name"], r["calls"]) for r in boards["commands"]] == [("/clear", 1)]
+
+
+def test_spark_reads_the_same_leaderboards_from_a_parquet_lake(db, tmp_path, capsys):
+    pytest.importorskip("pyspark")
+    if not shutil.which("java"):
+        pytest.skip("Spark needs Java")
+    assert main(["export", "--parquet", str(tmp_path / "lake"), "--db", str(db)]) == 0
+    capsys.readouterr()
+    lake = f"spark://local[2]?path={tmp_path / 'lake'}"
+    assert leaders(capsys, lake, "--limit", "0") == leaders(capsys, db, "--limit", "0")

@@ -181,6 +181,11 @@ def _spark_functions(node):
             return exp.Anonymous(this="unix_micros", expressions=args)
         if name == "timezone":  # timezone(zone, ts): the wall-clock time in zone
             return exp.Anonymous(this="from_utc_timestamp", expressions=[args[1], args[0]])
+    if isinstance(node, exp.WithinGroup) and isinstance(node.this, exp.PercentileCont):
+        # percentile_cont(p) WITHIN GROUP (ORDER BY x): Spark's exact percentile (sqlglot
+        # would write the approximate one)
+        value = node.expression.expressions[0].this
+        return exp.Anonymous(this="percentile", expressions=[value, node.this.this])
     agg, where = (node.this, node.expression.this) if isinstance(node, exp.Filter) else (node, None)
     if isinstance(agg, exp.ArrayAgg) and isinstance(agg.this, exp.Order):
         inner = agg.this.this
