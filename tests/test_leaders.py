@@ -169,7 +169,7 @@ def test_the_terminal_tables(db, capsys):
     for head in ("skill", "subagent type", "slash command", "MCP server"):
         assert head in out
     assert "pdf" in out and "github" in out and "/clear" in out and "Explore" in out
-    assert main(["leaders", "mcp", "--db", str(db), "--user", "nobody"]) == 0
+    assert main(["leaders", "mcp", "--db", str(db), "--since", "2030-01-01"]) == 0
     assert "No MCP server used in this period." in capsys.readouterr().out
     assert main(["leaders", "nonsense", "--db", str(db)]) == 2
     assert "invalid choice" in capsys.readouterr().err
@@ -220,3 +220,17 @@ def test_spark_reads_the_same_leaderboards_from_a_parquet_lake(db, tmp_path, cap
     capsys.readouterr()
     lake = f"spark://local[2]?path={tmp_path / 'lake'}"
     assert leaders(capsys, lake, "--limit", "0") == leaders(capsys, db, "--limit", "0")
+
+
+def test_ndjson_and_csv_give_a_row_per_entry_with_its_board(db, capsys):
+    assert main(["leaders", "--db", str(db), "--format", "ndjson"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {r["board"] for r in rows} == {"skills", "subagents", "commands", "mcp"}
+    assert {"board": "mcp", "name": "github", "calls": 5}.items() <= next(
+        r for r in rows if r["name"] == "github"
+    ).items()
+    assert main(["leaders", "skills", "--db", str(db), "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("board,name,calls,sessions,users,errors") and len(lines) == 3
+    assert main(["leaders", "--db", str(db), "--user", "bne"]) == 2  # a typo: close matches
+    assert "ben" in capsys.readouterr().err

@@ -49,6 +49,21 @@ def test_the_python_example_runs(tmp_path, monkeypatch):
     assert (tmp_path / "team.duckdb").exists()
 
 
+def on_test_db(argv: list[str], db) -> list[str]:
+    """A README command's arguments for the test corpus: its database, its user (ana) for the
+    README's alice and bob and this machine for a hub's (an unknown one is an error)."""
+    argv = list(argv)
+    if "--db" in argv:
+        at = argv.index("--db")
+        del argv[at : at + 2]
+    for at, word in enumerate(argv[:-1]):
+        if word in ("--user", "-u"):
+            argv[at + 1] = "ana"
+        elif word == "--machine":  # the machine that ingested it
+            argv[at + 1] = config.default_machine()
+    return [*argv, "--db", str(db)]
+
+
 def test_the_readme_listing_examples_run(ingested, capsys):
     """The `sessions list` examples (filters, presets, the default view) run on a real
     database and exit 0 (the cursor example's cursor is a placeholder)."""
@@ -59,10 +74,7 @@ def test_the_readme_listing_examples_run(ingested, capsys):
         argv = shlex.split(command)[1:]
         if argv[:2] != ["sessions", "list"] or "--cursor" in argv:
             continue
-        if "--db" in argv:
-            i = argv.index("--db")
-            del argv[i : i + 2]
-        code = main([*argv, "--db", str(ingested)])
+        code = main(on_test_db(argv, ingested))
         out, err = capsys.readouterr()
         assert code == 0, (command, err)
         ran += 1
@@ -76,9 +88,6 @@ def test_leaderboard_and_duration_examples_run(command, ingested, capsys):
     from workbench.frontends.cli import main
 
     argv = shlex.split(command)[1:]
-    if "--db" in argv:  # the README's database is the test corpus here
-        at = argv.index("--db")
-        del argv[at : at + 2]
-    assert main([*argv, "--db", str(ingested)]) == 0, command
+    assert main(on_test_db(argv, ingested)) == 0, command
     out = capsys.readouterr().out
     assert out.strip(), command

@@ -31,6 +31,7 @@ examples:
   workbench leaders skills --since 7d
   workbench leaders subagents --user alice --json
   workbench leaders mcp --project shop --limit 5
+  workbench leaders skills --since 30d --format csv > skills.csv
 """),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -44,7 +45,7 @@ examples:
     filter_args(p)
     p.add_argument("--limit", type=int, default=20, help="rows per board (default 20; 0: all)")
     redact_arg(p, "names")
-    reader(p, leaders_data, lambda args, data: print(describe(data)))
+    reader(p, leaders_data, lambda args, data: print(describe(data)), rows=board_rows)
 
 
 def leaders_data(args: argparse.Namespace, con) -> dict:
@@ -54,6 +55,11 @@ def leaders_data(args: argparse.Namespace, con) -> dict:
     kwargs.pop("tz")
     boards = (args.board,) if args.board else leaders.BOARDS
     return leaders.report(con, boards, limit=args.limit or None, **kwargs)
+
+
+def board_rows(data: dict) -> list[dict]:
+    """every board's entries, each with its board"""
+    return [{"board": board, **row} for board, rows in data.items() for row in rows]
 
 
 #: Board titles for the terminal.
