@@ -538,8 +538,8 @@ def test_formats_validation_and_redaction_through_the_server(db, corpus, capsys)
     t.prompt(f"deploy with {SECRET} please").say("ok").write(corpus / "-home-ana-src-shop")
     ingest([corpus], db, user="ana", progress=False)
     d = ["--db", str(db)]
-    cases = [
-        ["sessions", "list", *d, "--format", "csv"],
+    cases = [  # (a one-shot session: listed with --include-one-shot)
+        ["sessions", "list", *d, "--include-one-shot", "--format", "csv"],
         ["sessions", "list", *d, "--format", "ndjson"],
         ["sessions", "get", S1, *d, "--format", "csv"],
         ["tokens", "daily", *d, "--timezone", "UTC", "--format", "ndjson"],
@@ -573,10 +573,10 @@ def test_formats_validation_and_redaction_through_the_server(db, corpus, capsys)
         assert status == 200 and headers["Content-Type"].startswith("application/x-ndjson")
         assert body.decode() == expected[tuple(cases[1])][1]
         assert SECRET not in body.decode()
-        status, headers, body = server.get("/api/v1/sessions?format=csv")
+        status, headers, body = server.get("/api/v1/sessions?format=csv&include_one_shot=true")
         assert status == 200 and headers["Content-Type"].startswith("text/csv")
         assert body.decode() == expected[tuple(cases[0])][1]
-        status, _, body = server.get("/api/v1/sessions")
+        status, _, body = server.get("/api/v1/sessions?include_one_shot=true")
         assert status == 200 and SECRET not in body.decode()
         assert "[REDACTED:github-token]" in body.decode()
         status, _, body = server.get("/api/v1/sessions?outcome=done")
