@@ -423,7 +423,7 @@ def scorecard(ctx: Context, key: str = "user_name", n: int = 10) -> HTML:
         whole = round(v * 100)
         return "±0%" if whole == 0 else f"{whole:+d}%"
 
-    label = {"user_name": "user", "primary_model": "model"}.get(key, key)
+    label = {"user_name": "user", "primary_model": "model", "machine": "machine"}.get(key, key)
     return table(
         rows,
         [
