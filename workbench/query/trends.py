@@ -54,8 +54,8 @@ def heatmap(con: Reader, tz: str, **filters) -> list[dict]:
 
 
 def by_key(con: Reader, key: str, **filters) -> list[dict]:
-    """Per user/project/agent/machine/model (primary model): sessions active in the period (top-level),
-    active hours, tool calls, errors, tokens and cost in it (subagents included)."""
+    """Per user/project/agent/machine/model (primary model): sessions active in the period
+    (top-level), active hours, tool calls, errors, tokens and cost in it (subagents included)."""
     column = {"model": "primary_model"}.get(key, key)
     if column not in ("user_name", "project", "agent", "primary_model", "machine"):
         raise ValueError(f"cannot group by {key!r}")
