@@ -9,6 +9,20 @@ import math
 from workbench.frontends.cli import main
 
 
+def busy_session(db) -> str:
+    """The first top-level session of the DuckDB file ``db`` with more than two tool calls."""
+    from workbench.query.db import open_reader
+
+    reader = open_reader(db)
+    try:
+        return reader.scalar(
+            "SELECT session_id FROM sessions WHERE tool_calls > 2 AND NOT is_subagent "
+            "ORDER BY session_id LIMIT 1"
+        )
+    finally:
+        reader.close()
+
+
 def cli(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out = capsys.readouterr()

@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from conftest import DATA
-from parity import PARITY, assert_same, cli, cli_json, normal
+from parity import PARITY, assert_same, busy_session, cli, cli_json, normal
 from pg_server import PASSWORDS
 
 from workbench.corpus import synthetic
@@ -87,12 +87,7 @@ def test_the_hub_gives_the_figures_duckdb_gives(machines, hub, capsys, command):
 
 @pytest.mark.parametrize("what", ["get", "messages", "tool-calls"])
 def test_one_session_reads_the_same_on_the_hub(machines, hub, capsys, what):
-    reader = open_reader(machines["a"])
-    sid = reader.scalar(
-        "SELECT session_id FROM sessions WHERE tool_calls > 2 AND NOT is_subagent "
-        "ORDER BY session_id LIMIT 1"
-    )
-    reader.close()
+    sid = busy_session(machines["a"])
     local = cli_json(capsys, "sessions", what, sid, "--db", str(machines["a"]))
     # on the hub the id is laptop-a:<id>; the id as written finds it too
     remote = cli_json(capsys, "sessions", what, sid, "--db", hub["wb_read"])

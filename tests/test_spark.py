@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 import pytest
 from conftest import DATA
-from parity import PARITY, assert_same, cli, cli_json, normal
+from parity import PARITY, assert_same, busy_session, cli, cli_json, normal
 
 from workbench.corpus import synthetic
 from workbench.ingest.load import ingest
@@ -48,12 +48,7 @@ def test_spark_gives_the_figures_duckdb_gives(lake, capsys, command):
 
 @pytest.mark.parametrize("what", ["get", "messages", "tool-calls"])
 def test_one_session_reads_the_same_on_spark(lake, capsys, what):
-    reader = open_reader(lake["db"])
-    sid = reader.scalar(
-        "SELECT session_id FROM sessions WHERE tool_calls > 2 AND NOT is_subagent "
-        "ORDER BY session_id LIMIT 1"
-    )
-    reader.close()
+    sid = busy_session(lake["db"])
     local = cli_json(capsys, "sessions", what, sid[:8], "--db", str(lake["db"]))
     remote = cli_json(capsys, "sessions", what, sid[:8], "--db", lake["url"])
     assert_same(normal(local), normal(remote))

@@ -17,6 +17,11 @@ MART_TABLES = ("sessions", "responses", "activity_blocks", "tool_errors", "retry
 LAKE_MANIFEST = "_workbench_export.json"
 
 
+def named(db: str | os.PathLike | None) -> str:
+    """The database a command reads: ``db``, else ``$WORKBENCH_DB`` ("" when neither)."""
+    return str(db) if db else os.environ.get("WORKBENCH_DB", "")
+
+
 def is_postgres(db: str | os.PathLike | None) -> bool:
     """Whether ``db`` names a PostgreSQL database (a ``postgresql://`` URL)."""
     return isinstance(db, str) and db.startswith(_SCHEMES)
@@ -42,6 +47,27 @@ def is_spark(db: str | os.PathLike | None) -> bool:
 def is_remote(db: str | os.PathLike | None) -> bool:
     """Whether ``db`` is not a DuckDB file (a hub or a lake)."""
     return is_postgres(db) or is_spark(db)
+
+
+def first_line(exc: BaseException) -> str:
+    """An engine's error as one line, passwords masked (its name when it says nothing)."""
+    text = str(exc).strip()
+    return mask(text.splitlines()[0] if text else type(exc).__name__)
+
+
+def connect_postgres(url: str):
+    """An autocommit psycopg connection in UTC; a failure to connect is one WorkbenchError
+    line with the password masked."""
+    import psycopg
+
+    from workbench.core.store import WorkbenchError
+
+    try:
+        con = psycopg.connect(url, autocommit=True, connect_timeout=10)
+    except psycopg.Error as exc:
+        raise WorkbenchError(f"cannot connect to {mask(url)}: {first_line(exc)}") from None
+    con.execute("SET TIME ZONE 'UTC'")
+    return con
 
 
 def mask(text: str) -> str:

@@ -129,13 +129,12 @@ def _main(argv: Sequence[str] | None) -> int:
             raise KeyboardInterrupt from exc  # Ctrl-C during a DuckDB query: DuckDB raises
         if os.environ.get("WORKBENCH_DEBUG"):
             raise
-        from workbench.core.engines import mask
+        from workbench.core.engines import first_line, mask
 
         engine = type(exc).__module__.split(".")[0]
         if engine in ("psycopg", "pyspark", "py4j"):  # a hub's or Spark's error: its first line
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             where = "hub" if engine == "psycopg" else "spark"
-            print(f"workbench: {where} error: {mask(first)}", file=sys.stderr)
+            print(f"workbench: {where} error: {first_line(exc)}", file=sys.stderr)
             return EXIT_ERROR
         print(
             f"workbench: unexpected error: {type(exc).__name__}: {mask(str(exc))}\n"

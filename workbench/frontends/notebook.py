@@ -48,9 +48,9 @@ def resolve_db(db: str = "") -> tuple[Path | str, bool]:
     A ``postgresql://`` URL (a team hub) is returned as it is."""
     import os
 
-    from workbench.core.engines import is_remote
+    from workbench.core.engines import is_remote, named
 
-    chosen = db or os.environ.get("WORKBENCH_DB", "")
+    chosen = named(db)
     if is_remote(chosen):
         return chosen, False
     if db:

@@ -115,10 +115,6 @@ def _push(local, hub, cols, summary, redact, progress, batch_messages) -> None:
             with hub.transaction():
                 _lock(hub, machines)
                 _delete(hub, [f"{m}:{s}" for m, s in gone])
-                hub.execute(
-                    "DELETE FROM pushed_sessions WHERE (machine || ':' || session_id) = ANY(%s)",
-                    ([f"{m}:{s}" for m, s in gone],),
-                )
             summary.removed = len(gone)
         with tempfile.TemporaryDirectory(prefix="workbench-push-") as tmp:
             for batch in batches:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from workbench.core.engines import mask
+from workbench.core.engines import connect_postgres, first_line, mask
 from workbench.core.queries import sql_text
 from workbench.core.store import WorkbenchError
 from workbench.hub import layout
@@ -17,26 +17,18 @@ def connect(url: str) -> Iterator:
     A connection failure becomes a one-line WorkbenchError with the password masked."""
     import psycopg
 
+    con = connect_postgres(url)
     try:
-        con = psycopg.connect(url, autocommit=True, connect_timeout=10)
-    except psycopg.Error as exc:
-        raise WorkbenchError(f"cannot connect to {mask(url)}: {_first_line(exc)}") from None
-    try:
-        con.execute("SET TIME ZONE 'UTC'")
         yield con
     except psycopg.errors.InsufficientPrivilege as exc:
         raise WorkbenchError(
-            f"{mask(url)}: permission denied ({_first_line(exc)}); the hub's owner grants "
+            f"{mask(url)}: permission denied ({first_line(exc)}); the hub's owner grants "
             "roles with `workbench hub init --to URL --push-role NAME --read-role NAME`"
         ) from None
     except psycopg.Error as exc:
-        raise WorkbenchError(f"{mask(url)}: {_first_line(exc)}") from None
+        raise WorkbenchError(f"{mask(url)}: {first_line(exc)}") from None
     finally:
         con.close()
-
-
-def _first_line(exc: Exception) -> str:
-    return mask(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
 
 
 def version(hub) -> int | None:

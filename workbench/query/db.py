@@ -145,9 +145,9 @@ def open_reader(
     when the marts are behind the raw tables (an interrupted ingest). ``read_only=False`` joins
     a DuckDB instance this process already has open for writing (a running server). While an
     ingest holds the file, retry for ``wait_seconds``."""
-    from workbench.core.engines import is_postgres, is_spark
+    from workbench.core.engines import is_postgres, is_spark, named
 
-    url = str(db) if db else os.environ.get("WORKBENCH_DB", "")
+    url = named(db)
     if is_postgres(url):
         return open_hub(url)
     if is_spark(url):
@@ -194,16 +194,9 @@ def open_reader(
 def open_hub(url: str) -> Reader:
     """A read connection to a team hub on PostgreSQL (``postgresql://`` URL; credentials from
     the URL, the environment or ``~/.pgpass``; ``sslmode`` and other settings pass through)."""
-    import psycopg
+    from workbench.core.engines import connect_postgres, mask
 
-    from workbench.core.engines import mask
-
-    try:
-        con = psycopg.connect(url, autocommit=True, connect_timeout=10)
-    except psycopg.Error as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise WorkbenchError(f"cannot connect to {mask(url)}: {mask(first)}") from None
-    con.execute("SET TIME ZONE 'UTC'")
+    con = connect_postgres(url)
     _numbers_as_python(con)
     found = con.execute("SELECT to_regclass('meta')").fetchone()[0]
     row = (

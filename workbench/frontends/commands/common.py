@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import textwrap
 from pathlib import Path
@@ -129,10 +128,10 @@ def open_reader(db: Path | None, wait_seconds: float = 0.0):
     """The read connection every read command's ``data`` function gets. Inside `workbench
     serve` (which owns the file) it joins the server's own DuckDB instance, which refuses a
     second, read-only one."""
-    from workbench.core.engines import is_remote
+    from workbench.core.engines import is_remote, named
     from workbench.query import db as engine
 
-    if is_remote(str(db)) or (db is None and is_remote(os.environ.get("WORKBENCH_DB"))):
+    if is_remote(named(db)):
         return engine.open_reader(db)
     from workbench.frontends.serve import state
 
@@ -142,9 +141,9 @@ def open_reader(db: Path | None, wait_seconds: float = 0.0):
 def via_server(args: argparse.Namespace) -> str | None:
     """When a live `workbench serve` owns ``args.db``: what the command prints, computed there
     from the same argv (the file is locked to everyone else). None: no server, read locally."""
-    from workbench.core.engines import is_remote
+    from workbench.core.engines import is_remote, named
 
-    if is_remote(str(args.db)) or (args.db is None and is_remote(os.environ.get("WORKBENCH_DB"))):
+    if is_remote(named(args.db)):
         return None  # a hub has no local server
     from workbench.frontends.serve import state
 
