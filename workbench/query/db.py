@@ -23,6 +23,8 @@ class Dialect:
 
     name = "duckdb"
     qualified_ids = False
+    #: Whether ``* EXCLUDE (…)`` is SQL here (DuckDB's); else the columns are listed.
+    star_exclude = True
 
     def local_text(self, ts: str, tz: str, fmt: str) -> str:
         """``ts`` (UTC) as wall-clock text in zone ``tz`` with a strftime ``fmt``."""
@@ -54,6 +56,7 @@ class PostgresDialect(Dialect):
     ``sql/postgres_compat.sql``, which the hub's schema installs."""
 
     name = "postgres"
+    star_exclude = False
     #: On a hub, session ids are ``machine:id``; ``source_session_id`` keeps the id as written.
     qualified_ids = True
     _FORMATS = {"%Y": "YYYY", "%m": "MM", "%d": "DD", "%H": "HH24", "%M": "MI", "%S": "SS"}
@@ -105,17 +108,33 @@ class Reader:
     def column(self, sql: str) -> list:
         return [r[0] for r in self.con.execute(sql).fetchall()]
 
-    def columns(self, relation: str, without: Iterable[str] = (), alias: str = "") -> str:
-        """The column list of a table or view, less ``without``, each prefixed ``alias.``
-        (SQL has no portable ``* EXCLUDE``)."""
-        if relation not in self._columns:
-            self._columns[relation] = self.column(
-                "SELECT column_name FROM information_schema.columns "
-                f"WHERE table_name = {lit(relation)} ORDER BY ordinal_position"
-            )
+    def columns(
+        self,
+        relation: str,
+        without: Iterable[str] = (),
+        alias: str = "",
+        extra: Iterable[str] = (),
+    ) -> str:
+        """The columns of a row source built on the table or view ``relation``, less
+        ``without``, each prefixed ``alias.``; ``extra`` are the columns the source adds to
+        the relation's. ``* EXCLUDE`` where the engine has it (no catalog query on DuckDB's
+        read path), else the relation's columns listed from the catalog, then ``extra``."""
         drop = set(without)
+        if self.dialect.star_exclude:
+            star = f"{alias}.*" if alias else "*"
+            return f"{star} EXCLUDE ({', '.join(without)})" if drop else star
+        if relation not in self._columns:
+            self._columns[relation] = self.catalog(relation)
         prefix = f"{alias}." if alias else ""
-        return ", ".join(f"{prefix}{c}" for c in self._columns[relation] if c not in drop)
+        names = [*(c for c in self._columns[relation] if c not in drop), *extra]
+        return ", ".join(f"{prefix}{c}" for c in names)
+
+    def catalog(self, relation: str) -> list[str]:
+        """The column names of a table or view, in order."""
+        return self.column(
+            "SELECT column_name FROM information_schema.columns "
+            f"WHERE table_name = {lit(relation)} ORDER BY ordinal_position"
+        )
 
     def close(self) -> None:
         self.con.close()

@@ -101,6 +101,10 @@ PERIOD_COLUMNS = (
 )
 
 
+#: The names of earlier versions that :func:`_selected` adds to the sessions' columns.
+LEGACY = ("cost_usd", "unpriced_responses")
+
+
 def _selected(
     con: Reader, scope: Scope, *, include_subagents: bool, where: Iterable[str] = ()
 ) -> str:
@@ -396,8 +400,8 @@ def listing(
     order = f"{column} {'DESC' if descending else 'ASC'} NULLS LAST"
     ties = ", started_at DESC NULLS LAST" if column != "started_at" else ""
     page = con.rows(
-        f"SELECT {con.columns('sessions', ('penalties', 'models'))}, cost_usd, "
-        f"unpriced_responses FROM ({selected}) page "
+        f"SELECT {con.columns('sessions', ('penalties', 'models'), extra=LEGACY)} "
+        f"FROM ({selected}) page "
         f"ORDER BY {order}{ties}, session_id LIMIT {int(limit)} OFFSET {int(offset)}"
     )
     nxt = offset + len(page)

@@ -42,6 +42,7 @@ class SparkDialect(Dialect):
     """Spark's week starts at 1 = Sunday (DuckDB's at 0); the rest goes through sqlglot."""
 
     name = "spark"
+    star_exclude = False  # Apache Spark SQL has no * EXCEPT (sqlglot writes one): list them
 
     def weekday_hour(self, ts: str, tz: str) -> tuple[str, str]:
         day, hour = super().weekday_hour(ts, tz)
@@ -108,11 +109,8 @@ def open_lake(url: str) -> Reader:
 
 
 class SparkReader(Reader):
-    def columns(self, relation: str, without=(), alias: str = "") -> str:
-        drop = set(without)
-        prefix = f"{alias}." if alias else ""
-        names = self.con.spark.table(relation).columns
-        return ", ".join(f"{prefix}{c}" for c in names if c not in drop)
+    def catalog(self, relation: str) -> list[str]:
+        return self.con.spark.table(relation).columns
 
 
 class SparkConnection:
