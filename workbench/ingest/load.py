@@ -101,8 +101,9 @@ def ingest(
     found and there is no database yet, none is created (the summary then says ``files`` 0).
     A Ctrl-C (SIGINT) raises KeyboardInterrupt, also when it interrupts a DuckDB query, after
     the open transaction was rolled back."""
+    ctrl_c = _CtrlC()
     try:
-        with _CtrlC() as ctrl_c:
+        with ctrl_c:
             return _ingest(
                 paths,
                 db,
@@ -116,10 +117,15 @@ def ingest(
                 ctrl_c,
                 create,
             )
-    except (duckdb.InterruptException, RuntimeError) as exc:
-        if isinstance(exc, RuntimeError) and "interrupt" not in str(exc).lower():
-            raise
-        raise KeyboardInterrupt from exc
+    except Exception as exc:
+        # after a Ctrl-C, whatever DuckDB raised next (the interrupt itself, or "transaction is
+        # aborted" from a statement the interrupt cut short) is that Ctrl-C
+        interrupted = isinstance(exc, duckdb.InterruptException) or (
+            isinstance(exc, RuntimeError) and "interrupt" in str(exc).lower()
+        )
+        if interrupted or (ctrl_c.sigint and isinstance(exc, duckdb.Error)):
+            raise KeyboardInterrupt from exc
+        raise
 
 
 class _CtrlC:
@@ -135,6 +141,7 @@ class _CtrlC:
         self._thread: threading.Thread | None = None
         self._fds: tuple[int, int] | None = None
         self._stop = False
+        self.sigint = False  # a SIGINT arrived while the ingest ran
 
     def __enter__(self) -> _CtrlC:
         if (
@@ -162,6 +169,8 @@ class _CtrlC:
                 got = os.read(r, 64)
             except OSError:
                 return
+            if signal.SIGINT in got:
+                self.sigint = True
             if signal.SIGINT in got and self.con is not None:
                 with suppress(Exception):
                     self.con.interrupt()
