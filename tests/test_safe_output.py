@@ -98,7 +98,7 @@ def assert_no_live_markup(html: str, allowed: set[str]) -> None:
 
 
 ALLOWED_ATTRS = {("ol", "start"), ("meta", "charset"), ("div", "class"), ("span", "class"),
-                 ("span", "id")}  # fmt: skip
+                 ("span", "id"), ("a", "href")}  # fmt: skip
 
 
 def run(capsys, *argv) -> tuple[int, str]:
@@ -225,13 +225,20 @@ def test_markdown_keeps_plain_replies_as_markdown(db, capsys):
     assert "\n\nDone. " not in md and "`\nDone. " in md  # markup: fenced, not rendered
 
 
+def test_html_export_renders_assistant_replies_as_markdown(db, capsys):
+    _, page = run(capsys, "sessions", "export", CLAUDE, "--db", db, "--format", "html")
+    assert '<div class="md"><p>All <strong>done</strong>: see <code>config.json</code>.</p>' in page
+    assert "<pre>All **done**" not in page  # no longer shown as raw text
+    assert "&lt;script&gt;" in page  # a reply's markup is text inside the rendered Markdown
+
+
 @pytest.mark.parametrize("sid", [CLAUDE, GEMINI[:8], CODEX[:8]])
 def test_html_export_is_escaped_and_redacted(db, capsys, sid):
     code, page = run(capsys, "sessions", "export", sid, "--db", db, "--format", "html")
     assert code == 0 and leaked(page) == []
     tags = parse(page)
     assert_no_live_markup(page, {"html", "head", "meta", "title", "body", "style", "div", "b",
-                                 "pre", "span"})  # fmt: skip
+                                 "pre", "span", "a"} | SAFE_TAGS)  # fmt: skip
     assert tags.title.startswith("Session ") and "\n" not in tags.title
     if sid == GEMINI[:8]:
         assert tags.title == f"Session {GEMINI}"  # shown as text, not run

@@ -258,6 +258,7 @@ def _view(t: Transcript, shown: Shown, max_chars: int | None, errors: list[int])
             "error_id": None,
             "subagent": None,
             "fold": None,
+            "html": None,
         }
         if e.kind == "tool_use":
             ev["body"] = shown.tool_input(e.input_json)
@@ -273,6 +274,10 @@ def _view(t: Transcript, shown: Shown, max_chars: int | None, errors: list[int])
                 errors[0] += 1
         else:
             ev["body"] = shown.text(e.text)
+            if e.kind == "assistant":  # replies are Markdown: shown as rendered (raw HTML escaped)
+                from workbench.present.page import markdown
+
+                ev["html"] = markdown(ev["body"])
         if e.subagent is not None:
             ev["subagent"] = _view(e.subagent, shown, max_chars, errors)
         view["events"].append(ev)
