@@ -98,7 +98,7 @@ def assert_no_live_markup(html: str, allowed: set[str]) -> None:
 
 
 ALLOWED_ATTRS = {("ol", "start"), ("meta", "charset"), ("div", "class"), ("span", "class"),
-                 ("span", "id"), ("a", "href")}  # fmt: skip
+                 ("span", "id")}  # fmt: skip
 
 
 def run(capsys, *argv) -> tuple[int, str]:
@@ -238,7 +238,7 @@ def test_html_export_is_escaped_and_redacted(db, capsys, sid):
     assert code == 0 and leaked(page) == []
     tags = parse(page)
     assert_no_live_markup(page, {"html", "head", "meta", "title", "body", "style", "div", "b",
-                                 "pre", "span", "a"} | SAFE_TAGS)  # fmt: skip
+                                 "pre", "span"} | SAFE_TAGS)  # fmt: skip
     assert tags.title.startswith("Session ") and "\n" not in tags.title
     if sid == GEMINI[:8]:
         assert tags.title == f"Session {GEMINI}"  # shown as text, not run

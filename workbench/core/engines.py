@@ -75,3 +75,17 @@ def mask(text: str) -> str:
     ``password=...`` settings) replaced by ``***``."""
     text = re.sub(r"(postgres(?:ql)?://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
     return re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", text, flags=re.IGNORECASE)
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` is DuckDB's answer to a Ctrl-C in the middle of a query
+    (``duckdb.InterruptException``, or a RuntimeError "Query interrupted")."""
+    for e in (exc, exc.__cause__, exc.__context__):
+        if e is None:
+            continue
+        name = type(e).__name__
+        if name == "InterruptException" or (
+            isinstance(e, RuntimeError) and "interrupted" in str(e).lower()
+        ):
+            return True
+    return False

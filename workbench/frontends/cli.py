@@ -125,12 +125,12 @@ def _main(argv: Sequence[str] | None) -> int:
     except BrokenPipeError:
         raise  # main's: the reader of stdout went away
     except Exception as exc:  # noqa: BLE001 - one line, not a traceback (WORKBENCH_DEBUG=1 shows it)
-        if _is_interrupt(exc):
+        from workbench.core.engines import first_line, is_interrupt, mask
+
+        if is_interrupt(exc):
             raise KeyboardInterrupt from exc  # Ctrl-C during a DuckDB query: DuckDB raises
         if os.environ.get("WORKBENCH_DEBUG"):
             raise
-        from workbench.core.engines import first_line, mask
-
         engine = type(exc).__module__.split(".")[0]
         if engine in ("psycopg", "pyspark", "py4j"):  # a hub's or Spark's error: its first line
             where = "hub" if engine == "psycopg" else "spark"
@@ -164,20 +164,6 @@ def _closed_pipe() -> int:
     except (OSError, ValueError):
         pass
     return 0
-
-
-def _is_interrupt(exc: BaseException) -> bool:
-    """Whether ``exc`` is DuckDB's answer to a Ctrl-C in the middle of a query
-    (``duckdb.InterruptException``, or a RuntimeError "Query interrupted")."""
-    for e in (exc, exc.__cause__, exc.__context__):
-        if e is None:
-            continue
-        name = type(e).__name__
-        if name == "InterruptException" or (
-            isinstance(e, RuntimeError) and "interrupted" in str(e).lower()
-        ):
-            return True
-    return False
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from workbench.core import config, store
+from workbench.core import config, engines, store
 from workbench.core.queries import sql_text
 from workbench.ingest import lines, native, safeio
 from workbench.ingest import plan as planning
@@ -120,10 +120,7 @@ def ingest(
     except Exception as exc:
         # after a Ctrl-C, whatever DuckDB raised next (the interrupt itself, or "transaction is
         # aborted" from a statement the interrupt cut short) is that Ctrl-C
-        interrupted = isinstance(exc, duckdb.InterruptException) or (
-            isinstance(exc, RuntimeError) and "interrupt" in str(exc).lower()
-        )
-        if interrupted or (ctrl_c.sigint and isinstance(exc, duckdb.Error)):
+        if engines.is_interrupt(exc) or (ctrl_c.sigint and isinstance(exc, duckdb.Error)):
             raise KeyboardInterrupt from exc
         raise
 
@@ -171,9 +168,9 @@ class _CtrlC:
                 return
             if signal.SIGINT in got:
                 self.sigint = True
-            if signal.SIGINT in got and self.con is not None:
-                with suppress(Exception):
-                    self.con.interrupt()
+                if self.con is not None:
+                    with suppress(Exception):
+                        self.con.interrupt()
 
     def __exit__(self, *exc_info) -> None:
         if self._thread is None:

@@ -184,6 +184,8 @@ def _environment():
     if _ENV is None:
         import jinja2
 
+        from workbench.present.page import markdown
+
         _ENV = jinja2.Environment(
             loader=jinja2.FileSystemLoader(TEMPLATES),
             autoescape=True,
@@ -191,6 +193,7 @@ def _environment():
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        _ENV.filters["markdown"] = markdown  # raw HTML escaped, no images
     return _ENV
 
 
@@ -258,7 +261,6 @@ def _view(t: Transcript, shown: Shown, max_chars: int | None, errors: list[int])
             "error_id": None,
             "subagent": None,
             "fold": None,
-            "html": None,
         }
         if e.kind == "tool_use":
             ev["body"] = shown.tool_input(e.input_json)
@@ -274,10 +276,6 @@ def _view(t: Transcript, shown: Shown, max_chars: int | None, errors: list[int])
                 errors[0] += 1
         else:
             ev["body"] = shown.text(e.text)
-            if e.kind == "assistant":  # replies are Markdown: shown as rendered (raw HTML escaped)
-                from workbench.present.page import markdown
-
-                ev["html"] = markdown(ev["body"])
         if e.subagent is not None:
             ev["subagent"] = _view(e.subagent, shown, max_chars, errors)
         view["events"].append(ev)
