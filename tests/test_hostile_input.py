@@ -713,11 +713,11 @@ def test_ctrl_c_during_ingest_exits_130_with_one_line_within_a_second(tmp_path, 
 
 
 def test_a_duckdb_interrupt_is_reported_as_an_interrupt():
-    from workbench.frontends import cli
+    from workbench.core.engines import is_interrupt
 
-    assert cli._is_interrupt(RuntimeError("Query interrupted"))
-    assert cli._is_interrupt(duckdb.InterruptException("INTERRUPT Error: Interrupted!"))
-    assert not cli._is_interrupt(RuntimeError("something else"))
+    assert is_interrupt(RuntimeError("Query interrupted"))
+    assert is_interrupt(duckdb.InterruptException("INTERRUPT Error: Interrupted!"))
+    assert not is_interrupt(RuntimeError("something else"))
 
 
 def test_a_gemini_token_count_past_int64_and_a_bad_timestamp_are_refused(tmp_path):
