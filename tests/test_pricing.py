@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
@@ -282,6 +283,23 @@ def test_blocks(priced_db):
     assert gaps[0]["startTime"] == "2026-05-01T15:00:00.000Z"  # last response + 5h
     assert gaps[0]["endTime"] == "2026-05-02T10:00:00.000Z"
     assert data["totals"]["unpricedModels"] == ["claude-experimental-9"]
+
+
+def test_an_active_block_has_a_burn_rate_and_a_projection(priced_db):
+    now = datetime(2026, 5, 3, 12, 0, tzinfo=timezone.utc)  # an hour after May 3's last response
+    real = [b for b in tokens.blocks(open_reader(priced_db), now=now)["blocks"] if not b["isGap"]]
+    assert [b["isActive"] for b in real[:3]] == [False, False, True]
+    may3 = real[2]
+    # 203,000 + 200,100 tokens over the 60 minutes from the block's start to its last response
+    assert may3["burnRate"]["tokensPerMinute"] == pytest.approx(403_100 / 60)
+    assert may3["burnRate"]["costPerHour"] == pytest.approx(0.5775)
+    # 180 minutes left until 15:00 at that rate
+    assert may3["projection"] == {
+        "totalTokens": 1_612_400,
+        "totalCost": pytest.approx(0.5775 * 4),
+        "remainingMinutes": 180,
+    }
+    assert real[0]["burnRate"] is None and real[0]["projection"] is None
 
 
 def test_prices_install_on_read_only_duckdb(priced_db):

@@ -163,8 +163,8 @@ def _default(o: Any) -> Any:
 
 def print_json(data: Any) -> None:
     """``data`` as indented JSON (what ``--format json`` prints)."""
-    json.dump(data, sys.stdout, indent=2, default=_default, ensure_ascii=False)
-    sys.stdout.write("\n")
+    # one write: json.dump would write each of its (many thousand) pieces on its own
+    sys.stdout.write(json.dumps(data, indent=2, default=_default, ensure_ascii=False) + "\n")
 
 
 def print_ndjson(rows: Iterable[Any]) -> None:

@@ -97,6 +97,10 @@ class Reader:
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r)) for r in cur.fetchall()]
 
+    def tuples(self, sql: str) -> list[tuple]:
+        """The result as a list of tuples (cheaper than ``rows`` for many rows)."""
+        return self.con.execute(sql).fetchall()
+
     def one(self, sql: str) -> dict | None:
         rows = self.rows(sql)
         return rows[0] if rows else None

@@ -26,6 +26,8 @@ TOKEN_FIELDS = {
 }
 GROUPINGS = ("daily", "monthly", "session")
 BLOCK = timedelta(hours=5)
+BLOCK_US = 5 * 3_600_000_000
+HOUR_US = 3_600_000_000
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -117,58 +119,51 @@ def blocks(con: Reader, *, tz: str = "UTC", now: datetime | None = None, **filte
     start or after the previous response opens a new block, and a gap block marks the idle time
     between two blocks. Each block carries its ``user``."""
     scope = Scope.of(**filters)
-    rows = con.rows(
+    # tuples, and times as microseconds: DuckDB's conversion of TIMESTAMPTZ values and a dict
+    # per response cost more than the whole walk below
+    rows = con.tuples(
         f"""
-        SELECT r.user_name, {con.dialect.epoch_us("r.ts")} AS us, r.model,
-            {", ".join("r." + c for c in TOKEN_FIELDS.values())}, r.cost_usd
+        SELECT r.user_name, {con.dialect.epoch_us("r.ts")} AS us, coalesce(r.model, 'unknown'),
+            {", ".join(f"coalesce(r.{c}, 0)" for c in _BLOCK_TOKENS.values())}, r.cost_usd
         FROM responses r
         WHERE r.ts IS NOT NULL AND {scope.events("r.ts", "r")}
         ORDER BY r.user_name, r.ts, r.dedupe_key
         """
     )
-    now = now or datetime.now(timezone.utc)
+    now_us = _us(now or datetime.now(timezone.utc))
     out: list[dict] = []
     unpriced: set[str] = set()
-    current: dict | None = None
-    for row in rows:
-        # microseconds, not TIMESTAMPTZ values: DuckDB's conversion of those costs ~10x more
-        ts = row["ts"] = EPOCH + timedelta(microseconds=row.pop("us"))
-        if current is None or current["_user"] != row["user_name"]:
-            current = None
-        elif ts - current["_start"] > BLOCK or ts - current["_last"] > BLOCK:
-            if ts - current["_last"] > BLOCK:
-                out.append(_gap(row["user_name"], current["_last"] + BLOCK, ts))
-            current = None
-        if current is None:
-            start = ts.replace(minute=0, second=0, microsecond=0)
-            current = _new_block(row["user_name"], start)
-            out.append(current)
-        _add(current, row, unpriced)
-    for b in out:
-        _finish(b, now)
+    acc: list | None = None  # [user, start, last, entries, tokens x4, cost, models]
+    for user, us, model, t_in, t_out, t_cw, t_cr, cost in rows:
+        if acc is not None and (acc[0] != user or us - acc[1] > BLOCK_US or us - acc[2] > BLOCK_US):
+            out.append(_block(acc, now_us))
+            if acc[0] == user and us - acc[2] > BLOCK_US:
+                out.append(_gap(user, _dt(acc[2] + BLOCK_US), _dt(us)))
+            acc = None
+        if acc is None:
+            acc = [user, us - us % HOUR_US, us, 0, 0, 0, 0, 0, None, {}]
+        acc[2] = us
+        acc[3] += 1
+        acc[4] += t_in
+        acc[5] += t_out
+        acc[6] += t_cw
+        acc[7] += t_cr
+        acc[9][model] = None
+        if cost is not None:
+            acc[8] = (acc[8] or 0.0) + cost
+        elif t_in or t_out or t_cw or t_cr:
+            unpriced.add(model)
+    if acc is not None:
+        out.append(_block(acc, now_us))
     return {"blocks": out, "totals": {"unpricedModels": sorted(unpriced)}}
 
 
-def _new_block(user: str, start: datetime) -> dict:
-    return {
-        "id": _iso(start),
-        "user": user,
-        "startTime": _iso(start),
-        "endTime": _iso(start + BLOCK),
-        "actualEndTime": None,
-        "isActive": False,
-        "isGap": False,
-        "entries": 0,
-        "tokenCounts": {k: 0 for k in _BLOCK_TOKENS},
-        "totalTokens": 0,
-        "costUSD": None,
-        "models": [],
-        "burnRate": None,
-        "projection": None,
-        "_user": user,
-        "_start": start,
-        "_last": start,
-    }
+def _us(ts: datetime) -> int:
+    return (ts - EPOCH) // timedelta(microseconds=1)
+
+
+def _dt(us: int) -> datetime:
+    return EPOCH + timedelta(microseconds=us)
 
 
 _BLOCK_TOKENS = {
@@ -179,19 +174,42 @@ _BLOCK_TOKENS = {
 }
 
 
-def _add(block: dict, row: dict, unpriced: set[str]) -> None:
-    block["entries"] += 1
-    block["_last"] = row["ts"]
-    block["actualEndTime"] = _iso(row["ts"])
-    for out, col in _BLOCK_TOKENS.items():
-        block["tokenCounts"][out] += int(row[col] or 0)
-    model = row["model"] or "unknown"
-    if model not in block["models"]:
-        block["models"].append(model)
-    if row["cost_usd"] is not None:
-        block["costUSD"] = (block["costUSD"] or 0.0) + row["cost_usd"]
-    elif sum(int(row[c] or 0) for c in _BLOCK_TOKENS.values()) > 0:
-        unpriced.add(model)
+def _block(acc: list, now_us: int) -> dict:
+    """A finished block from its running sums, with burn rate and projection while active."""
+    user, start_us, last_us, entries, *counts = acc[:8]
+    cost, models = acc[8], list(acc[9])
+    start = _dt(start_us)
+    total = sum(counts)
+    end_us = start_us + BLOCK_US
+    active = now_us < end_us and now_us - last_us < BLOCK_US
+    block = {
+        "id": _iso(start),
+        "user": user,
+        "startTime": _iso(start),
+        "endTime": _iso(_dt(end_us)),
+        "actualEndTime": _iso(_dt(last_us)),
+        "isActive": active,
+        "isGap": False,
+        "entries": entries,
+        "tokenCounts": dict(zip(_BLOCK_TOKENS, counts)),
+        "totalTokens": total,
+        "costUSD": cost,
+        "models": models,
+        "burnRate": None,
+        "projection": None,
+    }
+    minutes = (last_us - start_us) / 60e6
+    if active and minutes > 0:
+        per_minute = total / minutes
+        cost_per_hour = None if cost is None else cost / minutes * 60
+        remaining = max(0.0, (end_us - now_us) / 60e6)
+        block["burnRate"] = {"tokensPerMinute": per_minute, "costPerHour": cost_per_hour}
+        block["projection"] = {
+            "totalTokens": round(total + per_minute * remaining),
+            "totalCost": None if cost_per_hour is None else cost + cost_per_hour * remaining / 60,
+            "remainingMinutes": round(remaining),
+        }
+    return block
 
 
 def _gap(user: str, start: datetime, end: datetime) -> dict:
@@ -211,30 +229,6 @@ def _gap(user: str, start: datetime, end: datetime) -> dict:
         "burnRate": None,
         "projection": None,
     }
-
-
-def _finish(block: dict, now: datetime) -> None:
-    start = block.pop("_start", None)
-    last = block.pop("_last", None)
-    block.pop("_user", None)
-    if block["isGap"]:
-        return
-    block["totalTokens"] = sum(block["tokenCounts"].values())
-    end = start + BLOCK
-    block["isActive"] = now < end and now - last < BLOCK
-    minutes = (last - start).total_seconds() / 60
-    if block["isActive"] and minutes > 0:
-        per_minute = block["totalTokens"] / minutes
-        cost_per_hour = None if block["costUSD"] is None else block["costUSD"] / minutes * 60
-        remaining = max(0.0, (end - now).total_seconds() / 60)
-        block["burnRate"] = {"tokensPerMinute": per_minute, "costPerHour": cost_per_hour}
-        block["projection"] = {
-            "totalTokens": round(block["totalTokens"] + per_minute * remaining),
-            "totalCost": None
-            if cost_per_hour is None
-            else block["costUSD"] + cost_per_hour * remaining / 60,
-            "remainingMinutes": round(remaining),
-        }
 
 
 def _sum_costs(costs: Iterable[float | None], empty: float | None = None) -> float | None:
