@@ -61,15 +61,15 @@ def as_dict(t: Transcript, *, errors_only: bool = False) -> dict:
     return {"session": t.session, "events": out}
 
 
-def _tool_calls(con: Reader, session_id: str) -> list[dict]:
-    """The session's tool calls with result, error flag, friction category and the subagent
-    session a Task/Agent call spawned (when the archive has it), in order."""
+def _tool_calls(con: Reader, session_ids: list[str]) -> list[dict]:
+    """The sessions' tool calls with result, error flag, friction category and the subagent
+    session a Task/Agent call spawned (when the archive has it), in order per session."""
     return con.rows(
         f"""
-        SELECT c.ordinal, c.block_index, c.tool_use_id, c.name AS tool_name, c.input_json, c.ts,
-            c.result_text, c.result_length, e.category IS NOT NULL AS is_error,
-            e.category AS error_category, c.result_ordinal, c.result_agent_id AS agent_id,
-            c.result_ts, sub.session_id AS subagent_session_id
+        SELECT c.session_id, c.ordinal, c.block_index, c.tool_use_id, c.name AS tool_name,
+            c.input_json, c.ts, c.result_text, c.result_length,
+            e.category IS NOT NULL AS is_error, e.category AS error_category, c.result_ordinal,
+            c.result_agent_id AS agent_id, c.result_ts, sub.session_id AS subagent_session_id
         FROM tool_calls c
         LEFT JOIN tool_errors e
             ON e.session_id = c.session_id AND e.ordinal = c.ordinal
@@ -78,95 +78,140 @@ def _tool_calls(con: Reader, session_id: str) -> list[dict]:
             SELECT agent_id, min(session_id) AS session_id FROM sessions
             WHERE is_subagent AND agent_id IS NOT NULL GROUP BY agent_id
         ) sub ON sub.agent_id = c.result_agent_id
-        WHERE c.session_id = {lit(session_id)}
-        ORDER BY c.ordinal, c.block_index
+        WHERE c.session_id IN ({_in(session_ids)})
+        ORDER BY c.session_id, c.ordinal, c.block_index
         """
     )
+
+
+def _in(ids: list[str]) -> str:
+    return ", ".join(lit(i) for i in ids)
 
 
 def load(con, session_id: str, *, depth: int | None = 0) -> Transcript:
     """The transcript of ``session_id`` (id or unambiguous prefix); ``depth`` levels of
     subagents are attached to the call that spawned them (``None``: all levels)."""
     sid = signals.resolve_id(con, session_id)
-    session = con.one(f"SELECT * FROM sessions WHERE session_id = {lit(sid)}")
-    msgs = con.rows(
-        "SELECT ordinal, type, subtype, text, thinking, ts, is_meta, is_api_error, "
-        f"is_compact_summary FROM messages WHERE session_id = {lit(sid)} ORDER BY ordinal"
-    )
-    calls = _tool_calls(con, sid)
-    by_ordinal: dict[int, list[dict]] = {}
-    results: dict[int, list[dict]] = {}
-    for c in calls:
-        by_ordinal.setdefault(c["ordinal"], []).append(c)
-        if c["result_ordinal"] is not None:
-            results.setdefault(c["result_ordinal"], []).append(c)
-    t = Transcript(session)
-    for m in msgs:
-        o, ts = m["ordinal"], m["ts"]
-        if m["thinking"]:
-            t.events.append(Event(o, "thinking", ts, m["thinking"]))
-        if m["text"] and not (m["type"] == "user" and o in results):
-            kind = m["type"] if m["type"] in ("user", "assistant") else "system"
-            if m["is_api_error"] or m["is_compact_summary"]:
-                kind = "system"
-            t.events.append(Event(o, kind, ts, m["text"], is_meta=m["is_meta"]))
-        elif m["type"] == "system" and m["subtype"] and not m["text"]:
-            t.events.append(Event(o, "system", ts, f"({m['subtype']})"))
-        for c in by_ordinal.get(o, []):
-            t.events.append(
-                Event(
-                    o,
-                    "tool_use",
-                    c["ts"],
-                    tool_name=c["tool_name"],
-                    tool_use_id=c["tool_use_id"],
-                    input_json=c["input_json"],
-                )
-            )
-        for c in results.get(o, []):
-            t.events.append(
-                Event(
-                    o,
-                    "tool_result",
-                    ts,
-                    c["result_text"] or "",
-                    tool_name=c["tool_name"],
-                    tool_use_id=c["tool_use_id"],
-                    is_error=c["is_error"],
-                    error_category=c["error_category"],
-                    result_length=c["result_length"],
-                    agent_id=c["agent_id"],
-                )
-            )
-    if depth is None or depth > 0:
-        _attach_subagents(con, t, None if depth is None else depth - 1)
-    return t
+    return load_many(con, [sid], depth=depth)[sid]
 
 
-def _attach_subagents(con, t: Transcript, depth: int | None) -> None:
-    subs = con.rows(
-        "SELECT session_id, agent_id FROM sessions "
-        f"WHERE parent_session_id = {lit(t.session['session_id'])} AND messages > 0 "
-        "ORDER BY started_at, session_id"
-    )
-    if not subs:
-        return
-    by_agent = {s["agent_id"]: s["session_id"] for s in subs}
-    placed: set[str] = set()
-    for e in t.events:
-        if e.kind == "tool_result" and e.agent_id in by_agent:
-            e.subagent = load(con, by_agent[e.agent_id], depth=depth)
-            placed.add(by_agent[e.agent_id])
-    for s in subs:  # subagents no result points at (e.g. 2.0 warm-up agents): at the end
-        if s["session_id"] not in placed:
-            t.events.append(
-                Event(
-                    t.events[-1].ordinal if t.events else 0,
-                    "subagent",
-                    None,
-                    subagent=load(con, s["session_id"], depth=depth),
-                )
+def load_many(con, session_ids: list[str], *, depth: int | None = 0) -> dict[str, Transcript]:
+    """The transcripts of ``session_ids`` (exact ids; an unknown id is left out), as
+    :func:`load` builds them, read with a few queries for all of them and their subagents
+    (not a few per session: a report writes hundreds of transcript pages)."""
+    rows = _Rows(con, list(dict.fromkeys(session_ids)), depth)
+    return {sid: rows.build(sid, depth) for sid in session_ids if sid in rows.sessions}
+
+
+class _Rows:
+    """The database rows of some sessions and of their subagents down to ``depth`` levels."""
+
+    def __init__(self, con, session_ids: list[str], depth: int | None) -> None:
+        self.subs: dict[str, list[dict]] = {}
+        tree, level, left = list(session_ids), list(session_ids), depth
+        while level and (left is None or left > 0):
+            found = con.rows(
+                "SELECT session_id, agent_id, parent_session_id FROM sessions "
+                f"WHERE parent_session_id IN ({_in(level)}) AND messages > 0 "
+                "ORDER BY started_at, session_id"
             )
+            seen = set(tree)
+            level = []
+            for s in found:
+                self.subs.setdefault(s["parent_session_id"], []).append(s)
+                if s["session_id"] not in seen:  # a parent loop in a broken archive
+                    seen.add(s["session_id"])
+                    level.append(s["session_id"])
+            tree += level
+            left = None if left is None else left - 1
+        self.sessions = {
+            s["session_id"]: s
+            for s in con.rows(f"SELECT * FROM sessions WHERE session_id IN ({_in(tree)})")
+        }
+        self.msgs: dict[str, list[dict]] = {}
+        for m in con.rows(
+            "SELECT session_id, ordinal, type, subtype, text, thinking, ts, is_meta, "
+            f"is_api_error, is_compact_summary FROM messages WHERE session_id IN ({_in(tree)}) "
+            "ORDER BY session_id, ordinal"
+        ):
+            self.msgs.setdefault(m["session_id"], []).append(m)
+        self.calls: dict[str, list[dict]] = {}
+        for c in _tool_calls(con, tree):
+            self.calls.setdefault(c["session_id"], []).append(c)
+
+    def build(self, sid: str, depth: int | None, path: tuple[str, ...] = ()) -> Transcript:
+        by_ordinal: dict[int, list[dict]] = {}
+        results: dict[int, list[dict]] = {}
+        for c in self.calls.get(sid, []):
+            by_ordinal.setdefault(c["ordinal"], []).append(c)
+            if c["result_ordinal"] is not None:
+                results.setdefault(c["result_ordinal"], []).append(c)
+        t = Transcript(self.sessions[sid])
+        for m in self.msgs.get(sid, []):
+            o, ts = m["ordinal"], m["ts"]
+            if m["thinking"]:
+                t.events.append(Event(o, "thinking", ts, m["thinking"]))
+            if m["text"] and not (m["type"] == "user" and o in results):
+                kind = m["type"] if m["type"] in ("user", "assistant") else "system"
+                if m["is_api_error"] or m["is_compact_summary"]:
+                    kind = "system"
+                t.events.append(Event(o, kind, ts, m["text"], is_meta=m["is_meta"]))
+            elif m["type"] == "system" and m["subtype"] and not m["text"]:
+                t.events.append(Event(o, "system", ts, f"({m['subtype']})"))
+            for c in by_ordinal.get(o, []):
+                t.events.append(
+                    Event(
+                        o,
+                        "tool_use",
+                        c["ts"],
+                        tool_name=c["tool_name"],
+                        tool_use_id=c["tool_use_id"],
+                        input_json=c["input_json"],
+                    )
+                )
+            for c in results.get(o, []):
+                t.events.append(
+                    Event(
+                        o,
+                        "tool_result",
+                        ts,
+                        c["result_text"] or "",
+                        tool_name=c["tool_name"],
+                        tool_use_id=c["tool_use_id"],
+                        is_error=c["is_error"],
+                        error_category=c["error_category"],
+                        result_length=c["result_length"],
+                        agent_id=c["agent_id"],
+                    )
+                )
+        if depth is None or depth > 0:
+            self._attach_subagents(t, None if depth is None else depth - 1, (*path, sid))
+        return t
+
+    def _attach_subagents(self, t: Transcript, depth: int | None, path: tuple[str, ...]) -> None:
+        subs = [
+            s
+            for s in self.subs.get(t.session["session_id"], [])
+            if s["session_id"] in self.sessions and s["session_id"] not in path
+        ]
+        if not subs:
+            return
+        by_agent = {s["agent_id"]: s["session_id"] for s in subs}
+        placed: set[str] = set()
+        for e in t.events:
+            if e.kind == "tool_result" and e.agent_id in by_agent:
+                e.subagent = self.build(by_agent[e.agent_id], depth, path)
+                placed.add(by_agent[e.agent_id])
+        for s in subs:  # subagents no result points at (e.g. 2.0 warm-up agents): at the end
+            if s["session_id"] not in placed:
+                t.events.append(
+                    Event(
+                        t.events[-1].ordinal if t.events else 0,
+                        "subagent",
+                        None,
+                        subagent=self.build(s["session_id"], depth, path),
+                    )
+                )
 
 
 #: The system-like messages agentsview promotes to a ``source_subtype`` of their own, with
@@ -272,7 +317,7 @@ def tool_call_list(con, session_id: str) -> dict:
     archive lacks that subagent), agent_id (the subagent a Task/Agent result names),
     input_json, is_error, error_category: the friction category, result_length, timestamp)."""
     sid = signals.resolve_id(con, session_id)
-    rows = _tool_calls(con, sid)
+    rows = _tool_calls(con, [sid])
     return {
         "session_id": sid,
         "tool_calls": [
