@@ -80,7 +80,7 @@ def test_headless_static_table(ingested, monkeypatch):
 
     assert set(linked_sessions(page)) == {S1, S2}  # what the report writes pages for
     capped = browser.static_table(con, tz="UTC", link_limit=1)
-    assert capped.count('class="wb-sid"') == 1 and "newest 1 sessions" in capped
+    assert capped.count('href="transcripts/') == 1 and "newest 1 sessions" in capped
     monkeypatch.setenv("WORKBENCH_HEADLESS", "1")
     shown = browser.show(con, tz="UTC")
     assert "<table" in shown.data

@@ -468,14 +468,14 @@ def nav_links(current: str, notebooks_dir: Path | None = None, prefix: str = "")
 
 
 _LINKED = re.compile(
-    r'class="wb-sid" href="transcripts/([A-Za-z0-9][A-Za-z0-9._-]*)\.html"'
-    r'(?: data-session="([^"]+)")?'
+    r'href="transcripts/([A-Za-z0-9][A-Za-z0-9._-]*)\.html"(?: data-session="([^"]+)")?'
 )
 
 
 def linked_sessions(page: str) -> list[str]:
-    """The session ids a page links to (``views.sid``: the id is the file name, or, where
-    that had to be a hash, in ``data-session``)."""
+    """The session ids a page links to (every ``transcripts/<id>.html`` link, as
+    ``views.sid`` and the session table write them: the id is the file name, or, where that
+    had to be a hash, in ``data-session``)."""
     import html as _h
 
     return list(dict.fromkeys(_h.unescape(d or f) for f, d in _LINKED.findall(page)))

@@ -297,6 +297,9 @@ TABLE_SCRIPT = """
 """
 
 
+#: The first prompt's characters a row of the session table keeps (cut with "…").
+PROMPT_CHARS = 90
+
 #: The newest this many sessions of the table link to a transcript page (the report writes one
 #: per linked session: about 50 KB and a fraction of a second each); older rows show the id.
 LINKED_SESSIONS = 1000
@@ -319,22 +322,28 @@ def static_table(
     esc = lambda v: redaction.escape(v, redact=redact)  # noqa: E731
     head = ("session", "started", "user", "project", "first prompt", "active", "tool calls",
             "errors", "cost", "health", "outcome", "model", "agent")  # fmt: skip
+    # A row per session, each byte counted (a 1,000-session table is most of the page): the
+    # short id links without a class (styled by column), the prompt is cut once with "…"
+    # (no hover copy) and CSS ends it at the column's width, and the optional </td> and
+    # </tr> end tags are left out (HTML parses the same table without them).
     body = []
     for n, r in enumerate(rows):
-        cls = ' class="err"' if r["tool_errors"] else ""
+        sid = r["session_id"]
         if n < link_limit:
-            ident = str(views.sid(r["session_id"], hover=False))
+            href = views.transcript_href(sid)
+            named = "" if href == f"transcripts/{sid}.html" else f' data-session="{esc(sid)}"'
+            ident = f'<a href="{esc(href)}"{named}>{esc(sid[:8])}</a>'
         else:
-            full = esc(r["session_id"])
-            ident = f'<code title="{full}">{esc(r["session_id"][:8])}</code>'
-
-        prompt = views.cut(r["first_prompt"], 64)
+            ident = esc(sid[:8])  # an unambiguous prefix for `workbench sessions export`
+        prompt = " ".join((r["first_prompt"] or "").split())
+        if len(prompt) > PROMPT_CHARS:
+            prompt = prompt[: PROMPT_CHARS - 1].rstrip() + "…"
         cells = (
             ident,
             esc(textout.local(r["started_at"], tz)),
             esc(r["user_name"]),
             esc(r["project"] or "-"),
-            redaction.redact(str(prompt)) if redact else str(prompt),
+            esc(prompt),
             esc(textout.duration(r["active_seconds"])),
             f"{r['tool_calls']:,}",
             f"{r['tool_errors']:,}",
@@ -346,20 +355,21 @@ def static_table(
         )
         # only the active time needs its sort key spelled out ("1h 2m" does not parse)
         active = f' data-v="{r["active_seconds"] or 0:.0f}"'
-        tds = "".join(
-            f"<td{active}>{v}</td>" if i == 5 else f"<td>{v}</td>" for i, v in enumerate(cells)
-        )
-        body.append(f"<tr{cls}>{tds}</tr>")
+        tds = "".join(f"<td{active}>{v}" if i == 5 else f"<td>{v}" for i, v in enumerate(cells))
+        cls = ' class="err"' if r["tool_errors"] else ""
+        body.append(f"<tr{cls}>{tds}\n")
     ths = "".join(f"<th>{h}</th>" for h in head)
     style = (
         "<style>.wb-sessions{border-collapse:collapse;font:13px system-ui,sans-serif}"
         ".wb-sessions td,.wb-sessions th{padding:2px 8px;border-bottom:1px solid #e5e7eb;"
         "text-align:left;vertical-align:top}"
-        # columns by position: 2-4 and 12 never wrap, 6-10 are numbers (keeps rows small)
+        # columns by position: 1-5 and 12 never wrap, 6-10 are numbers (keeps rows small)
         ".wb-sessions :is(td,th):is(:nth-child(n+6):nth-child(-n+10)){text-align:right;"
         "font-variant-numeric:tabular-nums;white-space:nowrap}"
-        ".wb-sessions td:is(:nth-child(n+2):nth-child(-n+4),:nth-child(12)){white-space:nowrap}"
-        ".wb-sessions td:nth-child(5){min-width:18em}"
+        ".wb-sessions td:is(:nth-child(-n+5),:nth-child(12)){white-space:nowrap}"
+        ".wb-sessions td:first-child{font:12.5px ui-monospace,SFMono-Regular,Menlo,Consolas,"
+        "monospace}"
+        ".wb-sessions td:nth-child(5){max-width:26em;overflow:hidden;text-overflow:ellipsis}"
         ".wb-sessions tr.err td:first-child{border-left:3px solid #dc2626}"
         ".wb-scroll{overflow-x:auto}"
         ".wb-search{margin:.3em 0;padding:3px 6px;min-width:18em}</style>"
