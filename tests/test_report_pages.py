@@ -3,6 +3,9 @@ time series that mark the days (weeks) the period covers only in part."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
 from workbench.frontends import report
 from workbench.query import transcript
 from workbench.query.db import open_reader
@@ -35,3 +38,96 @@ def test_transcript_pages_are_written_for_the_known_ids(ingested, tmp_path, monk
     assert "Session 11111111" in page and 'href="../index.html"' in page
     assert not (tmp_path / "transcripts" / f"{S2}.html").exists()  # already written: skipped
     assert sorted(p.name for p in (tmp_path / "transcripts").iterdir()) == [f"{S1}.html"]
+
+
+def _ctx(db, **period):
+    from workbench.frontends import notebook
+
+    ctx = notebook.context(str(db), timezone=period.pop("timezone", "UTC"))
+    for key, value in period.items():  # an instant inside a day, as --since 36h gives
+        setattr(ctx, key, datetime.fromisoformat(value))
+    return ctx
+
+
+def test_a_period_starting_and_ending_inside_a_day_marks_both_days(ingested):
+    from workbench.present import charts
+
+    # the fixture runs 2026-03-02 .. 2026-03-09 (UTC)
+    ctx = _ctx(ingested, since="2026-03-02T08:00:00+00:00", until="2026-03-09T12:00:00+00:00")
+    assert charts.partial_bins(ctx) == {
+        "2026-03-02": "partial day, from 08:00",
+        "2026-03-09": "partial day, until 12:00",
+    }
+    chart = charts.tokens_per_day(ctx)
+    data = [r for d in chart.to_dict()["datasets"].values() for r in d]
+    marked = {r["start"]: r["partial"] for r in data if r.get("partial")}
+    assert set(marked) == {"2026-03-02", "2026-03-09"}  # the data carry the marker
+    svg = charts.svg(chart.to_dict())
+    assert "Shaded: Mar 02 (partial day, from 08:00), Mar 09 (partial day, until 12:00)" in svg
+    assert "note: partial day, from 08:00</title>" in svg  # the band, on hover
+    for draw in (charts.activity_per_day, charts.cost_per_day, charts.errors_per_day,
+                 charts.error_rate_per_day, charts.cache_ratio):  # fmt: skip
+        assert "partial day, until 12:00" in charts.svg(draw(ctx).to_dict()), draw.__name__
+
+
+def test_whole_days_are_not_marked(ingested):
+    from workbench.present import charts
+
+    for period in (
+        {},
+        {"since": "2026-03-02T00:00:00+00:00", "until": "2026-03-10T00:00:00+00:00"},
+    ):
+        ctx = _ctx(ingested, **period)
+        assert charts.partial_bins(ctx) == {}, period
+        svg = charts.svg(charts.tokens_per_day(ctx).to_dict())
+        assert "partial" not in svg and "Shaded" not in svg
+
+
+def test_today_is_marked_in_progress(tmp_path):
+    from builders import Transcript
+
+    from workbench.ingest.load import ingest
+    from workbench.present import charts
+
+    # a zone where it is about noon now: the session an hour ago and now fall on one day
+    now = datetime.now(timezone.utc)
+    offset = 12 - now.hour
+    zone = f"Etc/GMT{-offset:+d}"  # Etc/GMT-5 is UTC+5
+    t = Transcript("77777777-0000-4000-8000-000000000000",
+                   start=(now - timedelta(hours=1)).isoformat())  # fmt: skip
+    t.prompt("hello").say("hi").write(tmp_path / "projects" / "-home-ana-src-shop")
+    ingest([tmp_path / "projects"], tmp_path / "wb.duckdb", user="ana", progress=False)
+    ctx = _ctx(tmp_path / "wb.duckdb", timezone=zone)
+    (today,) = charts.partial_bins(ctx)
+    assert today == now.astimezone(ZoneInfo(zone)).date().isoformat()
+    assert charts.partial_bins(ctx)[today].startswith("partial day, in progress at ")
+    assert "in progress at" in charts.svg(charts.activity_per_day(ctx).to_dict())
+
+
+def test_weekly_axes_mark_the_weeks_the_period_cuts(ingested):
+    from workbench.present import charts
+
+    # over 90 days the axis is weekly: 2026-01-01 is a Thursday, 2026-04-15 a Wednesday
+    ctx = _ctx(ingested, since="2026-01-01T00:00:00+00:00", until="2026-04-16T00:00:00+00:00")
+    assert charts.partial_bins(ctx) == {
+        "2025-12-29": "partial week, from Thu Jan 01",
+        "2026-04-13": "partial week, through Wed Apr 15",
+    }
+
+
+def test_the_session_table_spends_few_bytes_a_row(tmp_path):
+    from builders import Transcript
+
+    from workbench.ingest.load import ingest
+    from workbench.present import browser
+
+    long = "Port the exporter " + "and stream every row " * 20
+    t = Transcript("88888888-0000-4000-8000-000000000000")
+    t.prompt(long).say("ok").write(tmp_path / "projects" / "-home-ana-src-shop")
+    ingest([tmp_path / "projects"], tmp_path / "wb.duckdb", user="ana", progress=False)
+    table = browser.static_table(open_reader(tmp_path / "wb.duckdb"), tz="UTC")
+    row = table[table.index("<tbody>") + len("<tbody>") : table.index("</tbody>")]
+    cut = " ".join(long.split())[: browser.PROMPT_CHARS - 1].rstrip() + "…"
+    assert f"<td>{cut}<td" in row  # the prompt once, cut with "…" (CSS ends it earlier)
+    assert 'href="transcripts/88888888-0000-4000-8000-000000000000.html">88888888</a>' in row
+    assert len(row.encode()) < 340  # no hover copy, classes or optional end tags

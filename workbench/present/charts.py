@@ -227,10 +227,96 @@ def _bins(ctx, df, value_cols, by: str | None = None, col: str = "day"):
     df = full.merge(df, on=keys, how="left").fillna({c: 0 for c in value_cols})
     df["start"] = [d.isoformat() for d in df[col]]
     df["end"] = [(d + timedelta(days=step)).isoformat() for d in df[col]]
+    notes = partial_bins(ctx)
+    df["partial"] = [notes.get(s, "") for s in df["start"]]
     df["when"] = [
-        (f"week of {d:%Y-%m-%d}" if unit == "week" else f"{d:%a %Y-%m-%d}") for d in df[col]
+        (f"week of {d:%Y-%m-%d}" if unit == "week" else f"{d:%a %Y-%m-%d}")
+        + (f" ({notes[s]})" if s in notes else "")
+        for d, s in zip(df[col], df["start"])
     ]
     return df.drop(columns=[col]), unit
+
+
+def partial_bins(ctx) -> dict[str, str]:
+    """The bins of the page's time axis that the period covers only in part, as {ISO start
+    date: note}: the first when the period starts inside it (``--since 36h``, or a week the
+    data start in the middle of), the last when the period ends inside it or it is still in
+    progress. A partial bar is short because its day is, not because activity fell."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    days = period_days(ctx)
+    if days is None:
+        return {}
+    zone = ZoneInfo(ctx.tz)
+    first, last = days
+    unit = _unit(ctx)
+    step = timedelta(days=7 if unit == "week" else 1)
+    if unit == "week":
+        first_bin, last_bin = (d - timedelta(days=d.weekday()) for d in (first, last))
+    else:
+        first_bin, last_bin = first, last
+
+    def midnight(d):
+        return datetime.combine(d, time(), zone)
+
+    def when(t: datetime) -> str:
+        t = t.astimezone(zone)
+        clock = "" if t.time() == time() else f" {t:%H:%M}"
+        return f"{t:%H:%M}" if unit == "day" else f"{t:%a %b %d}{clock}"
+
+    now = datetime.now(zone)
+    start = ctx.since.astimezone(zone) if ctx.since else midnight(first)
+    end = ctx.until.astimezone(zone) if ctx.until else midnight(last + timedelta(days=1))
+    notes: dict = {}
+    if start > midnight(first_bin):
+        notes[first_bin] = [f"from {when(start)}"]
+    if midnight(last_bin) < now < min(end, midnight(last_bin + step)):
+        notes.setdefault(last_bin, []).append(f"in progress at {when(now)}")
+    elif midnight(last_bin) < end < midnight(last_bin + step):
+        at_midnight = end.astimezone(zone).time() == time()
+        last_in = when(end - timedelta(days=1)) if at_midnight else when(end)
+        notes.setdefault(last_bin, []).append(f"{'through' if at_midnight else 'until'} {last_in}")
+    return {d.isoformat(): f"partial {unit}, " + ", ".join(v) for d, v in notes.items()}
+
+
+#: Opacity of a bar the period covers only in part (full bars: 1).
+PARTIAL_OPACITY = 0.45
+
+
+def _partial_opacity():
+    """Bars of partial bins lighter (see :func:`partial_bins`)."""
+    return (
+        alt.when(alt.datum.partial != "").then(alt.value(PARTIAL_OPACITY)).otherwise(alt.value(1))
+    )
+
+
+def _marked(ctx, df, chart, title: str, **properties):
+    """``chart`` (a time series of :func:`_bins` rows) with its title, and the bins the period
+    covers only in part shaded grey behind it (their note on hover) and named under the
+    title, so a short first or last bar is not read as a drop."""
+    from datetime import date
+
+    part = df.loc[df["partial"] != "", ["start", "end", "partial"]].drop_duplicates("start")
+    if part.empty:
+        return chart.properties(title=title, **properties)
+    band = (
+        alt.Chart(part)
+        .mark_rect(color="#9ca3af", opacity=0.18)
+        .encode(
+            x=_x(ctx),
+            x2="end:T",
+            y=alt.value(0),
+            y2=alt.value("height"),
+            tooltip=[alt.Tooltip("partial:N", title="note")],
+        )
+    )
+    subtitle = "Shaded: " + ", ".join(
+        f"{date.fromisoformat(d):%b %d} ({note})" for d, note in zip(part["start"], part["partial"])
+    )
+    return alt.layer(band, chart).properties(
+        title=alt.Title(title, subtitle=subtitle, subtitleColor="#6b7280"), **properties
+    )
 
 
 def _x(ctx, title: str | None = None):
@@ -267,20 +353,19 @@ def activity_per_day(ctx):
     if df.empty or period_days(ctx) is None:
         return empty("Sessions and active hours")
     df, unit = _bins(ctx, df, ["sessions", "active_hours"])
-    base = alt.Chart(df).encode(x=_x(ctx), x2="end:T")
+    base = alt.Chart(df).encode(x=_x(ctx), x2="end:T", opacity=_partial_opacity())
     tooltip = ["when:N", alt.Tooltip("sessions:Q", title="sessions"),
                alt.Tooltip("active_hours:Q", title="active hours", format=",.1f")]  # fmt: skip
-    sessions = (
-        base.mark_bar(color="#4c78a8", stroke="white", strokeWidth=0.5, orient="vertical")
-        .encode(y=alt.Y("sessions:Q", title="sessions"), tooltip=tooltip)
-        .properties(title=f"Sessions started {_per(unit)}", height=160)
+    sessions = base.mark_bar(
+        color="#4c78a8", stroke="white", strokeWidth=0.5, orient="vertical"
+    ).encode(y=alt.Y("sessions:Q", title="sessions"), tooltip=tooltip)
+    hours = base.mark_bar(
+        color="#f58518", stroke="white", strokeWidth=0.5, orient="vertical"
+    ).encode(y=alt.Y("active_hours:Q", title="active hours"), tooltip=tooltip)
+    return alt.vconcat(
+        _marked(ctx, df, sessions, f"Sessions started {_per(unit)}", height=160),
+        _marked(ctx, df, hours, f"Active hours {_per(unit)}", height=160),
     )
-    hours = (
-        base.mark_bar(color="#f58518", stroke="white", strokeWidth=0.5, orient="vertical")
-        .encode(y=alt.Y("active_hours:Q", title="active hours"), tooltip=tooltip)
-        .properties(title=f"Active hours {_per(unit)}", height=160)
-    )
-    return alt.vconcat(sessions, hours)
 
 
 def activity_heatmap(ctx):
@@ -421,7 +506,7 @@ def _stacked(ctx, df, value: str, by: str, title: str, y_title: str, fmt: str, c
     scale = alt.Scale(domain=colours[0], range=colours[1]) if colours else alt.Scale()
     df = df.copy()
     df["order"] = [order.index(v) if v in order else len(order) for v in df[by]]
-    return (
+    bars = (
         alt.Chart(df)
         .mark_bar(stroke="white", strokeWidth=0.3, orient="vertical")
         .encode(
@@ -430,14 +515,15 @@ def _stacked(ctx, df, value: str, by: str, title: str, y_title: str, fmt: str, c
             y=alt.Y(f"{value}:Q", title=y_title, axis=alt.Axis(format=fmt), stack=True),
             color=alt.Color(f"{by}:N", sort=order, scale=scale, title=None),
             order=alt.Order("order:Q"),
+            opacity=_partial_opacity(),
             tooltip=[
                 alt.Tooltip("when:N", title="when"),
                 alt.Tooltip(f"{by}:N", title=LABELS.get(by, by)),
                 alt.Tooltip(f"{value}:Q", title=y_title, format=fmt.replace("~s", "~f")),
             ],
         )
-        .properties(title=title)
     )
+    return _marked(ctx, df, bars, title)
 
 
 def tokens_per_day(ctx):
@@ -492,7 +578,7 @@ def cache_ratio(ctx):
     df, unit = _bins(ctx, df, ["read", "prompt"])
     df["ratio"] = [r / p if p else None for r, p in zip(df["read"], df["prompt"])]
     df["mid"] = df["start"]
-    return (
+    line = (
         alt.Chart(df)
         .mark_line(point=True, invalid=None)
         .encode(
@@ -508,8 +594,8 @@ def cache_ratio(ctx):
                 alt.Tooltip("ratio:Q", title="cache hit ratio", format=".1%"),
             ],  # fmt: skip
         )
-        .properties(title=f"Cache hit ratio {_per(unit)}", height=180)
     )
+    return _marked(ctx, df, line, f"Cache hit ratio {_per(unit)}", height=180)
 
 
 def pareto(ctx):
@@ -561,7 +647,7 @@ def error_rate_per_day(ctx):
         return empty("Errors per 100 tool calls")
     df, unit = _bins(ctx, df, ["calls", "errors"])
     df["rate"] = [100 * e / c if c else None for e, c in zip(df["errors"], df["calls"])]
-    return (
+    line = (
         alt.Chart(df)
         .mark_line(point=True, invalid=None, color="#e45756")
         .encode(
@@ -574,8 +660,8 @@ def error_rate_per_day(ctx):
                 alt.Tooltip("calls:Q", title="tool calls", format=","),
             ],  # fmt: skip
         )
-        .properties(title=f"Errors per 100 tool calls {_per(unit)}", height=180)
     )
+    return _marked(ctx, df, line, f"Errors per 100 tool calls {_per(unit)}", height=180)
 
 
 #: A tool failing more than this share of its calls is flagged.
