@@ -26,7 +26,7 @@ def _as_schema_3(path) -> None:
     con.execute("SET TimeZone = 'UTC'")
     con.execute(
         """
-        DROP VIEW messages; DROP VIEW tool_calls; DROP VIEW usage_lines;
+        DROP VIEW messages; DROP TABLE tool_calls; DROP VIEW usage_lines;
         ALTER TABLE raw_messages RENAME TO messages;
         ALTER TABLE raw_tool_uses RENAME TO tool_uses;
         ALTER TABLE raw_tool_results RENAME TO tool_results;
@@ -66,6 +66,29 @@ def test_a_schema_3_database_is_upgraded_by_the_next_ingest(tmp_path):
         assert rows(con, RESPONSES) == responses
         assert rows(con, SESSIONS) == sessions
         assert rows(con, USAGE) == usage
+
+
+CALLS = "SELECT * FROM tool_calls ORDER BY ALL"
+
+
+def test_a_schema_6_database_gets_its_tool_calls_mart_without_reading_a_file(tmp_path):
+    db = tmp_path / "wb.duckdb"
+    ingest(SOURCES, db, user="ana", progress=False)
+    with duckdb.connect(str(db)) as con:
+        calls = rows(con, CALLS)
+        # schema 6: tool_calls was a view over the raw tables
+        con.execute("DROP TABLE tool_calls")
+        con.execute("CREATE VIEW tool_calls AS SELECT * FROM raw_tool_uses")
+        con.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+    assert len(calls) > 10
+
+    summary = ingest(SOURCES, db, user="ana", progress=False)
+    assert summary.files_unchanged == summary.files
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert one(
+            con, "SELECT table_type FROM information_schema.tables WHERE table_name = 'tool_calls'"
+        ) == ("BASE TABLE",)
+        assert rows(con, CALLS) == calls
 
 
 def test_an_interrupted_upgrade_leaves_the_old_layout(tmp_path, monkeypatch):

@@ -14,7 +14,8 @@ PROJECT_DIR = PACKAGE_DIR.parent
 PARSER_VERSION = 4  # 2: agent_progress copies; values checked; 3: entrypoint; 4: raw_progress
 
 #: Bumped when the table layout changes (see ``store.migrate``).
-SCHEMA_VERSION = 6  # 5: machine (files, sessions, responses); entrypoint; 6: raw_progress
+SCHEMA_VERSION = 7  # 5: machine (files, sessions, responses); entrypoint; 6: raw_progress;
+# 7: tool_calls a mart (a table built with the others) instead of a view
 
 #: A gap longer than this (seconds) between two events starts a new activity block.
 ACTIVE_GAP_SECONDS = 600

@@ -1,4 +1,4 @@
-"""The team hub's tables: the local read relations (marts and the messages and tool_calls views),
+"""The team hub's tables: the local read relations (the marts and the messages view),
 one row per fact, with every session id qualified by the machine it came from.
 
 Two machines can hold the same session id (a transcript copied between them, a team root

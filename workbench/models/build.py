@@ -22,6 +22,7 @@ STEPS = (
     "build_responses",
     "build_files",
     "build_file_roles",
+    "build_tool_calls",
     "build_inputs",
     "build_tool_errors",
     "build_retry_loops",
@@ -33,6 +34,7 @@ STEPS = (
 MARTS = (
     "file_roles",
     "shadowed_messages",
+    "tool_calls",
     "responses",
     "tool_errors",
     "retry_loops",

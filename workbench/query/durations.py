@@ -25,7 +25,7 @@ INPUT_CHARS = 200
 
 def calls_sql(con: Reader, scope: Scope) -> str:
     """SQL: the tool calls of the scope with ``seconds`` (call to result) and, where progress
-    lines were written, ``progress_seconds`` (the ``tool_calls`` view's: max − min of their
+    lines were written, ``progress_seconds`` (the ``tool_calls`` mart's: max − min of their
     cumulative elapsed time)."""
     d = con.dialect
     return f"""

@@ -393,50 +393,32 @@ JOIN file_roles r ON r.file_id = m.file_id AND r.role <> 'copy'
 ANTI JOIN shadowed_messages s ON s.file_id = m.file_id AND s.ordinal = m.ordinal;
 
 -- One row per tool call with its result (the first result for its id in the same file), one
--- copy per session like messages; progress_seconds is how long a running command was seen
--- running by its progress lines (raw_progress: max - min of the cumulative elapsed time, NULL
--- without any), progress_events how many there were. Written as an inner join of calls and first results plus the
--- calls without a result, so that a filter on file_id or session reaches every table scan (an
--- outer join would read every result text).
-CREATE OR REPLACE VIEW tool_calls AS
-SELECT
-    r.session_id, u.file_id, u.ordinal + r.ordinal_offset AS ordinal, u.ordinal AS file_ordinal,
-    u.line_no, u.block_index, u.tool_use_id, u.name, u.input_json, u.ts, u.is_sidechain,
-    x.result_text, x.result_length, x.is_error, x.ts AS result_ts,
-    x.ordinal + r.ordinal_offset AS result_ordinal,
-    x.agent_id AS result_agent_id, x.interrupted, true AS has_result,
-    p.seconds AS progress_seconds, coalesce(p.events, 0) AS progress_events
-FROM raw_tool_uses u
-JOIN file_roles r ON r.file_id = u.file_id AND r.role <> 'copy'
-JOIN raw_tool_results x ON x.file_id = u.file_id AND x.tool_use_id = u.tool_use_id
-LEFT JOIN (
-    SELECT file_id, tool_use_id, count(*) AS events,
-        max(elapsed_seconds) - min(elapsed_seconds) AS seconds
-    FROM raw_progress GROUP BY file_id, tool_use_id
-) p ON p.file_id = u.file_id AND p.tool_use_id = u.tool_use_id
-SEMI JOIN (
-    SELECT file_id, tool_use_id, min(line_no * 1000000 + block_index) AS pos
-    FROM raw_tool_results GROUP BY file_id, tool_use_id
-) k ON k.file_id = x.file_id AND k.tool_use_id = x.tool_use_id
-   AND k.pos = x.line_no * 1000000 + x.block_index
-ANTI JOIN shadowed_messages s ON s.file_id = u.file_id AND s.ordinal = u.ordinal
-UNION ALL
-SELECT
-    r.session_id, u.file_id, u.ordinal + r.ordinal_offset AS ordinal, u.ordinal AS file_ordinal,
-    u.line_no, u.block_index, u.tool_use_id, u.name, u.input_json, u.ts, u.is_sidechain,
-    NULL::VARCHAR AS result_text, 0::BIGINT AS result_length, false AS is_error,
-    NULL::TIMESTAMPTZ AS result_ts, NULL::BIGINT AS result_ordinal,
-    NULL::VARCHAR AS result_agent_id, NULL::BOOLEAN AS interrupted, false AS has_result,
-    p.seconds AS progress_seconds, coalesce(p.events, 0) AS progress_events
-FROM raw_tool_uses u
-JOIN file_roles r ON r.file_id = u.file_id AND r.role <> 'copy'
-LEFT JOIN (
-    SELECT file_id, tool_use_id, count(*) AS events,
-        max(elapsed_seconds) - min(elapsed_seconds) AS seconds
-    FROM raw_progress GROUP BY file_id, tool_use_id
-) p ON p.file_id = u.file_id AND p.tool_use_id = u.tool_use_id
-ANTI JOIN raw_tool_results x ON x.file_id = u.file_id AND x.tool_use_id = u.tool_use_id
-ANTI JOIN shadowed_messages s ON s.file_id = u.file_id AND s.ordinal = u.ordinal;
+-- copy per session like messages (built by models/sql/build_tool_calls.sql); progress_seconds
+-- is how long a running command was seen running by its progress lines (raw_progress: max - min
+-- of the cumulative elapsed time, NULL without any), progress_events how many there were.
+CREATE TABLE IF NOT EXISTS tool_calls (
+    session_id       VARCHAR NOT NULL,
+    file_id          INTEGER NOT NULL,
+    ordinal          BIGINT NOT NULL,        -- the calling message's position in the session
+    file_ordinal     BIGINT NOT NULL,        -- ... in its file
+    line_no          BIGINT NOT NULL,
+    block_index      INTEGER NOT NULL,
+    tool_use_id      VARCHAR,
+    name             VARCHAR,
+    input_json       VARCHAR,
+    ts               TIMESTAMPTZ,
+    is_sidechain     BOOLEAN NOT NULL,
+    result_text      VARCHAR,
+    result_length    BIGINT NOT NULL,
+    is_error         BOOLEAN NOT NULL,
+    result_ts        TIMESTAMPTZ,
+    result_ordinal   BIGINT,
+    result_agent_id  VARCHAR,
+    interrupted      BOOLEAN,
+    has_result       BOOLEAN NOT NULL,
+    progress_seconds DOUBLE,
+    progress_events  BIGINT NOT NULL
+);
 
 -- One row per transcript line that reports token usage, as written (before deduplication):
 -- Claude Code's assistant lines (not <synthetic> ones) and the usage_events of the others.
