@@ -46,6 +46,13 @@ class Dialect:
     def regex_extract(self, column: str, pattern: str) -> str:
         return f"regexp_extract({column}, {lit(pattern)})"
 
+    def contains_text(self, column: str, text: str, *, case_sensitive: bool) -> str:
+        """Whether ``column`` contains ``text`` as written (any case unless
+        ``case_sensitive``)."""
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        op = "LIKE" if case_sensitive else "ILIKE"
+        return f"({column} {op} {lit('%' + escaped + '%')} ESCAPE {lit(chr(92))})"
+
     def json_text(self, column: str, key: str) -> str:
         """The top-level ``key`` of the JSON text ``column`` as text (NULL when absent)."""
         return f"json_extract_string({column}, {lit('$.' + key)})"

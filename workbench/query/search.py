@@ -48,22 +48,36 @@ def search(
     _check(con, flags + pattern)
     scope = Scope.of(**filters)
     d = con.dialect
+    # a literal is a LIKE, which engines run far faster than a regular expression (5x here
+    # case-insensitively)
+    match = (
+        d.regex("x.body", flags + pattern)
+        if regex
+        else d.contains_text("x.body", text, case_sensitive=case_sensitive)
+    )
     hits = f"""
         SELECT x.*, s.user_name, s.project
         FROM ({sql_text("search_sources").strip().rstrip(";")}) x
         JOIN sessions s USING (session_id)
-        WHERE {d.regex("x.body", flags + pattern)} AND {scope.events("x.ts", "s")}
+        WHERE {match} AND {scope.events("x.ts", "s")}
     """
-    total = con.scalar(f"SELECT count(*) FROM ({hits}) n")
     snippet = d.regex_extract(
         "body", f"(?s{'' if case_sensitive else 'i'}).{{0,{SNIPPET}}}(?:{pattern}).{{0,{SNIPPET}}}"
     )
     body = ", body" if redact else ""
+    limit = max(0, int(limit))
+    # one scan: the newest hits and, beside them, how many there are in all
     rows = con.rows(
         f"SELECT session_id, ordinal, kind, tool_name, ts, user_name, project{body}, "
-        f"{snippet} AS snippet FROM ({hits}) h "
-        f"ORDER BY ts DESC NULLS LAST, session_id, ordinal, kind LIMIT {int(limit)}"
+        f"{snippet} AS snippet, total FROM ("
+        f"SELECT *, count(*) OVER () AS total FROM ({hits}) h "
+        f"ORDER BY ts DESC NULLS LAST, session_id, ordinal, kind LIMIT {max(limit, 1)}) t "
+        "ORDER BY ts DESC NULLS LAST, session_id, ordinal, kind"
     )
+    total = rows[0]["total"] if rows else 0
+    rows = rows[:limit]
+    for row in rows:
+        del row["total"]
     finder = _finder(text, regex=regex, case_sensitive=case_sensitive)
     for row in rows:
         body, snippet = row.pop("body", None) or "", row["snippet"] or ""
