@@ -4,6 +4,7 @@ naming the cell, report --all with its index, notebook hygiene, and `workbench l
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -324,32 +325,34 @@ def test_nbstripout_cleans_an_executed_notebook(report_db: Path, tmp_path: Path)
 # -- workbench lab --------------------------------------------------------------------------
 
 
-def test_lab_serves_the_notebooks_folder(tmp_path: Path) -> None:
-    folder = tmp_path / "nbs"
-    folder.mkdir()
-    shutil.copy(NOTEBOOKS / "report_demo.ipynb", folder)
+@contextlib.contextmanager
+def lab(tmp_path: Path, *args: str):
+    """``workbench lab ARGS`` on a free port with token ``t0k``; yields (port, runtime dir)
+    once its REST API answers."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    cmd = [sys.executable, "-m", "workbench.frontends.cli", "lab", "--notebooks", str(folder)]
+    cmd = [sys.executable, "-m", "workbench.frontends.cli", "lab", *args]
     cmd += ["--port", str(port), "--no-browser", "--", "--IdentityProvider.token=t0k"]
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
+    runtime = tmp_path / "runtime"
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime)}
+    env.pop("WORKBENCH_DB", None)
     proc = subprocess.Popen(
         cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path, text=True, env=env
     )
     try:
-        listing = None
+        up = False
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
             try:
-                url = f"http://127.0.0.1:{port}/api/contents?token=t0k"
-                with urllib.request.urlopen(url, timeout=2) as resp:
-                    listing = json.load(resp)
+                url = f"http://127.0.0.1:{port}/api/status?token=t0k"
+                with urllib.request.urlopen(url, timeout=2):
+                    up = True
                 break
             except OSError:
                 time.sleep(0.3)
-        assert listing is not None, proc.stderr.read() if proc.poll() is not None else "timeout"
-        assert [item["name"] for item in listing["content"]] == ["report_demo.ipynb"]
+        assert up, proc.stderr.read() if proc.poll() is not None else "timeout"
+        yield port, runtime
     finally:
         proc.terminate()
         try:
@@ -357,6 +360,56 @@ def test_lab_serves_the_notebooks_folder(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def test_lab_serves_the_notebooks_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    shutil.copy(NOTEBOOKS / "report_demo.ipynb", folder)
+    with lab(tmp_path, "--notebooks", str(folder)) as (port, _):
+        url = f"http://127.0.0.1:{port}/api/contents?token=t0k"
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            listing = json.load(resp)
+        assert [item["name"] for item in listing["content"]] == ["report_demo.ipynb"]
+
+
+def test_lab_db_reaches_the_notebooks_kernels(tmp_path: Path, report_db: Path) -> None:
+    """`workbench lab --db FILE`: a kernel started in that JupyterLab opens FILE where a
+    notebook's ``db`` parameter is empty (as every notebook passes it: test_notebooks)."""
+    from jupyter_client import BlockingKernelClient
+
+    with lab(tmp_path, "--db", str(report_db), "--notebooks", str(tmp_path)) as (port, runtime):
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/kernels?token=t0k",
+            data=json.dumps({"name": "python3"}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            kernel = json.load(resp)["id"]
+        client = BlockingKernelClient(connection_file=str(runtime / f"kernel-{kernel}.json"))
+        client.load_connection_file()
+        client.start_channels(hb=False)  # no heartbeat: a client without the manager
+        try:
+            client.wait_for_ready(timeout=60)
+            out: list[str] = []
+            code = (
+                "from workbench.frontends import notebook\n"
+                "ctx = notebook.context(db='', charts_setup=False)\n"
+                "print(ctx.db, ctx.con.scalar('SELECT count(*) FROM sessions'))"
+            )
+            reply = client.execute_interactive(
+                code,
+                timeout=60,
+                output_hook=lambda m: out.append(m["content"].get("text", "")),
+            )
+            assert reply["content"]["status"] == "ok", reply["content"]
+        finally:
+            client.stop_channels()
+    sessions = duckdb.connect(str(report_db), read_only=True)
+    n = sessions.execute("SELECT count(*) FROM sessions").fetchone()[0]
+    sessions.close()
+    assert "".join(out).split() == [str(report_db.resolve()), str(n)]
 
 
 def test_report_defaults_to_the_users_database(tmp_path: Path, monkeypatch) -> None:
