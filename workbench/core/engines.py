@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 
 _SCHEMES = ("postgresql://", "postgres://")
 
@@ -75,6 +76,28 @@ def mask(text: str) -> str:
     ``password=...`` settings) replaced by ``***``."""
     text = re.sub(r"(postgres(?:ql)?://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
     return re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", text, flags=re.IGNORECASE)
+
+
+class _Sigint:
+    seen = False
+
+
+def note_sigint(signum: int, frame) -> None:
+    """SIGINT handler: Python's own (KeyboardInterrupt), remembering that one arrived. DuckDB
+    can swallow the KeyboardInterrupt (raised inside an import it runs, say, it reports
+    "Required module 'pytz' failed to import"): ``sigint_seen`` still knows."""
+    _Sigint.seen = True
+    signal.default_int_handler(signum, frame)
+
+
+def sigint_seen() -> bool:
+    """Whether ``note_sigint`` handled a SIGINT in this process."""
+    return _Sigint.seen
+
+
+def is_python_sigint(handler) -> bool:
+    """Whether ``handler`` is Python's KeyboardInterrupt (plain, or noted)."""
+    return handler in (signal.default_int_handler, note_sigint)
 
 
 def is_interrupt(exc: BaseException) -> bool:

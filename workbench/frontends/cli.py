@@ -5,14 +5,28 @@ Each command family lives in ``frontends/commands/<name>.py`` with ``register(su
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import importlib
 import os
 import signal
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+
+
+def _interrupted_early(signum, frame) -> None:  # pragma: no cover - a race with start-up
+    """A Ctrl-C while the program's own modules load: nothing to roll back yet."""
+    os.write(2, b"workbench: interrupted\n")
+    os._exit(130)
+
+
+# the program (not a test importing main): a Ctrl-C from here until main() takes over ends in
+# the one line, not in a traceback from whichever module was being imported
+if __name__ == "__main__" or os.path.basename(sys.argv[0] if sys.argv else "") == "workbench":
+    signal.signal(signal.SIGINT, _interrupted_early)
+
+import argparse  # noqa: E402
+import contextlib  # noqa: E402
+import importlib  # noqa: E402
+import threading  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
 
 if TYPE_CHECKING:
     from workbench.frontends.commands.common import Parser
@@ -54,6 +68,10 @@ The database defaults to $WORKBENCH_DB, else ~/.local/share/workbench/workbench.
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; its exit status. Ctrl-C at any point is exit 130 with one line."""
     command = (sys.argv[1:] if argv is None else list(argv))[:1]
+    if argv is None and threading.current_thread() is threading.main_thread():
+        from workbench.core.engines import note_sigint
+
+        signal.signal(signal.SIGINT, note_sigint)
     try:
         try:
             code = _main(argv)
@@ -125,10 +143,11 @@ def _main(argv: Sequence[str] | None) -> int:
     except BrokenPipeError:
         raise  # main's: the reader of stdout went away
     except Exception as exc:  # noqa: BLE001 - one line, not a traceback (WORKBENCH_DEBUG=1 shows it)
-        from workbench.core.engines import first_line, is_interrupt, mask
+        from workbench.core.engines import first_line, is_interrupt, mask, sigint_seen
 
-        if is_interrupt(exc):
-            raise KeyboardInterrupt from exc  # Ctrl-C during a DuckDB query: DuckDB raises
+        if is_interrupt(exc) or sigint_seen():
+            # Ctrl-C during a DuckDB query (DuckDB raises), or any error that follows one
+            raise KeyboardInterrupt from exc
         if os.environ.get("WORKBENCH_DEBUG"):
             raise
         engine = type(exc).__module__.split(".")[0]

@@ -143,7 +143,7 @@ class _CtrlC:
     def __enter__(self) -> _CtrlC:
         if (
             threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+            or not engines.is_python_sigint(signal.getsignal(signal.SIGINT))
         ):
             return self  # not ours to handle (an embedding program, a notebook kernel)
         r, w = os.pipe()
