@@ -21,6 +21,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@echo "==> [3/3] installing workbench and its dev tools (JupyterLab, DuckDB, Ibis, pyspark, ...): a few minutes the first time"
 	$(BIN)/python -m pip install --progress-bar on -e '.[dev,spark]'
+	$(BIN)/python -m compileall -q workbench
 	@touch $(STAMP)
 	@echo "==> installed: $(CURDIR)/$(BIN)/workbench"
 

@@ -224,7 +224,17 @@ def start_hub():
     return PgServer().start()
 
 
+def compile_bytecode() -> None:
+    """Compile workbench's modules once, as an installed package has them (pip compiles what it
+    installs; an editable install's first run writes them, unless PYTHONDONTWRITEBYTECODE is
+    set, when every command would compile every module it imports again)."""
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(HERE.parent / "workbench")], check=True
+    )
+
+
 def run(args, pg) -> None:
+    compile_bytecode()
     corpus = corpus_for(args.mb)
     size = sum(p.stat().st_size for p in corpus.rglob("*.jsonl"))
     files = sum(1 for _ in corpus.rglob("*.jsonl"))

@@ -47,23 +47,30 @@ SECRET_KEY = (
 _SECRET_KEY = re.compile(SECRET_KEY + r"\Z")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Pattern:
     """A secret shape: ``label`` names it in the placeholder; ``group`` is the part replaced
     (0 = the whole match, else a named group, so key names and URL hosts stay readable)."""
 
     label: str
-    regex: re.Pattern[str]
+    source: str  # the regular expression
     group: str | int = 0
     #: Lower-case text every match contains (at least one of them): a text holding none is
     #: not searched, which spares most texts most patterns.
     anchors: tuple[str, ...] = ()
+    flags: int = 0
+
+    @functools.cached_property
+    def regex(self) -> re.Pattern[str]:
+        """Compiled when a text first holds an anchor: compiling them all costs a command
+        that prints no secret some 30 ms."""
+        return re.compile(self.source, self.flags)
 
 
 def _p(
     label: str, regex: str, group: str | int = 0, flags: int = 0, *, anchors: tuple[str, ...]
 ) -> Pattern:
-    return Pattern(label, re.compile(regex, flags), group, anchors)
+    return Pattern(label, regex, group, anchors, flags)
 
 
 #: What a key name of :data:`SECRET_KEY` contains (lower case).
@@ -232,12 +239,7 @@ _redact_text = redact  # for functions whose ``redact`` argument shadows the nam
 
 #: :data:`PATTERNS` for ids, names and paths: a token may follow a ``-``.
 NAME_PATTERNS: tuple[Pattern, ...] = tuple(
-    Pattern(
-        p.label,
-        re.compile(p.regex.pattern.replace(_B, _NAME_B), p.regex.flags),
-        p.group,
-        p.anchors,
-    )
+    Pattern(p.label, p.source.replace(_B, _NAME_B), p.group, p.anchors, p.flags)
     for p in PATTERNS
 )
 
@@ -251,7 +253,7 @@ def _apply(patterns: tuple[Pattern, ...], text: str) -> str:
     if not text:
         return text
     if len(text) <= 256:  # ids, names, models and labels repeat: each is redacted once
-        return _apply_short(patterns, text)
+        return (_short_name if patterns is NAME_PATTERNS else _short_text)(text)
     return _apply_all(patterns, text)
 
 
@@ -263,9 +265,16 @@ def _apply_all(patterns: tuple[Pattern, ...], text: str) -> str:
     return text
 
 
+# one cache per pattern set, keyed by the text alone (a key holding the patterns would hash
+# every pattern on every call)
 @functools.lru_cache(maxsize=1 << 16)
-def _apply_short(patterns: tuple[Pattern, ...], text: str) -> str:
-    return _apply_all(patterns, text)
+def _short_text(text: str) -> str:
+    return _apply_all(PATTERNS, text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _short_name(text: str) -> str:
+    return _apply_all(NAME_PATTERNS, text)
 
 
 SECRET_FIELD = f"{PLACEHOLDER_PREFIX}secret-field]"

@@ -240,14 +240,14 @@ NAMED_FILTERS = {
 def check_names(args: argparse.Namespace, con) -> None:
     """An unknown ``--user``/``--project``/``--machine`` value is a usage error that lists
     close matches (a typo would otherwise print an empty report)."""
-    import difflib
-
-    from workbench.query import signals
-
     for option, (column, what) in NAMED_FILTERS.items():
         wanted = [v for v in getattr(args, option, None) or [] if v]
         if not wanted:
             continue
+        import difflib
+
+        from workbench.query import signals
+
         known = signals.distinct_values(con, column)
         for value in wanted:
             if value in known:
