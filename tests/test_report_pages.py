@@ -131,3 +131,45 @@ def test_the_session_table_spends_few_bytes_a_row(tmp_path):
     assert f"<td>{cut}<td" in row  # the prompt once, cut with "…" (CSS ends it earlier)
     assert 'href="transcripts/88888888-0000-4000-8000-000000000000.html">88888888</a>' in row
     assert len(row.encode()) < 340  # no hover copy, classes or optional end tags
+
+
+def test_the_readme_shows_a_screenshot_of_every_report():
+    import importlib.util
+
+    from workbench.core import config
+
+    root = config.PROJECT_DIR
+    spec = importlib.util.spec_from_file_location("screenshots", root / "docs" / "screenshots.py")
+    shots = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(shots)
+    names = ["index", *(nb.stem for nb in report.list_notebooks())]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    reports = readme[readme.index("## Reports") :]
+    for name in names:
+        assert name in shots.PAGES, name  # `make screenshots` takes it
+        assert f"![{name}](docs/screenshots/{name}.png)" in reports, name
+        assert (root / "docs" / "screenshots" / f"{name}.png").is_file(), name
+
+
+def test_report_all_in_parallel_writes_a_page_for_every_linked_session(ingested, tmp_path):
+    import re
+    import shutil
+
+    from workbench.core import config
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    for name in ("sessions", "tokens", "friction"):
+        shutil.copy(config.PROJECT_DIR / "notebooks" / f"{name}.ipynb", folder)
+    out = tmp_path / "site"
+    reports, failures, _ = report.report_all(
+        out, parameters={"db": str(ingested), "timezone": "UTC"}, notebooks_dir=folder, jobs=2
+    )
+    assert failures == [] and [r.name for r in reports] == ["tokens", "friction", "sessions"]
+    linked = set()
+    for r in reports:
+        for href in re.findall(r'href="(transcripts/[^"]+)"', r.path.read_text(encoding="utf-8")):
+            assert (out / href).is_file(), (r.name, href)
+            linked.add(href)
+    assert f"transcripts/{S1}.html" in linked and f"transcripts/{S2}.html" in linked
+    assert sorted((out / "transcripts").iterdir()) == sorted(out / h for h in linked)

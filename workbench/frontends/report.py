@@ -72,6 +72,7 @@ class Report:
     seconds: float
     parameters: dict[str, Any] = field(default_factory=dict)
     summary: str = ""  # what the report answers (its notebook's first paragraph)
+    redact: bool = True  # whether its text (and its transcript pages') is redacted
 
 
 @dataclass
@@ -394,17 +395,7 @@ def run(
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_text(page, encoding="utf-8")
     os.replace(tmp, target)
-    if transcripts:
-        write_transcripts(
-            linked_sessions(page),
-            target.parent,
-            db=params.get("db") or "",
-            redact_secrets=redact_secrets,
-            timezone=str(params.get("timezone") or ""),
-            notebooks_dir=notebooks_dir or path.parent,
-            done=written,
-        )
-    return Report(
+    written_report = Report(
         path.stem,
         title,
         target,
@@ -412,6 +403,25 @@ def run(
         time.monotonic() - started,
         params,
         notebook_summary(executed),
+        redact_secrets,
+    )
+    if transcripts:
+        report_transcripts(written_report, notebooks_dir or path.parent, written)
+        written_report.seconds = time.monotonic() - started
+    return written_report
+
+
+def report_transcripts(r: Report, notebooks_dir: Path, done: set[str] | None = None) -> int:
+    """Write the transcript page of every session report ``r`` links to (beside it, with
+    its database, time zone and redaction); ids in ``done`` are skipped and added."""
+    return write_transcripts(
+        linked_sessions(r.path.read_text(encoding="utf-8")),
+        r.path.parent,
+        db=r.parameters.get("db") or "",
+        redact_secrets=r.redact,
+        timezone=str(r.parameters.get("timezone") or ""),
+        notebooks_dir=notebooks_dir,
+        done=done,
     )
 
 
@@ -572,6 +582,55 @@ def _footer(params: Mapping[str, Any]) -> str:
 # -- every report and the index -----------------------------------------------------------
 
 
+def default_jobs() -> int:
+    """How many notebooks ``report_all`` runs at once: one per core, at most 3 (a run is a
+    kernel, Altair and a Vega engine: ~300 MB)."""
+    return max(1, min(3, os.cpu_count() or 1))
+
+
+def _run_all(
+    runs: list[tuple[Path, Path, dict[str, Any]]],
+    *,
+    defaults: Mapping[str, Any] | None,
+    timeout: float | None,
+    jobs: int,
+) -> dict[Path, Report | Failure]:
+    """Each (notebook, target, parameters) run into a :class:`Report` or :class:`Failure`,
+    with the transcript pages its report links to."""
+    written: set[str] = set()
+    done: dict[Path, Report | Failure] = {}
+    if jobs <= 1:
+        for nb, target, mine in runs:
+            try:
+                done[nb] = run(nb, target, parameters=mine, defaults=defaults, timeout=timeout,
+                               written=written)  # fmt: skip
+            except ReportError as exc:
+                done[nb] = Failure(nb.stem, str(exc))
+        return done
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    # threads suffice: a notebook runs in its kernel's process, a thread waits for it (and
+    # callers need no `if __name__ == "__main__"` guard, as a process pool would ask)
+    with ThreadPoolExecutor(jobs, thread_name_prefix="workbench-report") as pool:
+        futures = {
+            pool.submit(run, nb, target, parameters=mine, defaults=defaults, timeout=timeout,
+                        transcripts=False): nb
+            for nb, target, mine in runs
+        }  # fmt: skip
+        for future in as_completed(futures):
+            nb = futures[future]
+            try:
+                r = future.result()
+            except ReportError as exc:
+                done[nb] = Failure(nb.stem, str(exc))
+                continue
+            started = time.monotonic()
+            report_transcripts(r, nb.parent, written)  # while the other notebooks run
+            r.seconds += time.monotonic() - started
+            done[nb] = r
+    return done
+
+
 def report_all(
     out_dir: str | Path = REPORTS_DIR,
     *,
@@ -579,12 +638,15 @@ def report_all(
     defaults: Mapping[str, Any] | None = None,
     notebooks_dir: Path | None = None,
     timeout: float | None = None,
+    jobs: int | None = None,
 ) -> tuple[list[Report], list[Failure], Path]:
     """Write every notebook's report into ``out_dir`` plus ``index.html`` linking them.
 
     Each notebook gets the ``parameters`` (and ``defaults``) its parameters cell declares; a
     parameter no notebook declares is an error. Returns (reports, failures, index path); a
-    failure does not stop the others.
+    failure does not stop the others. ``jobs`` notebooks run at once (default
+    :func:`default_jobs`), each in its own kernel; the transcript pages of every written
+    report are written here, once per session, while the other notebooks run.
     """
     notebooks = list_notebooks(notebooks_dir)
     if not notebooks:
@@ -596,20 +658,15 @@ def report_all(
         raise UsageError(f"no report notebook has a parameter {', '.join(sorted(unused))}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    reports: list[Report] = []
-    failures: list[Failure] = []
-    written: set[str] = set()
-    for nb in notebooks:
-        mine = {k: v for k, v in given.items() if k in declared[nb]}
-        target = out / f"{nb.stem}.html"
-        try:
-            reports.append(
-                run(
-                    nb, target, parameters=mine, defaults=defaults, timeout=timeout, written=written
-                )  # fmt: skip
-            )
-        except ReportError as exc:
-            failures.append(Failure(nb.stem, str(exc)))
+    done = _run_all(
+        [(nb, out / f"{nb.stem}.html", {k: v for k, v in given.items() if k in declared[nb]})
+         for nb in notebooks],
+        defaults=defaults,
+        timeout=timeout,
+        jobs=min(len(notebooks), jobs or default_jobs()),
+    )  # fmt: skip
+    reports = [r for nb in notebooks if isinstance(r := done[nb], Report)]
+    failures = [f for nb in notebooks if isinstance(f := done[nb], Failure)]
     db = (
         given.get("db")
         or (defaults or {}).get("db")
