@@ -4,6 +4,7 @@ time series that mark the days (weeks) the period covers only in part."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from workbench.frontends import report
@@ -173,3 +174,46 @@ def test_report_all_in_parallel_writes_a_page_for_every_linked_session(ingested,
             linked.add(href)
     assert f"transcripts/{S1}.html" in linked and f"transcripts/{S2}.html" in linked
     assert sorted((out / "transcripts").iterdir()) == sorted(out / h for h in linked)
+
+
+def test_ctrl_c_stops_report_all_and_its_kernels(ingested, tmp_path):
+    """A kernel runs in a session of its own (a Ctrl-C reaches only `workbench`): the
+    running notebooks' kernels are killed, no other notebook starts."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "site"
+    cmd = [sys.executable, "-m", "workbench.frontends.cli", "report", "--all", "--db",
+           str(ingested), "--out", str(out)]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def kernels() -> list[int]:
+        found = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == proc.pid and b"ipykernel" in cmdline:
+                found.append(int(pid))
+        return found
+
+    try:
+        running: list[int] = []
+        deadline = time.monotonic() + 120  # a safeguard, not a measurement
+        while not running and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+            running = kernels()
+        assert running, proc.communicate()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert not any(Path(f"/proc/{pid}").exists() for pid in running)
+    assert not out.exists() or not list(out.glob("*.html"))  # no notebook ran to its end

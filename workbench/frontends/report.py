@@ -19,6 +19,7 @@ import json
 import os
 import re
 import time
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -186,6 +187,7 @@ class ProjectKernelManager(AsyncKernelManager):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        _KERNELS.add(self)
         import zmq
 
         if "transport_encryption" in self.trait_names() and zmq.has("curve"):
@@ -210,6 +212,19 @@ class ProjectKernelManager(AsyncKernelManager):
 
             self._kernel_spec = KernelSpec(resource_dir=RESOURCES, **get_kernel_dict())
         return self._kernel_spec
+
+
+#: Every report kernel of this process (``report_all`` stops them on Ctrl-C).
+_KERNELS: weakref.WeakSet[ProjectKernelManager] = weakref.WeakSet()
+
+
+def _kill_kernels() -> None:
+    """Kill the report kernels still running: a kernel is in a session of its own, so a
+    Ctrl-C reaches only this process, and the threads of ``report_all`` wait on kernels."""
+    for manager in list(_KERNELS):
+        process = getattr(manager.provisioner, "process", None)
+        if process is not None and process.poll() is None:
+            process.kill()
 
 
 #: Run before a report's first cell (hidden): charts render offline even if the notebook
@@ -617,17 +632,23 @@ def _run_all(
                         transcripts=False): nb
             for nb, target, mine in runs
         }  # fmt: skip
-        for future in as_completed(futures):
-            nb = futures[future]
-            try:
-                r = future.result()
-            except ReportError as exc:
-                done[nb] = Failure(nb.stem, str(exc))
-                continue
-            started = time.monotonic()
-            report_transcripts(r, nb.parent, written)  # while the other notebooks run
-            r.seconds += time.monotonic() - started
-            done[nb] = r
+        try:
+            for future in as_completed(futures):
+                nb = futures[future]
+                try:
+                    r = future.result()
+                except ReportError as exc:
+                    done[nb] = Failure(nb.stem, str(exc))
+                    continue
+                started = time.monotonic()
+                report_transcripts(r, nb.parent, written)  # while the other notebooks run
+                r.seconds += time.monotonic() - started
+                done[nb] = r
+        except BaseException:  # Ctrl-C: no notebook starts, the running ones stop
+            for future in futures:
+                future.cancel()
+            _kill_kernels()
+            raise
     return done
 
 
