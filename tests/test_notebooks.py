@@ -136,7 +136,7 @@ document.body.dataset.numFigures = num ? getComputedStyle(num).fontVariantNumeri
 """
 
 
-@pytest.mark.parametrize("name", ["tokens", "friction", "sessions", "overview"])
+@pytest.mark.parametrize("name", ["tokens", "friction", "sessions", "overview", "user"])
 def test_tables_read_text_left_numbers_right(rendered, name):
     page = load(rendered[name], script=LAYOUT)
     assert 'data-text-align="left"' in page.dom, name
