@@ -9,7 +9,7 @@ import sys
 import time
 
 import pytest
-from conftest import S1, one, rows
+from conftest import DATA, S1, one, rows
 
 from workbench.core import config, store
 from workbench.ingest import load
@@ -44,6 +44,34 @@ def split_file(path, keep_lines: int, partial: int = 0):
     head = b"".join(lines[:keep_lines]) + lines[keep_lines][:partial]
     path.write_bytes(head)
     return data[len(head) :]
+
+
+MARTS = ("responses", "sessions", "tool_calls", "tool_errors", "retry_loops",
+         "activity_blocks", "file_roles", "shadowed_messages")  # fmt: skip
+SOURCES = [DATA / "claude" / "projects", DATA / "codex" / "sessions", DATA / "gemini" / "tmp"]
+
+
+def marts(db) -> dict:
+    con = store.open_db(db, read_only=True)
+    try:
+        return {t: rows(con, f"SELECT * FROM {t} ORDER BY ALL") for t in MARTS}
+    finally:
+        con.close()
+
+
+def test_marts_built_commit_by_commit_equal_one_build(tmp_path, monkeypatch):
+    # a large ingest builds the marts after each commit (its memory stays one commit's): here
+    # every file is a commit of its own, subagents apart from their parents
+    once = tmp_path / "once.duckdb"
+    ingest(SOURCES, once, user="ana", progress=False)
+    monkeypatch.setattr(load, "NATIVE_BATCH_BYTES", 1)
+    steps = tmp_path / "steps.duckdb"
+    s = ingest(SOURCES, steps, user="ana", progress=False, batch_bytes=1, commit_bytes=1)
+    assert s.files_parsed == s.files == 10
+    got, want = marts(steps), marts(once)
+    assert all(want[t] for t in ("responses", "sessions", "tool_calls", "tool_errors"))
+    for table in MARTS:
+        assert got[table] == want[table], table
 
 
 def test_unchanged_files_are_skipped(ingested, corpus):

@@ -34,6 +34,18 @@ def sql_path(name: str) -> Path:
     raise FileNotFoundError(f"no named query {name!r} in {PACKAGE_DIR}/*/sql/")
 
 
+#: DuckDB's memory while it ingests (``SET memory_limit``): past it, DuckDB evicts the pages
+#: it has written and spills what it works on, so a cold ingest of any size peaks near it
+#: instead of holding the archive (its default is 80% of the machine's memory).
+#: ``$WORKBENCH_MEMORY_LIMIT`` (a DuckDB size such as ``2GB``) sets another.
+INGEST_MEMORY_LIMIT = "768MB"
+
+
+def ingest_memory_limit() -> str:
+    """The memory limit of an ingest: ``$WORKBENCH_MEMORY_LIMIT``, else the default."""
+    return os.environ.get("WORKBENCH_MEMORY_LIMIT") or INGEST_MEMORY_LIMIT
+
+
 def default_db() -> Path:
     """``$WORKBENCH_DB``, else ``$XDG_DATA_HOME/workbench/workbench.duckdb``."""
     env = os.environ.get("WORKBENCH_DB")

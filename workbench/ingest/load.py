@@ -33,8 +33,10 @@ from workbench.ingest.plan import FilePlan
 from workbench.models import build
 
 BATCH_BYTES = 96 * 1024 * 1024  # read in Python and parsed together
-NATIVE_BATCH_BYTES = 256 * 1024 * 1024  # read by DuckDB and parsed together (none held here)
-COMMIT_BYTES = 256 * 1024 * 1024  # committed together
+NATIVE_BATCH_BYTES = 128 * 1024 * 1024  # read by DuckDB and parsed together (none held here)
+#: committed together, then the marts built for them: what an ingest holds at once, whatever
+#: the size of the archive (with the memory limit, config.INGEST_MEMORY_LIMIT)
+COMMIT_BYTES = 128 * 1024 * 1024
 PARSERS = {"claude": "ingest_claude", "codex": "ingest_codex", "gemini": "ingest_gemini"}
 #: The tables a file's lines become (replaced when the file is read again in full).
 RAW_TABLES = (
@@ -209,6 +211,7 @@ def _ingest(
     ctrl_c.con = con
     # a batch's parse can pass the 2 s after which DuckDB draws its own bar over ours
     con.execute("SET enable_progress_bar = false")
+    con.execute(f"SET memory_limit = {store.literal(config.ingest_memory_limit())}")
     con.execute(f"SET VARIABLE wb_machine = {store.literal(machine)}")
     try:
         known = planning.known_files(con)
@@ -356,6 +359,10 @@ def _run_batches(
                     for done, bad in pending:
                         _count(summary, done, bad)
                     pending, since_commit = [], 0
+                    if future is not None:
+                        # the marts of what is committed, before more is read: a build's
+                        # memory stays that of one commit's files, whatever the archive's size
+                        build.refresh(con)
                 if bar is not None:
                     bar.update(prepared.planned_bytes)
         except BaseException:

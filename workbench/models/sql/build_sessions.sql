@@ -159,9 +159,11 @@ loops AS (
     FROM retry_loops WHERE session_id IN (SELECT session_id FROM build_sessions)
     GROUP BY session_id
 ),
--- the session's own responses (build_responses.sql), summed per model
+-- the session's own responses (build_responses.sql), summed per model; costs as decimals, so
+-- the sum does not depend on the order the rows arrive in
 model_use AS MATERIALIZED (
-    SELECT session_id, model, count(*) AS n, sum(cost_usd) AS cost_usd,
+    SELECT session_id, model, count(*) AS n,
+        sum(CAST(cost_usd AS DECIMAL(38, 12))) AS cost_usd,
         count(*) FILTER (price_key IS NULL) AS unpriced,
         sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
         sum(cache_creation_tokens) AS cache_creation_tokens,

@@ -34,7 +34,8 @@ FROM (
         sum(cache_creation_tokens) AS cache_creation_tokens,
         sum(cache_5m_tokens) AS cache_5m_tokens, sum(cache_1h_tokens) AS cache_1h_tokens,
         sum(cache_read_tokens) AS cache_read_tokens, sum(reasoning_tokens) AS reasoning_tokens,
-        sum(total_tokens) AS total_tokens, sum(cost_usd) AS cost_usd,
+        sum(total_tokens) AS total_tokens,
+        sum(CAST(cost_usd AS DECIMAL(38, 12))) AS cost_usd,  -- exact: any row order
         count(*) FILTER (price_key IS NULL) AS unpriced,
         coalesce(list(DISTINCT coalesce(model, 'unknown') ORDER BY coalesce(model, 'unknown'))
             FILTER (price_key IS NULL AND total_tokens > 0), []) AS unpriced_models
