@@ -284,8 +284,11 @@ def partial_bins(ctx) -> dict[str, str]:
 PARTIAL_OPACITY = 0.45
 
 
-def _partial_opacity():
-    """Bars of partial bins lighter (see :func:`partial_bins`)."""
+def _partial_opacity(df):
+    """Bars of partial bins lighter (see :func:`partial_bins`); nothing (no opacity on every
+    mark of the SVG) when every bin is whole."""
+    if not df["partial"].astype(bool).any():
+        return alt.Undefined
     return (
         alt.when(alt.datum.partial != "").then(alt.value(PARTIAL_OPACITY)).otherwise(alt.value(1))
     )
@@ -353,7 +356,7 @@ def activity_per_day(ctx):
     if df.empty or period_days(ctx) is None:
         return empty("Sessions and active hours")
     df, unit = _bins(ctx, df, ["sessions", "active_hours"])
-    base = alt.Chart(df).encode(x=_x(ctx), x2="end:T", opacity=_partial_opacity())
+    base = alt.Chart(df).encode(x=_x(ctx), x2="end:T", opacity=_partial_opacity(df))
     tooltip = ["when:N", alt.Tooltip("sessions:Q", title="sessions"),
                alt.Tooltip("active_hours:Q", title="active hours", format=",.1f")]  # fmt: skip
     sessions = base.mark_bar(
@@ -515,7 +518,7 @@ def _stacked(ctx, df, value: str, by: str, title: str, y_title: str, fmt: str, c
             y=alt.Y(f"{value}:Q", title=y_title, axis=alt.Axis(format=fmt), stack=True),
             color=alt.Color(f"{by}:N", sort=order, scale=scale, title=None),
             order=alt.Order("order:Q"),
-            opacity=_partial_opacity(),
+            opacity=_partial_opacity(df),
             tooltip=[
                 alt.Tooltip("when:N", title="when"),
                 alt.Tooltip(f"{by}:N", title=LABELS.get(by, by)),
