@@ -13,6 +13,7 @@ import functools
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,6 +140,47 @@ def discover(
         _add(result, seen, None, _scan_dir(target, user, scan))
     result.files.sort(key=lambda s: s.path)
     return result
+
+
+def spec_under(
+    root: str | os.PathLike, path: str | os.PathLike, user: str | None = None
+) -> FileSpec | None:
+    """The file ``discover([root], user)`` finds at ``path`` (a file under the folder
+    ``root``), as that scan reads it (its user above all: a team root's first-level folder),
+    without scanning the rest of the folder. Then ``discover([path], user=spec.user)`` finds
+    the same file the same way, so a watcher can ingest a changed file alone.
+
+    ``None`` when only a scan of the whole folder can tell: the path is gone, is not a
+    regular file or has other names (a hard link), lies under a symlink or a skipped folder,
+    is not a transcript, or is not under ``root``."""
+    top = os.path.abspath(root).rstrip(os.sep) or os.sep
+    p = os.path.abspath(path)
+    if not p.startswith(top.rstrip(os.sep) + os.sep) or not safeio.is_utf8_name(p):
+        return None
+    parts = p[len(top.rstrip(os.sep)) + 1 :].split(os.sep)
+    if parts[-1] in _SKIP_FILES or any(d in _SKIP_DIRS for d in parts[:-1]):
+        return None
+    try:
+        st = os.lstat(p)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
+        return None
+    if os.path.realpath(p) != os.path.join(os.path.realpath(top), *parts):
+        return None  # a symlink on the way: the scan may reach it otherwise, or not at all
+    # which user the scan gives it: as _scan_folders decides
+    folder = Path(top)
+    if _is_agent_home(folder):
+        owner = user or config.default_user()
+    else:
+        children = _subdirs(folder, _Scan(os.path.realpath(top), False, [], {}))
+        if _has_transcripts(folder) or any(_has_transcripts(c) for c in children):
+            owner = user or config.default_user()
+        elif len(parts) > 1:
+            owner = user or parts[0]  # a team root: the first-level folder is the user
+        else:
+            return None
+    return classify(p, owner)
 
 
 def _unusable(path: str) -> str | None:

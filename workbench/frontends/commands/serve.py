@@ -164,6 +164,4 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _on_change(owner, changed: set[str]) -> None:
-    roots = {owner.root_of(p) for p in changed} - {None}
-    if roots:
-        owner.request_ingest(roots)
+    owner.request_files(changed)  # each file alone when its root's scan would read it so

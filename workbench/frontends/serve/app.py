@@ -60,9 +60,7 @@ def status_of(exc: Exception) -> int:
 
 
 def leaf_parser(words: list[str]) -> argparse.ArgumentParser:
-    from workbench.frontends.cli import build_parser
-
-    p: argparse.ArgumentParser = build_parser(words[0])
+    p: argparse.ArgumentParser = runner.parser(words[0])
     for word in words:
         sub = next((a for a in p._actions if isinstance(a, argparse._SubParsersAction)), None)
         if sub is not None and word in sub.choices:
@@ -226,10 +224,14 @@ def build(
                     raise UsageError(f"sync: no such file: {target}")
                 else:
                     path, user, sid = syncing.target(con, target)
-            root = owner.root_of(path)
-            # a file under a watched folder is read through its folder (which says its user)
-            if root is not None:
-                owner.call(lambda: owner.ingest([str(root)], user=owner.user))
+            # a file under a watched folder is read as a scan of its folder reads it (which
+            # says its user): alone when that is the same, else with the whole folder
+            roots, files = owner.split([path]) if owner.root_of(path) else (set(), {})
+            if roots:
+                owner.call(lambda: owner.ingest(sorted(roots), user=owner.user))
+            elif files:
+                [(owner_name, _)] = files.items()
+                owner.call(lambda: owner.ingest([path], user=owner_name))
             else:
                 owner.call(lambda: owner.ingest([path], user=user))
             with owner.readers.connection() as con:

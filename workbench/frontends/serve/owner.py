@@ -35,6 +35,7 @@ class Owner:
         self.readers = Readers(self.abs, size=readers)
         self._cond = threading.Condition()
         self._pending: set[str] = set()  # roots to ingest (coalesced while one runs)
+        self._files: dict[str, set[str]] = {}  # user -> changed files to ingest alone
         self._jobs: list[tuple[Future, object]] = []
         self._stop = False
         self.ingesting = False
@@ -54,6 +55,37 @@ class Owner:
         with self._cond:
             self._pending.update(str(r) for r in roots)
             self._cond.notify()
+
+    def split(self, paths) -> tuple[set[str], dict[str, set[str]]]:
+        """Changed ``paths`` as (roots to scan, {user: files to ingest alone}). A file is
+        ingested alone when a scan of its root would read it exactly so
+        (``discover.spec_under``: its user, its session), which spares the scan of every
+        other file under the root; any other (gone, a symlink, a hard link, not a transcript,
+        under two roots) is left to a scan of its root, which also notices files that vanished.
+        Paths under no root are ignored."""
+        from workbench.ingest.discover import spec_under
+
+        roots: set[str] = set()
+        files: dict[str, set[str]] = {}
+        for path in paths:
+            p = Path(os.path.abspath(path))
+            under = [r for r in self.roots if p == r or r in p.parents]
+            spec = spec_under(under[0], p, self.user) if len(under) == 1 else None
+            if spec is not None:
+                files.setdefault(spec.user, set()).add(spec.path)
+            else:
+                roots.update(str(r) for r in under)
+        return roots, files
+
+    def request_files(self, paths) -> None:
+        """Ingest these changed files soon (merged with any already waiting): see ``split``."""
+        roots, files = self.split(paths)
+        with self._cond:
+            self._pending.update(roots)
+            for user, found in files.items():
+                self._files.setdefault(user, set()).update(found)
+            if roots or files:
+                self._cond.notify()
 
     def call(self, fn, timeout: float | None = None):
         """Run ``fn()`` in the writer thread (after the ingest under way) and return its result."""
@@ -87,17 +119,26 @@ class Owner:
     def _loop(self) -> None:
         while True:
             with self._cond:
-                while not (self._stop or self._pending or self._jobs):
+                while not (self._stop or self._pending or self._files or self._jobs):
                     self._cond.wait()
                 if self._stop:
                     for fut, _ in self._jobs:
                         fut.cancel()
                     return
                 roots, self._pending = sorted(self._pending), set()
+                files, self._files = self._files, {}
                 jobs, self._jobs = self._jobs, []
             if roots:
                 with contextlib.suppress(Exception):  # reported as an event
                     self.ingest(roots, user=self.user)
+            prefixes = tuple(r.rstrip(os.sep) + os.sep for r in roots)
+            for user, paths in sorted(files.items()):
+                # one ingest per user (its files say who they are); those a root scan just
+                # read need none
+                todo = sorted(p for p in paths if not p.startswith(prefixes))
+                if todo:
+                    with contextlib.suppress(Exception):  # reported as an event
+                        self.ingest(todo, user=user)
             for fut, fn in jobs:
                 if not fut.set_running_or_notify_cancel():
                     continue
@@ -117,7 +158,8 @@ class Owner:
         self.hub.publish("ingest", {"state": "started", "paths": paths})
         t = time.perf_counter()
         try:
-            summary = ingest(paths, self.abs, user=user, progress=False).to_dict()
+            with self.readers.yielding():
+                summary = ingest(paths, self.abs, user=user, progress=False).to_dict()
         except Exception as exc:
             self.last_error = f"{type(exc).__name__}: {exc}"
             self.hub.publish("ingest_error", {"paths": paths, "error": self.last_error})

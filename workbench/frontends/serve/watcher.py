@@ -1,5 +1,5 @@
 """Watch transcript folders with watchfiles (inotify, debounced) and hand each batch of changed
-transcript paths to a callback, from a thread of its own."""
+transcript paths (and new folders) to a callback, from a thread of its own."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import os
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
+
+from workbench.ingest.discover import _SKIP_DIRS as SKIP_DIRS  # the folders a scan skips
 
 DEBOUNCE_MS = 200  # events this close together arrive as one batch (agentsview uses ~500 ms)
 
@@ -40,9 +42,22 @@ class Watcher:
         paths = [r for r in self.roots if r.exists()]
         if not paths:
             return
+        tops = [Path(os.path.abspath(r)) for r in paths]
+
+        def wanted(change, path: str) -> bool:
+            # a new folder too: a file written into it before its watch was added has no event
+            # of its own, and the folder's scan finds it
+            if self._only(path):
+                return True
+            if change != watchfiles.Change.added:
+                return False
+            p = Path(os.path.abspath(path))
+            inside = [p.relative_to(r).parts for r in tops if r in p.parents]
+            return bool(inside) and not SKIP_DIRS.intersection(inside[0]) and p.is_dir()
+
         for changes in watchfiles.watch(
             *paths,
-            watch_filter=lambda _change, path: self._only(path),
+            watch_filter=wanted,
             debounce=self._debounce,
             step=20,
             stop_event=self._stop,
