@@ -113,6 +113,7 @@ def main() -> int:
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     result: dict = {"corpus": str(opts.corpus), "appends": opts.appends, "readers": opts.readers}
+    result["cpus"], result["loadavg_start"] = os.cpu_count(), round(os.getloadavg()[0], 2)
     try:
         deadline = time.monotonic() + 120
         while not (info := state.live(db)) and time.monotonic() < deadline:
@@ -133,11 +134,14 @@ def main() -> int:
         base = get(f"{url}/api/v1/sessions/{sid}")["messages"]
 
         events: list[tuple[float, str]] = []
+        ingests: list[dict] = []  # the server's own account of each ingest while appending
 
         def listen():
             for event, data in client.events(info, timeout=60):
                 if event == "session_updated":
                     events.append((time.perf_counter(), data))
+                elif event == "ingest" and '"finished"' in data:
+                    ingests.append(json.loads(data))
 
         threading.Thread(target=listen, daemon=True).start()
         time.sleep(0.5)
@@ -195,11 +199,16 @@ def main() -> int:
         for t in threads:
             t.join(60)
         result |= {
+            "loadavg_end": round(os.getloadavg()[0], 2),  # other work on the machine counts
             "visible_p50_s": round(pct(visible, 0.5), 3),
             "visible_p95_s": round(pct(visible, 0.95), 3),
             "event_p50_s": round(pct(evented, 0.5), 3),
             "event_p95_s": round(pct(evented, 0.95), 3),
             "missed_appends": missed,
+            "ingests": len(ingests),
+            "ingest_files_max": max((x["files"] for x in ingests), default=None),
+            "ingest_p50_s": round(pct([x["seconds"] for x in ingests], 0.5), 3),
+            "ingest_p95_s": round(pct([x["seconds"] for x in ingests], 0.95), 3),
             "reader_requests": len(reads),
             "reader_errors": len(errors),
             "reader_error_samples": errors[:5],
