@@ -152,7 +152,9 @@ def test_the_readme_shows_a_screenshot_of_every_report():
         assert (root / "docs" / "screenshots" / f"{name}.png").is_file(), name
 
 
-def test_report_all_in_parallel_writes_a_page_for_every_linked_session(ingested, tmp_path):
+def test_report_all_in_parallel_writes_a_page_for_every_linked_session(
+    ingested, tmp_path, monkeypatch
+):
     import re
     import shutil
 
@@ -162,11 +164,14 @@ def test_report_all_in_parallel_writes_a_page_for_every_linked_session(ingested,
     folder.mkdir()
     for name in ("sessions", "tokens", "friction"):
         shutil.copy(config.PROJECT_DIR / "notebooks" / f"{name}.ipynb", folder)
+    monkeypatch.chdir(ingested.parent)  # relative paths, as on a command line
     out = tmp_path / "site"
     reports, failures, _ = report.report_all(
-        out, parameters={"db": str(ingested), "timezone": "UTC"}, notebooks_dir=folder, jobs=2
-    )
+        "site", parameters={"db": ingested.name, "timezone": "UTC"}, notebooks_dir=folder,
+        jobs=2,
+    )  # fmt: skip
     assert failures == [] and [r.name for r in reports] == ["tokens", "friction", "sessions"]
+    assert Path.cwd() == ingested.parent  # no thread moved the process (papermill's cwd= did)
     linked = set()
     for r in reports:
         for href in re.findall(r'href="(transcripts/[^"]+)"', r.path.read_text(encoding="utf-8")):

@@ -252,7 +252,9 @@ def execute(path: Path, parameters: Mapping[str, Any], *, timeout: float | None 
             parameters=dict(parameters),
             kernel_name=KERNEL,
             progress_bar=False,
-            cwd=str(path.parent),
+            # the kernel starts in the notebook's folder; papermill's own cwd= would chdir
+            # this whole process, which report_all's threads share
+            resources={"metadata": {"path": str(path.parent)}},
             execution_timeout=timeout,
             kernel_manager_class=ProjectKernelManager,
         )
@@ -622,33 +624,36 @@ def _run_all(
             except ReportError as exc:
                 done[nb] = Failure(nb.stem, str(exc))
         return done
-    from concurrent.futures import ThreadPoolExecutor, as_completed
+    from concurrent.futures import ThreadPoolExecutor, as_completed, wait
 
     # threads suffice: a notebook runs in its kernel's process, a thread waits for it (and
     # callers need no `if __name__ == "__main__"` guard, as a process pool would ask)
-    with ThreadPoolExecutor(jobs, thread_name_prefix="workbench-report") as pool:
-        futures = {
-            pool.submit(run, nb, target, parameters=mine, defaults=defaults, timeout=timeout,
-                        transcripts=False): nb
-            for nb, target, mine in runs
-        }  # fmt: skip
-        try:
-            for future in as_completed(futures):
-                nb = futures[future]
-                try:
-                    r = future.result()
-                except ReportError as exc:
-                    done[nb] = Failure(nb.stem, str(exc))
-                    continue
-                started = time.monotonic()
-                report_transcripts(r, nb.parent, written)  # while the other notebooks run
-                r.seconds += time.monotonic() - started
-                done[nb] = r
-        except BaseException:  # Ctrl-C: no notebook starts, the running ones stop
-            for future in futures:
-                future.cancel()
+    pool = ThreadPoolExecutor(jobs, thread_name_prefix="workbench-report")
+    futures: dict = {}
+    try:
+        for nb, target, mine in runs:
+            futures[pool.submit(run, nb, target, parameters=mine, defaults=defaults,
+                                timeout=timeout, transcripts=False)] = nb  # fmt: skip
+        for future in as_completed(futures):
+            nb = futures[future]
+            try:
+                r = future.result()
+            except ReportError as exc:
+                done[nb] = Failure(nb.stem, str(exc))
+                continue
+            started = time.monotonic()
+            report_transcripts(r, nb.parent, written)  # while the other notebooks run
+            r.seconds += time.monotonic() - started
+            done[nb] = r
+    except BaseException:  # Ctrl-C: no other notebook starts, the running ones stop
+        for future in futures:
+            future.cancel()
+        while not all(f.done() for f in futures):  # a kernel may be starting right now
             _kill_kernels()
-            raise
+            wait(futures, timeout=0.5)
+        raise
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
     return done
 
 
