@@ -53,7 +53,9 @@ def by_model(con: Reader, grouping: str, *, tz: str, **filters) -> list[dict]:
     extra = ""
     if grouping == "session":
         extra = (
-            ", min(r.ts) AS first_ts, max(r.ts) AS last_ts, any_value(s.project_path) "
+            # times as microseconds: DuckDB's conversion of TIMESTAMPTZ values costs more
+            f", {d.epoch_us('min(r.ts)')} AS first_us, {d.epoch_us('max(r.ts)')} AS last_us, "
+            "any_value(s.project_path) "
             "AS project_path, any_value(coalesce(s.user_name, r.user_name)) AS user_name, "
             "any_value(coalesce(s.agent, r.agent)) AS agent"
         )
@@ -92,8 +94,8 @@ def report(con: Reader, grouping: str = "daily", *, tz: str, **filters) -> dict:
             unpriced.add(model)
         g["modelBreakdowns"].append(breakdown)
         if grouping == "session":
-            g["firstActivity"] = _min_iso(g["firstActivity"], row["first_ts"])
-            g["lastActivity"] = _max_iso(g["lastActivity"], row["last_ts"])
+            g["firstActivity"] = _min_iso(g["firstActivity"], _dt_or_none(row["first_us"]))
+            g["lastActivity"] = _max_iso(g["lastActivity"], _dt_or_none(row["last_us"]))
     out_rows = []
     for g in groups.values():
         g["modelBreakdowns"].sort(key=_by_cost)
@@ -164,6 +166,10 @@ def _us(ts: datetime) -> int:
 
 def _dt(us: int) -> datetime:
     return EPOCH + timedelta(microseconds=us)
+
+
+def _dt_or_none(us: int | None) -> datetime | None:
+    return None if us is None else _dt(us)
 
 
 _BLOCK_TOKENS = {
