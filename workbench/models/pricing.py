@@ -174,9 +174,9 @@ def fingerprint() -> str:
 
 
 def install(con) -> None:
-    """Create (or refresh) the temp table ``model_prices`` on a DuckDB connection."""
-    names = set(load_table()["models"])
-    names |= {m for (m,) in con.execute("SELECT DISTINCT model FROM usage_lines").fetchall() if m}
+    """Create (or refresh) the temp table ``model_prices`` on a DuckDB connection: a row per
+    model the usage lines name that has a price (the build joins it on their model)."""
+    names = {m for (m,) in con.execute("SELECT DISTINCT model FROM usage_lines").fetchall() if m}
     columns = (
         [("model", "VARCHAR"), ("price_key", "VARCHAR"), ("price_match", "VARCHAR")]
         + [(r, "DOUBLE") for r in RATES]
