@@ -7,6 +7,11 @@
 DELETE FROM tool_calls WHERE file_id IN {build_files};
 
 INSERT INTO tool_calls BY NAME
+WITH progress AS (
+    SELECT file_id, tool_use_id, count(*) AS events,
+        max(elapsed_seconds) - min(elapsed_seconds) AS seconds
+    FROM raw_progress WHERE file_id IN {build_files} GROUP BY file_id, tool_use_id
+)
 SELECT
     r.session_id, u.file_id, u.ordinal + r.ordinal_offset AS ordinal, u.ordinal AS file_ordinal,
     u.line_no, u.block_index, u.tool_use_id, u.name, u.input_json, u.ts, u.is_sidechain,
@@ -19,11 +24,7 @@ JOIN file_roles r ON r.file_id = u.file_id AND r.role <> 'copy'
     AND u.file_id IN {build_files}
 JOIN raw_tool_results x ON x.file_id = u.file_id AND x.tool_use_id = u.tool_use_id
     AND x.file_id IN {build_files}
-LEFT JOIN (
-    SELECT file_id, tool_use_id, count(*) AS events,
-        max(elapsed_seconds) - min(elapsed_seconds) AS seconds
-    FROM raw_progress WHERE file_id IN {build_files} GROUP BY file_id, tool_use_id
-) p ON p.file_id = u.file_id AND p.tool_use_id = u.tool_use_id
+LEFT JOIN progress p ON p.file_id = u.file_id AND p.tool_use_id = u.tool_use_id
 SEMI JOIN (
     SELECT file_id, tool_use_id, min(line_no * 1000000 + block_index) AS pos
     FROM raw_tool_results WHERE file_id IN {build_files} GROUP BY file_id, tool_use_id
@@ -41,10 +42,6 @@ SELECT
 FROM raw_tool_uses u
 JOIN file_roles r ON r.file_id = u.file_id AND r.role <> 'copy'
     AND u.file_id IN {build_files}
-LEFT JOIN (
-    SELECT file_id, tool_use_id, count(*) AS events,
-        max(elapsed_seconds) - min(elapsed_seconds) AS seconds
-    FROM raw_progress WHERE file_id IN {build_files} GROUP BY file_id, tool_use_id
-) p ON p.file_id = u.file_id AND p.tool_use_id = u.tool_use_id
+LEFT JOIN progress p ON p.file_id = u.file_id AND p.tool_use_id = u.tool_use_id
 ANTI JOIN raw_tool_results x ON x.file_id = u.file_id AND x.tool_use_id = u.tool_use_id
 ANTI JOIN shadowed_messages s ON s.file_id = u.file_id AND s.ordinal = u.ordinal;
