@@ -141,7 +141,11 @@ def table(
                 text = f"{v:,.2f}"
             else:
                 text = v
-            if redaction.is_name_key(key) and (ctx is None or ctx.redact):
+            if (
+                redaction.is_name_key(key)
+                and (ctx is None or ctx.redact)
+                and not isinstance(text, Markup)  # a sid() link: escaped and redacted already
+            ):
                 text = redaction.redact_name(str(text))  # ids and names: also after a "-"
             cls = "n" if key in numeric_cols else "nw" if key in NOWRAP else ""
             cells.append(f"<td{f' class={cls}' if cls else ''}>{_cell(ctx, text)}</td>")
