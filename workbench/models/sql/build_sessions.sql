@@ -198,7 +198,8 @@ spawns AS MATERIALIZED (
         any_value(json_extract_string(u.input_json, '$.description')) AS description
     FROM raw_tool_results r
     JOIN raw_tool_uses u ON u.file_id = r.file_id AND u.tool_use_id = r.tool_use_id
-    WHERE r.agent_id IS NOT NULL
+    -- the spawning call is in the parent's file, and a subagent's parent is built with it
+    WHERE r.agent_id IS NOT NULL AND r.file_id IN {build_files}
     GROUP BY r.agent_id
 ),
 primary_files AS (
