@@ -301,8 +301,8 @@ TABLE_SCRIPT = """
 PROMPT_CHARS = 90
 
 #: The newest this many sessions of the table link to a transcript page (the report writes one
-#: per linked session: about 50 KB and a fraction of a second each); older rows show the id.
-LINKED_SESSIONS = 1000
+#: per linked session: about 50 KB and 20 ms each); older rows show the id's first 8 characters.
+LINKED_SESSIONS = 2000
 
 
 def static_table(
