@@ -657,6 +657,15 @@ def _run_all(
     return done
 
 
+def _demo_ready() -> None:
+    """Generate (or upgrade) the demo database here, once, when the notebooks will fall back
+    to it: notebooks running at once would each start writing it."""
+    from workbench.frontends import notebook
+
+    if notebook.resolve_db("")[1]:
+        notebook.context(charts_setup=False).con.close()
+
+
 def report_all(
     out_dir: str | Path = REPORTS_DIR,
     *,
@@ -684,6 +693,13 @@ def report_all(
         raise UsageError(f"no report notebook has a parameter {', '.join(sorted(unused))}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    db = (
+        given.get("db")
+        or (defaults or {}).get("db")
+        or next((d["db"] for d in declared.values() if d.get("db")), None)
+    )
+    if not db:
+        _demo_ready()
     done = _run_all(
         [(nb, out / f"{nb.stem}.html", {k: v for k, v in given.items() if k in declared[nb]})
          for nb in notebooks],
@@ -693,11 +709,6 @@ def report_all(
     )  # fmt: skip
     reports = [r for nb in notebooks if isinstance(r := done[nb], Report)]
     failures = [f for nb in notebooks if isinstance(f := done[nb], Failure)]
-    db = (
-        given.get("db")
-        or (defaults or {}).get("db")
-        or next((d["db"] for d in declared.values() if d.get("db")), None)
-    )
     index = out / "index.html"
     page = index_html(
         reports,
