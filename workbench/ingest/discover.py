@@ -169,17 +169,13 @@ def spec_under(
     if os.path.realpath(p) != os.path.join(os.path.realpath(top), *parts):
         return None  # a symlink on the way: the scan may reach it otherwise, or not at all
     # which user the scan gives it: as _scan_folders decides
-    folder = Path(top)
-    if _is_agent_home(folder):
+    one, _ = _one_person(Path(top), _Scan(os.path.realpath(top), False, [], {}))
+    if one:
         owner = user or config.default_user()
+    elif len(parts) > 1:
+        owner = user or parts[0]  # a team root: the first-level folder is the user
     else:
-        children = _subdirs(folder, _Scan(os.path.realpath(top), False, [], {}))
-        if _has_transcripts(folder) or any(_has_transcripts(c) for c in children):
-            owner = user or config.default_user()
-        elif len(parts) > 1:
-            owner = user or parts[0]  # a team root: the first-level folder is the user
-        else:
-            return None
+        return None
     return classify(p, owner)
 
 
@@ -227,17 +223,23 @@ def _scan_dir(root: Path, user: str | None, scan: _Scan) -> Iterable[FileSpec]:
 
 
 def _scan_folders(root: Path, user: str | None, scan: _Scan) -> Iterable[FileSpec]:
-    if _is_agent_home(root):
-        yield from _walk(root, user or config.default_user(), scan)
-        return
-    children = _subdirs(root, scan)
-    if _has_transcripts(root) or any(_has_transcripts(c) for c in children):
-        # a projects folder (or one project folder, or a flat folder of transcripts)
+    one, children = _one_person(root, scan)
+    if one:
         yield from _walk(root, user or config.default_user(), scan)
         return
     # a team root: every first-level folder is one user
     for child in children:
         yield from _walk(child, user or child.name, scan)
+
+
+def _one_person(root: Path, scan: _Scan) -> tuple[bool, list[Path]]:
+    """Whether everything under ``root`` is one person's (an agent's home or transcript
+    folder, a projects folder, one project folder, a flat folder of transcripts) rather than
+    a team root's folder per user; and its first-level folders when that took listing them."""
+    if _is_agent_home(root):
+        return True, []
+    children = _subdirs(root, scan)
+    return _has_transcripts(root) or any(_has_transcripts(c) for c in children), children
 
 
 def _is_agent_home(path: Path) -> bool:

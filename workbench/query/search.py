@@ -76,10 +76,9 @@ def search(
     )
     total = rows[0]["total"] if rows else 0
     rows = rows[:limit]
-    for row in rows:
-        del row["total"]
     finder = _finder(text, regex=regex, case_sensitive=case_sensitive)
     for row in rows:
+        del row["total"]
         body, snippet = row.pop("body", None) or "", row["snippet"] or ""
         m = finder.search(snippet) if finder else None
         pieces = [snippet[: m.start()], m.group(), snippet[m.end() :]] if m else [snippet, "", ""]

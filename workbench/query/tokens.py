@@ -26,8 +26,9 @@ TOKEN_FIELDS = {
 }
 GROUPINGS = ("daily", "monthly", "session")
 BLOCK = timedelta(hours=5)
-BLOCK_US = 5 * 3_600_000_000
-HOUR_US = 3_600_000_000
+_US = timedelta(microseconds=1)
+BLOCK_US = BLOCK // _US
+HOUR_US = timedelta(hours=1) // _US
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -161,7 +162,7 @@ def blocks(con: Reader, *, tz: str = "UTC", now: datetime | None = None, **filte
 
 
 def _us(ts: datetime) -> int:
-    return (ts - EPOCH) // timedelta(microseconds=1)
+    return (ts - EPOCH) // _US
 
 
 def _dt(us: int) -> datetime:
