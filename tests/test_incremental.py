@@ -219,7 +219,16 @@ def _hold_lock(db, seconds: float) -> subprocess.Popen:
     return proc
 
 
+def _grow(corpus) -> None:
+    """Append a line to a session, so that the next ingest has work (a no-op ingest does
+    not open the database: tests/test_manifest.py)."""
+    main = corpus / "-home-ana-src-shop" / f"{S1}.jsonl"
+    with open(main, "ab") as fh:
+        fh.write(main.read_bytes().splitlines(keepends=True)[2].replace(b"u-001", b"u-100"))
+
+
 def test_concurrent_ingest_fails_with_a_clear_message(ingested, corpus):
+    _grow(corpus)
     proc = _hold_lock(ingested, 30)
     try:
         with pytest.raises(store.DatabaseBusy, match=r"in use by process \d+"):
@@ -230,10 +239,11 @@ def test_concurrent_ingest_fails_with_a_clear_message(ingested, corpus):
 
 
 def test_concurrent_ingest_can_wait(ingested, corpus):
+    _grow(corpus)
     proc = _hold_lock(ingested, 1.5)
     try:
         s = ingest([corpus], ingested, user="ana", progress=False, wait_seconds=30)
-        assert s.files_unchanged == 5
+        assert (s.files_unchanged, s.files_appended) == (4, 1)
     finally:
         proc.kill()
         proc.wait()

@@ -8,6 +8,17 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the workbench package
 PROJECT_DIR = PACKAGE_DIR.parent
+#: The bundled price table (models/pricing.py reads and rebuilds it).
+PRICES_FILE = PACKAGE_DIR / "data" / "prices.json"
+
+
+def prices_fingerprint() -> str:
+    """A digest of the bundled price table: responses priced with another one are re-priced
+    (the marts' builder and the ingest manifest compare it)."""
+    import hashlib
+
+    return hashlib.sha256(PRICES_FILE.read_bytes()).hexdigest()[:16]
+
 
 #: Bumped whenever parsing changes what rows a transcript line produces; files parsed by an
 #: older version are re-parsed on the next ingest (if they still exist).

@@ -13,23 +13,13 @@ from pathlib import Path
 import duckdb
 
 from workbench.core import config
+from workbench.core.errors import (  # noqa: F401 - where callers have always found them
+    DatabaseBusy,
+    DatabaseMissing,
+    SchemaTooOld,
+    WorkbenchError,
+)
 from workbench.core.queries import sql_text
-
-
-class WorkbenchError(Exception):
-    """An error with a message meant for the user (no traceback needed)."""
-
-
-class SchemaTooOld(WorkbenchError):
-    """The database was written by an older workbench; the next ingest upgrades it."""
-
-
-class DatabaseBusy(WorkbenchError):
-    """Another process holds the database's write lock."""
-
-
-class DatabaseMissing(WorkbenchError):
-    """The database file does not exist."""
 
 
 def open_db(

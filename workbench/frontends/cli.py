@@ -93,21 +93,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
-def _import_duckdb() -> None:
-    """Import DuckDB with SIGINT held back: a Ctrl-C inside its C initialisation fails the
-    import ("initialization failed") and can crash the process at exit. The signal, held,
-    arrives right after, as a KeyboardInterrupt like any other."""
-    if "duckdb" in sys.modules or not hasattr(signal, "pthread_sigmask"):
-        import duckdb  # noqa: F401
-
-        return
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        import duckdb  # noqa: F401
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
-
-
 def _done(argv: Sequence[str] | None) -> None:
     """The `workbench` program (not a caller of main() such as the tests) has done its work: a
     Ctrl-C while the interpreter closes DuckDB changes nothing, where it would otherwise end
@@ -117,9 +102,8 @@ def _done(argv: Sequence[str] | None) -> None:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    _import_duckdb()
-    from workbench.core.store import WorkbenchError
-    from workbench.frontends.commands.common import EXIT_ERROR, EXIT_USAGE
+    from workbench.core.errors import WorkbenchError
+    from workbench.frontends.commands.common import EXIT_ERROR, EXIT_USAGE, import_duckdb
     from workbench.query.periods import UsageError
 
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -131,6 +115,8 @@ def _main(argv: Sequence[str] | None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    if not getattr(args, "imports_duckdb_itself", False):
+        import_duckdb()
     args.argv = argv  # what a read command sends to a running `workbench serve`
     try:
         return args.func(args)

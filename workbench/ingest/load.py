@@ -19,17 +19,18 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from workbench.core import config, engines, store
 from workbench.core.queries import sql_text
-from workbench.ingest import lines, native, safeio
+from workbench.ingest import lines, manifest, native, safeio
 from workbench.ingest import plan as planning
-from workbench.ingest.discover import discover
+from workbench.ingest.discover import Discovery
 from workbench.ingest.plan import FilePlan
+from workbench.ingest.summary import IngestSummary
 from workbench.models import build
 
 BATCH_BYTES = 96 * 1024 * 1024  # read in Python and parsed together
@@ -54,34 +55,6 @@ CHECKED_PARSERS = frozenset(PARSERS.values())
 HASH_THREADS = 2
 
 
-@dataclass
-class IngestSummary:
-    """What one ingest run did (``workbench ingest --json`` prints this)."""
-
-    db: str
-    files: int = 0  # transcript files found
-    files_parsed: int = 0  # read whole (new, changed or re-parsed)
-    files_appended: int = 0  # read from where the last run stopped
-    files_unchanged: int = 0
-    files_vanished: int = 0  # found gone this run; their sessions stay in the database
-    files_unsupported: int = 0
-    sessions: int = 0  # sessions in the files read this run
-    lines: int = 0  # complete lines read this run
-    bad_lines: int = 0  # of which could not be used
-    bad_values: int = 0  # values refused in lines that loaded (stored as NULL)
-    bytes: int = 0
-    pending_lines: int = 0  # files ending in an incomplete line (read once complete)
-    seconds: float = 0.0
-    bad_line_samples: list[dict] = field(default_factory=list)
-    bad_value_samples: list[dict] = field(default_factory=list)
-    unreadable: list[dict] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    totals: dict = field(default_factory=dict)  # whole database after the run
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
 def ingest(
     paths: Sequence[str | os.PathLike] | None = None,
     db: str | os.PathLike | None = None,
@@ -94,6 +67,7 @@ def ingest(
     follow_symlinks: bool = False,
     machine: str | None = None,
     create: bool = True,
+    discovered: Discovery | None = None,
 ) -> IngestSummary:
     """Discover transcripts under ``paths`` and bring the database at ``db`` up to date.
 
@@ -101,6 +75,9 @@ def ingest(
     ``follow_symlinks``. Files are recorded as ingested on ``machine`` (default
     ``config.default_machine()``: the host name). ``create=False``: when no transcript is
     found and there is no database yet, none is created (the summary then says ``files`` 0).
+    When the manifest (``manifest``) shows nothing to do, the database is not opened.
+    ``discovered``: the discovery of ``paths`` when the caller made it and already found the
+    manifest could not answer (the CLI does, before it imports DuckDB).
     A Ctrl-C (SIGINT) raises KeyboardInterrupt, also when it interrupts a DuckDB query, after
     the open transaction was rolled back."""
     ctrl_c = _CtrlC()
@@ -118,6 +95,7 @@ def ingest(
                 config.check_machine(machine or config.default_machine()),
                 ctrl_c,
                 create,
+                discovered,
             )
     except Exception as exc:
         # after a Ctrl-C, whatever DuckDB raised next (the interrupt itself, or "transaction is
@@ -198,11 +176,17 @@ def _ingest(
     follow_symlinks,
     machine,
     ctrl_c,
-    create=True,
+    create,
+    discovered,
 ) -> IngestSummary:
     started = time.perf_counter()
     db_path = Path(db) if db else config.default_db()
-    found = discover(paths, user=user, follow_symlinks=follow_symlinks)
+    if discovered is not None:
+        found = discovered
+    else:
+        found, done = manifest.check(paths, db_path, user=user, follow_symlinks=follow_symlinks)
+        if done is not None:
+            return done
     summary = IngestSummary(db=str(db_path), files=len(found.files), problems=found.problems)
     if not found.files and not create and not db_path.exists():
         summary.seconds = round(time.perf_counter() - started, 3)
@@ -226,9 +210,11 @@ def _ingest(
                 print("ingest: computing sessions and signals …", file=sys.stderr, flush=True)
             build.refresh(con)
         _finish_summary(con, plans, summary)
+        files = con.execute(manifest.QUERY).fetchall()
     finally:
         ctrl_c.con = None
         con.close()
+    manifest.write(db_path, files, summary.totals)
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
 

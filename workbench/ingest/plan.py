@@ -10,19 +10,16 @@ folders keep their rows.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 
-from workbench.core import config, store
-from workbench.ingest import lines, native, safeio
+from workbench.core import store
+from workbench.ingest import compare, lines, native, safeio
 from workbench.ingest.discover import Discovery, FileSpec
-
-if TYPE_CHECKING:
-    from workbench.ingest.load import IngestSummary
+from workbench.ingest.summary import IngestSummary
 from workbench.models import build
 
 
@@ -77,13 +74,7 @@ def plan(
             plans.append(FilePlan(spec, "new", -1, st.st_size, mtime_us))
             continue
         plan = FilePlan(spec, "full", prev["file_id"], st.st_size, mtime_us, prev=prev)
-        same_identity = prev["parser_version"] == config.PARSER_VERSION and (
-            prev["agent"],
-            prev["user_name"],
-            prev["kind"],
-            prev["session_id"],
-        ) == (spec.agent, spec.user, spec.kind, spec.session_id)
-        if same_identity and st.st_size == prev["size_bytes"] and mtime_us == prev["mtime_us"]:
+        if compare.unchanged(prev, spec, st.st_size, mtime_us):
             unchanged += 1
             if prev["missing"]:
                 con.execute(
@@ -92,7 +83,8 @@ def plan(
                 )
                 build.queue(con, [prev["file_id"]])  # sessions.source_missing
             continue
-        if same_identity and spec.appendable and st.st_size >= prev["bytes_consumed"]:
+        appendable = spec.appendable and st.st_size >= prev["bytes_consumed"]
+        if appendable and compare.same_identity(prev, spec):
             _plan_append(plan, prev)
         plans.append(plan)
     new = [p for p in plans if p.mode == "new"]
@@ -212,15 +204,7 @@ def mark_vanished(
     summary: IngestSummary,
 ) -> bool:
     """Flag files under the scanned folders that are gone; their rows stay (the archive)."""
-    present = {s.path for s in found.files}
-    roots = [r.rstrip(os.sep) + os.sep for r in found.roots]
-    gone = [
-        row["file_id"]
-        for path, row in known.items()
-        if not row["missing"]
-        and path not in present
-        and (path in found.explicit or any(path.startswith(r) for r in roots))
-    ]
+    gone = compare.vanished(found, known)
     if gone:
         con.execute(
             "UPDATE files SET missing = true, missing_since = now() "

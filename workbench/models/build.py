@@ -67,7 +67,7 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
     price table changed), in one transaction with emptying the queue."""
     from workbench.models import friction, pricing  # only when there is work to do
 
-    prices = pricing.fingerprint()
+    prices = config.prices_fingerprint()
     full = store.get_meta(con, REBUILD_ALL_KEY) == "1" or store.get_meta(con, PRICES_KEY) != prices
     friction.install(con)
     pricing.install(con)

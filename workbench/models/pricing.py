@@ -32,8 +32,8 @@ and complete rates ``input``, ``output``, ``cache_write_5m``, ``cache_write_1h``
 ``cache_read``, ``long_threshold``, ``long_input``, ``long_output``, ``long_cache_write_5m``,
 ``long_cache_write_1h``, ``long_cache_read`` (USD per million tokens). The cost formula itself
 is SQL, in one place: ``models/sql/build_responses.sql``, which prices each response once, when
-it is built (``fingerprint()`` tells the builder when the table changed and every response must
-be priced again).
+it is built (``config.prices_fingerprint()`` tells the builder when the table changed and
+every response must be priced again).
 """
 
 from __future__ import annotations
@@ -46,9 +46,9 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-from workbench.core import config, store
+from workbench.core import config
 
-PRICES_FILE = config.PACKAGE_DIR / "data" / "prices.json"
+PRICES_FILE = config.PRICES_FILE
 RATES = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
 #: LiteLLM field for each of our rates (per token; ours are per million tokens)
 _LITELLM = {
@@ -166,16 +166,11 @@ def _first(value: float | None, default: float) -> float:
     return default if value is None else value
 
 
-def fingerprint() -> str:
-    """A digest of the bundled price table: responses priced with another one are re-priced."""
-    import hashlib
-
-    return hashlib.sha256(PRICES_FILE.read_bytes()).hexdigest()[:16]
-
-
 def install(con) -> None:
     """Create (or refresh) the temp table ``model_prices`` on a DuckDB connection: a row per
     model the usage lines name that has a price (the build joins it on their model)."""
+    from workbench.core import store
+
     names = {m for (m,) in con.execute("SELECT DISTINCT model FROM usage_lines").fetchall() if m}
     columns = (
         [("model", "VARCHAR"), ("price_key", "VARCHAR"), ("price_match", "VARCHAR")]

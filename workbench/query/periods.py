@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from workbench.core import config
-from workbench.core.store import WorkbenchError
+from workbench.core.errors import WorkbenchError
 
 _RELATIVE = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
 _UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}

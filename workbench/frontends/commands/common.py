@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import textwrap
 from pathlib import Path
@@ -294,3 +295,18 @@ def redacted(data, args: argparse.Namespace):
     from workbench.core.redact import redact_data
 
     return redact_data(data)
+
+
+def import_duckdb() -> None:
+    """Import DuckDB with SIGINT held back: a Ctrl-C inside its C initialisation fails the
+    import ("initialization failed") and can crash the process at exit. The signal, held,
+    arrives right after, as a KeyboardInterrupt like any other."""
+    if "duckdb" in sys.modules or not hasattr(signal, "pthread_sigmask"):
+        import duckdb  # noqa: F401
+
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        import duckdb  # noqa: F401
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)

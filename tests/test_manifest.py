@@ -1,0 +1,113 @@
+"""The ingest manifest: an ingest with nothing to do answers from it, without DuckDB; anything
+that may need work (a changed, new, gone or returned file, a database written since, a new
+parser or price table, a damaged manifest) takes the full path, which opens the database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import duckdb
+import pytest
+from conftest import S1, one
+from test_incremental import _hold_lock
+
+from workbench.core import config, store
+from workbench.ingest import manifest
+from workbench.ingest.load import ingest
+
+NOOP_IN_A_FRESH_PROCESS = """
+import json, sys
+from workbench.frontends.cli import main
+rc = main(["ingest", sys.argv[1], "--db", sys.argv[2], "--user", "ana", "--json"])
+print(json.dumps({"rc": rc, "duckdb": "duckdb" in sys.modules}))
+"""
+
+
+def _cli_ingest(corpus, db) -> tuple[dict, dict]:
+    out = subprocess.run(
+        [sys.executable, "-c", NOOP_IN_A_FRESH_PROCESS, str(corpus), str(db)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    *summary, status = out.strip().splitlines()
+    return json.loads("\n".join(summary)), json.loads(status)
+
+
+def test_a_noop_ingest_answers_without_importing_duckdb(ingested, corpus):
+    full = ingest([corpus], ingested, user="ana", progress=False)  # writes the manifest again
+    assert manifest.path_for(ingested).exists()
+    summary, status = _cli_ingest(corpus, ingested)
+    assert status == {"rc": 0, "duckdb": False}
+    assert (summary["files"], summary["files_unchanged"], summary["files_parsed"]) == (5, 5, 0)
+    assert summary["totals"] == full.totals and summary["totals"]["sessions"] > 0
+
+
+def test_a_changed_file_takes_the_full_path(ingested, corpus):
+    main = corpus / "-home-ana-src-shop" / f"{S1}.jsonl"
+    with open(main, "ab") as fh:
+        fh.write(main.read_bytes().splitlines(keepends=True)[2].replace(b"u-001", b"u-100"))
+    summary, status = _cli_ingest(corpus, ingested)
+    assert status == {"rc": 0, "duckdb": True}
+    assert (summary["files_appended"], summary["lines"]) == (1, 1)
+    # and the manifest written after it answers the next run
+    summary, status = _cli_ingest(corpus, ingested)
+    assert status["duckdb"] is False and summary["files_unchanged"] == 5
+
+
+def test_a_database_written_since_retires_the_manifest(ingested, corpus):
+    con = duckdb.connect(str(ingested))  # another program drops a file's row
+    con.execute("DELETE FROM files WHERE session_id LIKE '2222%'")
+    con.close()
+    s = ingest([corpus], ingested, user="ana", progress=False)
+    assert (s.files_parsed, s.files_unchanged) == (1, 4)
+
+
+def test_new_gone_and_returned_files_take_the_full_path(ingested, corpus, tmp_path):
+    main = corpus / "-home-ana-src-shop" / f"{S1}.jsonl"
+    copy = corpus / "-home-ana-src-shop" / "44444444-4444-4444-8444-444444444444.jsonl"
+    copy.write_bytes(main.read_bytes())
+    assert ingest([corpus], ingested, user="ana", progress=False).files_parsed == 1
+    away = tmp_path / "away.jsonl"
+    os.rename(main, away)  # keeps its size and mtime
+    assert ingest([corpus], ingested, user="ana", progress=False).files_vanished == 1
+    os.rename(away, main)  # back, unchanged: its sessions are no longer "source missing"
+    s = ingest([corpus], ingested, user="ana", progress=False)
+    assert (s.files_unchanged, s.files_parsed, s.files_vanished) == (6, 0, 0)
+    con = store.open_db(ingested, read_only=True)
+    try:
+        assert one(con, "SELECT missing FROM files WHERE session_id = ?", [S1]) == (False,)
+        assert one(con, "SELECT source_missing FROM sessions WHERE session_id = ?", [S1]) == (
+            False,
+        )
+    finally:
+        con.close()
+
+
+def test_only_a_valid_manifest_spares_opening_the_database(ingested, corpus, monkeypatch):
+    # while another process holds the database, only a no-op the manifest vouches for
+    # answers; every other case opens the database and so reports it busy
+    holder = _hold_lock(ingested, 60)
+    try:
+        s = ingest([corpus], ingested, user="ana", progress=False)
+        assert (s.files_unchanged, s.files_parsed) == (5, 0)
+        path = manifest.path_for(ingested)
+        good = path.read_text()
+        for damaged in ("", "{", "[]", '{"format": 1}', good.replace('"files":', '"fi":')):
+            path.write_text(damaged)
+            with pytest.raises(store.DatabaseBusy):
+                ingest([corpus], ingested, user="ana", progress=False)
+        path.write_text(good)
+        monkeypatch.setattr(config, "prices_fingerprint", lambda: "another-price-table")
+        with pytest.raises(store.DatabaseBusy):
+            ingest([corpus], ingested, user="ana", progress=False)
+        monkeypatch.undo()
+        monkeypatch.setattr(config, "SCHEMA_VERSION", config.SCHEMA_VERSION + 1)
+        with pytest.raises(store.DatabaseBusy):
+            ingest([corpus], ingested, user="ana", progress=False)
+        monkeypatch.undo()
+        assert ingest([corpus], ingested, user="ana", progress=False).files_unchanged == 5
+    finally:
+        holder.kill()
+        holder.wait()
