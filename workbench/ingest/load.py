@@ -6,7 +6,8 @@ are read and split into lines by DuckDB itself where it can (``native``), else i
 (``lines``), parsed by DuckDB's vectorised JSON functions (``ingest/sql/ingest_<agent>.sql``) and
 committed a batch of files per transaction, files-table row included, so an interrupted run
 leaves every file either as it was or fully updated. Each batch queues its files for the marts'
-build (``models.build``), which runs at the end for what changed, in one transaction.
+build (``models.build``), which runs after each commit for what changed; the last group's rows
+commit together with their marts, in one transaction.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ NATIVE_BATCH_BYTES = 128 * 1024 * 1024  # read by DuckDB and parsed together (no
 #: committed together, then the marts built for them: what an ingest holds at once, whatever
 #: the size of the archive (with the memory limit, config.INGEST_MEMORY_LIMIT)
 COMMIT_BYTES = 128 * 1024 * 1024
+#: Less to read than this (an append, a live session's new lines), DuckDB works on one thread:
+#: a second one's scheduling and merging cost more than it saves on so little
+SMALL_BYTES = 8 * 1024 * 1024
 PARSERS = {"claude": "ingest_claude", "codex": "ingest_codex", "gemini": "ingest_gemini"}
 #: The tables a file's lines become (replaced when the file is read again in full).
 RAW_TABLES = (
@@ -204,11 +208,15 @@ def _ingest(
         planning.mark_vanished(con, found, known, summary)
         if plans:
             install_checks(con)  # the parse queries' macros (a no-op run needs none)
-        _run_batches(con, plans, summary, batch_bytes, commit_bytes, progress)
-        if build.pending(con):
+        if sum(max(0, p.size - p.offset) for p in plans) < SMALL_BYTES:
+            con.execute("SET threads = 1")
+        open_tx, uncounted = _run_batches(con, plans, summary, batch_bytes, commit_bytes, progress)
+        if open_tx or build.pending(con):
             if _show_progress(progress) and plans:
                 print("ingest: computing sessions and signals …", file=sys.stderr, flush=True)
-            build.refresh(con)
+            build.refresh(con, in_transaction=open_tx)  # commits the last batch with its marts
+        for done, bad in uncounted:
+            _count(summary, done, bad)
         _finish_summary(con, plans, summary)
         files = con.execute(manifest.QUERY).fetchall()
     finally:
@@ -306,12 +314,15 @@ def _run_batches(
     batch_bytes: int,
     commit_bytes: int,
     progress: bool | None,
-) -> None:
-    """Parse batches of files; commit after every ``commit_bytes`` and at the end.
+) -> tuple[bool, list[tuple[_Prepared, list[dict]]]]:
+    """Parse batches of files; commit after every ``commit_bytes``, building the marts of what
+    was committed before more is read.
 
-    A batch is read and split in a helper thread while DuckDB parses the previous one. A crash
-    or Ctrl-C rolls back the uncommitted batches only: every file is either as before or fully
-    updated, its files-table row included.
+    Returns whether a transaction is left open (the last batches', for the caller to build
+    their marts in and commit) and those batches with their bad lines, to count once
+    committed. A batch is read and split in a helper thread while DuckDB parses the previous
+    one. A crash or Ctrl-C rolls back the uncommitted batches only: every file is either as
+    before or fully updated, its files-table row included.
     """
     total = sum(max(0, p.size - p.offset) for p in plans)
     show = _show_progress(progress)
@@ -339,16 +350,15 @@ def _run_batches(
                     since_commit += prepared.planned_bytes
                 # after _write_batch: a file DuckDB could not read may turn out unreadable
                 summary.unreadable += prepared.unreadable
-                if in_tx and (since_commit >= commit_bytes or future is None):
+                if in_tx and since_commit >= commit_bytes and future is not None:
                     con.execute("COMMIT")
                     in_tx = False
                     for done, bad in pending:
                         _count(summary, done, bad)
                     pending, since_commit = [], 0
-                    if future is not None:
-                        # the marts of what is committed, before more is read: a build's
-                        # memory stays that of one commit's files, whatever the archive's size
-                        build.refresh(con)
+                    # the marts of what is committed, before more is read: a build's memory
+                    # stays that of one commit's files, whatever the archive's size
+                    build.refresh(con)
                 if bar is not None:
                     bar.update(prepared.planned_bytes)
         except BaseException:
@@ -360,6 +370,7 @@ def _run_batches(
         finally:
             if bar is not None:
                 bar.close()
+    return in_tx, pending
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:

@@ -62,9 +62,11 @@ def pending(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(con.execute("SELECT count(*) FROM build_queue").fetchone()[0])
 
 
-def refresh(con: duckdb.DuckDBPyConnection) -> None:
+def refresh(con: duckdb.DuckDBPyConnection, *, in_transaction: bool = False) -> None:
     """Rebuild the marts for the queued files (everything when a full build is due or the
-    price table changed), in one transaction with emptying the queue."""
+    price table changed), in one transaction with emptying the queue: its own, or with
+    ``in_transaction`` the caller's open one (the loader's last batch: one commit, not two),
+    which it commits, or rolls back on error."""
     from workbench.models import friction, pricing  # only when there is work to do
 
     prices = config.prices_fingerprint()
@@ -72,7 +74,8 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
     friction.install(con)
     pricing.install(con)
     con.execute(f"SET VARIABLE active_gap = {float(config.ACTIVE_GAP_SECONDS)}")
-    con.execute("BEGIN TRANSACTION")
+    if not in_transaction:
+        con.execute("BEGIN TRANSACTION")
     try:
         if full:
             for table in MARTS:
