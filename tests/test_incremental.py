@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import duckdb
 import pytest
 from conftest import DATA, S1, one, rows
 
@@ -247,3 +248,17 @@ def test_concurrent_ingest_can_wait(ingested, corpus):
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_a_small_ingest_leaves_the_thread_setting_as_it_found_it(ingested, corpus):
+    # a small ingest runs DuckDB on one thread; the setting belongs to the whole instance,
+    # which a running server's readers share with its ingests
+    reader = duckdb.connect(str(ingested))  # keeps the instance open, as `serve` does
+    try:
+        reader.execute("SET threads = 3")
+        _grow(corpus)
+        s = ingest([corpus], ingested, user="ana", progress=False)
+        assert s.files_appended == 1
+        assert reader.execute("SELECT current_setting('threads')").fetchone() == (3,)
+    finally:
+        reader.close()

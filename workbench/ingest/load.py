@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -208,13 +208,16 @@ def _ingest(
         planning.mark_vanished(con, found, known, summary)
         if plans:
             install_checks(con)  # the parse queries' macros (a no-op run needs none)
-        if sum(max(0, p.size - p.offset) for p in plans) < SMALL_BYTES:
-            con.execute("SET threads = 1")
-        open_tx, uncounted = _run_batches(con, plans, summary, batch_bytes, commit_bytes, progress)
-        if open_tx or build.pending(con):
-            if _show_progress(progress) and plans:
-                print("ingest: computing sessions and signals …", file=sys.stderr, flush=True)
-            build.refresh(con, in_transaction=open_tx)  # commits the last batch with its marts
+        small = sum(max(0, p.size - p.offset) for p in plans) < SMALL_BYTES
+        # (a setting of the whole DuckDB instance, which a server's readers share: restored)
+        with store.threads(con, 1) if small else nullcontext():
+            open_tx, uncounted = _run_batches(
+                con, plans, summary, batch_bytes, commit_bytes, progress
+            )
+            if open_tx or build.pending(con):
+                if _show_progress(progress) and plans:
+                    print("ingest: computing sessions and signals …", file=sys.stderr, flush=True)
+                build.refresh(con, in_transaction=open_tx)  # commits the last batch with its marts
         for done, bad in uncounted:
             _count(summary, done, bad)
         _finish_summary(con, plans, summary)
