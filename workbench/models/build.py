@@ -19,6 +19,7 @@ from workbench.core.queries import sql_text
 #: The build steps, in order (``models/sql/<step>.sql``).
 STEPS = (
     "build_scope",
+    "build_keys",
     "build_responses",
     "build_files",
     "build_file_roles",
@@ -30,6 +31,9 @@ STEPS = (
     "build_activity",
     "build_totals",
 )
+#: Steps that find files (a temp table of file ids, named here) which the later steps read
+#: as a literal list, the placeholder of the same name in braces.
+FILE_LISTS = {"build_keys": "key_files", "build_files": "build_files"}
 #: The marts, emptied before a full build.
 MARTS = (
     "file_roles",
@@ -72,7 +76,6 @@ def refresh(con: duckdb.DuckDBPyConnection, *, in_transaction: bool = False) -> 
     prices = config.prices_fingerprint()
     full = store.get_meta(con, REBUILD_ALL_KEY) == "1" or store.get_meta(con, PRICES_KEY) != prices
     friction.install(con)
-    pricing.install(con)
     con.execute(f"SET VARIABLE active_gap = {float(config.ACTIVE_GAP_SECONDS)}")
     if not in_transaction:
         con.execute("BEGIN TRANSACTION")
@@ -86,14 +89,23 @@ def refresh(con: duckdb.DuckDBPyConnection, *, in_transaction: bool = False) -> 
                 "CREATE OR REPLACE TEMP TABLE changed_files AS "
                 "SELECT DISTINCT file_id FROM build_queue"
             )
-        files = "(SELECT file_id FROM files)"
+        # the files of the build's sessions and of its response keys: every file for a full
+        # build, else a list of ids once a step has found them (a scan skips the row groups of
+        # the other files)
+        lists = {
+            "{build_files}": "(SELECT file_id FROM files)",
+            "{key_files}": "(SELECT file_id FROM files)",
+        }
         relation = "VIEW" if full else "TABLE"
         for step in STEPS:
+            if step == "build_responses":
+                pricing.install(con, lists["{key_files}"])
             sql = _step_sql(step, friction).replace("{relation}", relation)
-            con.execute(sql.replace("{build_files}", files))
-            if step == "build_files" and not full:
-                ids = [i for (i,) in con.execute("SELECT file_id FROM build_files").fetchall()]
-                files = "(" + ", ".join(str(int(i)) for i in ids or [-1]) + ")"
+            for name, ids in lists.items():
+                sql = sql.replace(name, ids)
+            con.execute(sql)
+            if step in FILE_LISTS and not full:
+                lists["{" + FILE_LISTS[step] + "}"] = _id_list(con, FILE_LISTS[step])
         con.execute("DELETE FROM build_queue")
         store.set_meta(con, REBUILD_ALL_KEY, "0")
         store.set_meta(con, PRICES_KEY, prices)
@@ -106,10 +118,22 @@ def refresh(con: duckdb.DuckDBPyConnection, *, in_transaction: bool = False) -> 
         raise
     finally:
         with contextlib.suppress(duckdb.Error):  # temp tables: gone with the connection anyway
-            for temp in ("changed_files", "build_sessions", "build_files"):
+            for temp in (
+                "changed_files",
+                "build_sessions",
+                "build_files",
+                "build_keys",
+                "key_files",
+            ):
                 con.execute(f"DROP TABLE IF EXISTS {temp}")
             for temp in ("build_messages", "build_calls"):
                 con.execute(f"DROP {'VIEW' if full else 'TABLE'} IF EXISTS {temp}")
+
+
+def _id_list(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """``(id, ...)``: the file ids in temp table ``table`` as a literal list."""
+    ids = [i for (i,) in con.execute(f"SELECT file_id FROM {table}").fetchall()]
+    return "(" + ", ".join(str(int(i)) for i in ids or [-1]) + ")"
 
 
 def _step_sql(step: str, friction) -> str:

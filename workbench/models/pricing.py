@@ -166,12 +166,19 @@ def _first(value: float | None, default: float) -> float:
     return default if value is None else value
 
 
-def install(con) -> None:
+def install(con, files: str = "(SELECT file_id FROM files)") -> None:
     """Create (or refresh) the temp table ``model_prices`` on a DuckDB connection: a row per
-    model the usage lines name that has a price (the build joins it on their model)."""
+    model that the usage lines of ``files`` (SQL: a list of ids or a subquery) name and that
+    has a price (the build joins it on their model)."""
     from workbench.core import store
 
-    names = {m for (m,) in con.execute("SELECT DISTINCT model FROM usage_lines").fetchall() if m}
+    names = {
+        m
+        for (m,) in con.execute(
+            f"SELECT DISTINCT model FROM usage_lines WHERE file_id IN {files}"
+        ).fetchall()
+        if m
+    }
     columns = (
         [("model", "VARCHAR"), ("price_key", "VARCHAR"), ("price_match", "VARCHAR")]
         + [(r, "DOUBLE") for r in RATES]

@@ -1,23 +1,21 @@
--- Responses: one row per API response, deduplicated and priced. Inputs: changed_files,
--- usage_lines, responses, model_prices (temp, from models/pricing.py; USD per million
--- tokens), build_sessions. Outputs: the responses rows of every dedupe key the changed files
--- hold or held; build_sessions gains the sessions those keys were and are counted in.
+-- Responses: one row per API response, deduplicated and priced. Inputs: build_keys and
+-- {key_files} (build_keys.sql), usage_lines, responses, model_prices (temp, from
+-- models/pricing.py; USD per million tokens), build_sessions. Outputs: the responses rows of
+-- every key in build_keys; build_sessions gains the sessions those keys were and are counted in.
+-- Each lookup by key first narrows to the files that hold the keys ({key_files}: a list of
+-- ids, which skips the row groups of every other file), then matches the keys themselves.
 --
 -- Claude Code writes a line per content block of a streamed response, each repeating usage
 -- (early ones with partial output_tokens), and subagent, resumed or copied files repeat a
 -- parent's responses: keep, across all files, the copy with the largest token total, the
 -- non-sidechain copy on a tie.
-CREATE OR REPLACE TEMP TABLE build_keys AS
-SELECT dedupe_key FROM usage_lines WHERE file_id IN (SELECT file_id FROM changed_files)
-UNION
-SELECT dedupe_key FROM responses WHERE file_id IN (SELECT file_id FROM changed_files);
-
 INSERT INTO build_sessions
 SELECT DISTINCT session_id FROM responses
-WHERE dedupe_key IN (SELECT dedupe_key FROM build_keys)
+WHERE file_id IN {key_files} AND dedupe_key IN (SELECT dedupe_key FROM build_keys)
   AND session_id NOT IN (SELECT session_id FROM build_sessions);
 
-DELETE FROM responses WHERE dedupe_key IN (SELECT dedupe_key FROM build_keys);
+DELETE FROM responses
+WHERE file_id IN {key_files} AND dedupe_key IN (SELECT dedupe_key FROM build_keys);
 
 -- Cost: when a request's prompt (uncached input + cache writes + cache reads) exceeds the
 -- model's long_threshold, all its tokens, output included, are charged at the long rates. A
@@ -25,7 +23,7 @@ DELETE FROM responses WHERE dedupe_key IN (SELECT dedupe_key FROM build_keys);
 INSERT INTO responses BY NAME
 WITH chosen AS (
     SELECT * FROM usage_lines
-    WHERE dedupe_key IN (SELECT dedupe_key FROM build_keys)
+    WHERE file_id IN {key_files} AND dedupe_key IN (SELECT dedupe_key FROM build_keys)
     QUALIFY row_number() OVER (
         PARTITION BY dedupe_key
         ORDER BY total_tokens DESC, is_sidechain, output_tokens DESC, ts NULLS LAST, file_id,
@@ -69,7 +67,7 @@ FROM costed;
 
 INSERT INTO build_sessions
 SELECT DISTINCT session_id FROM responses
-WHERE dedupe_key IN (SELECT dedupe_key FROM build_keys)
+WHERE file_id IN {key_files} AND dedupe_key IN (SELECT dedupe_key FROM build_keys)
   AND session_id NOT IN (SELECT session_id FROM build_sessions);
 
 DROP TABLE build_keys;
