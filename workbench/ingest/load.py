@@ -54,7 +54,10 @@ RAW_TABLES = (
     "bad_values",
 )
 #: Parse queries whose result lists refused values (column bad_values: field, reason, excerpt).
-CHECKED_PARSERS = frozenset(PARSERS.values())
+CHECKED_PARSERS = frozenset({"ingest_codex", "ingest_gemini"})
+#: Parse queries that only flag a line with refused values (has_bad_values), and the query
+#: that words them, run when a line is flagged (binding the wording halves the parse's cost).
+FLAGGED_PARSERS = {"ingest_claude": "ingest_claude_bad_values"}
 #: Threads that hash what was read (files.tail_hash); hashlib runs without the GIL.
 HASH_THREADS = 2
 
@@ -526,7 +529,10 @@ def _parse(
                 )
         with store.threads(con, 1):
             con.execute(sql_text(parser))
-            if parser in CHECKED_PARSERS:
+            if parser in FLAGGED_PARSERS:
+                if con.execute("SELECT count(*) FROM parsed WHERE has_bad_values").fetchone()[0]:
+                    con.execute("INSERT INTO bad_values " + sql_text(FLAGGED_PARSERS[parser]))
+            elif parser in CHECKED_PARSERS:
                 con.execute(
                     "INSERT INTO bad_values SELECT file_id, line_no, v.field, v.reason, v.excerpt "
                     "FROM (SELECT file_id, line_no, unnest(bad_values) AS v FROM parsed "

@@ -21,7 +21,7 @@ WHERE p.is_message;
 INSERT INTO raw_messages BY NAME
 SELECT o.session_id, o.ordinal,
     p.* EXCLUDE (byte_offset, read_size, raw_line, bad_kind, is_message, tool_uses, tool_results,
-                 result_agent_id, result_interrupted, agent_copy, usage_kind, bad_values,
+                 result_agent_id, result_interrupted, agent_copy, usage_kind, has_bad_values,
                  progress_value, progress_tool_use_id, progress_kind, progress_elapsed),
     coalesce(len(p.tool_uses), 0) AS tool_use_count,
     coalesce(len(p.tool_results), 0) AS tool_result_count,

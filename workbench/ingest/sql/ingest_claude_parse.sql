@@ -3,13 +3,16 @@
 -- ingest_claude.sql: flat columns (not one wide struct, which is slow to materialise), so each
 -- insert there reads only the columns it needs. When DuckDB read the files (read_lines.sql),
 -- each file's last piece (read_size set) is kept, blank or not, for the loader to judge; and
--- raw_line keeps the text of those pieces and of bad lines (the loader words the reason).
+-- raw_line keeps the text of those pieces, of bad lines (the loader words the reason) and of
+-- lines with a bad value.
 -- Token counts and timestamps pass the checks of ingest_checks.sql (wb_*): a bad value is kept
--- as NULL and listed in bad_values; a line whose type Claude Code does not write is a bad line.
+-- as NULL, and its line flagged (has_bad_values, with its text in raw_line) for
+-- ingest_claude_bad_values.sql to word, which runs only when a line is flagged (it would double
+-- this query's planning time); a line whose type Claude Code does not write is a bad line.
 SELECT
     file_id, line_no, byte_offset,
     bad_kind,
-    read_size, CASE WHEN read_size IS NOT NULL OR bad_kind IS NOT NULL THEN line END AS raw_line,
+    read_size,
     j.type IN ('user', 'assistant', 'system') AND bad_kind IS NULL AS is_message,
     j.type, j.subtype, j.uuid, j.parentUuid AS parent_uuid,
     coalesce(j.message.role, j.type) AS role,
@@ -63,39 +66,21 @@ SELECT
         AS progress_tool_use_id,
     CASE WHEN progress_tool_use_id IS NOT NULL THEN j.data.type END AS progress_kind,
     CASE WHEN progress_tool_use_id IS NOT NULL THEN progress_value END AS progress_elapsed,
-    CASE WHEN is_message AND (
-            (j.timestamp IS NOT NULL OR has_usage) AND ts IS NULL
-            OR usage_kind <> 'OBJECT'
-            OR j.message.usage.input_tokens IS NOT NULL AND input_tokens IS NULL
-            OR j.message.usage.output_tokens IS NOT NULL AND output_tokens IS NULL
-            OR j.message.usage.cache_creation_input_tokens IS NOT NULL
-               AND cache_creation_tokens IS NULL
-            OR j.message.usage.cache_creation.ephemeral_5m_input_tokens IS NOT NULL
-               AND cache_5m_tokens IS NULL
-            OR j.message.usage.cache_creation.ephemeral_1h_input_tokens IS NOT NULL
-               AND cache_1h_tokens IS NULL
-            OR j.message.usage.cache_read_input_tokens IS NOT NULL AND cache_read_tokens IS NULL)
-        THEN list_filter([
-            wb_bad('timestamp', wb_ts_problem(j.timestamp, has_usage), to_json(j.timestamp)),
-            wb_bad('message.usage', CASE WHEN usage_kind <> 'OBJECT'
-                THEN 'not an object (got ' || wb_json_kind(json_extract(line, '$.message.usage'))
-                     || ')' END, json_extract(line, '$.message.usage')),
-            wb_bad('message.usage.input_tokens',
-                wb_token_problem(j.message.usage.input_tokens), j.message.usage.input_tokens),
-            wb_bad('message.usage.output_tokens',
-                wb_token_problem(j.message.usage.output_tokens), j.message.usage.output_tokens),
-            wb_bad('message.usage.cache_creation_input_tokens',
-                wb_token_problem(j.message.usage.cache_creation_input_tokens),
-                j.message.usage.cache_creation_input_tokens),
-            wb_bad('message.usage.cache_creation.ephemeral_5m_input_tokens',
-                wb_token_problem(j.message.usage.cache_creation.ephemeral_5m_input_tokens),
-                j.message.usage.cache_creation.ephemeral_5m_input_tokens),
-            wb_bad('message.usage.cache_creation.ephemeral_1h_input_tokens',
-                wb_token_problem(j.message.usage.cache_creation.ephemeral_1h_input_tokens),
-                j.message.usage.cache_creation.ephemeral_1h_input_tokens),
-            wb_bad('message.usage.cache_read_input_tokens',
-                wb_token_problem(j.message.usage.cache_read_input_tokens),
-                j.message.usage.cache_read_input_tokens)], x -> x IS NOT NULL) END AS bad_values
+    coalesce(is_message AND (
+        (j.timestamp IS NOT NULL OR has_usage) AND ts IS NULL
+        OR usage_kind <> 'OBJECT'
+        OR j.message.usage.input_tokens IS NOT NULL AND input_tokens IS NULL
+        OR j.message.usage.output_tokens IS NOT NULL AND output_tokens IS NULL
+        OR j.message.usage.cache_creation_input_tokens IS NOT NULL
+           AND cache_creation_tokens IS NULL
+        OR j.message.usage.cache_creation.ephemeral_5m_input_tokens IS NOT NULL
+           AND cache_5m_tokens IS NULL
+        OR j.message.usage.cache_creation.ephemeral_1h_input_tokens IS NOT NULL
+           AND cache_1h_tokens IS NULL
+        OR j.message.usage.cache_read_input_tokens IS NOT NULL AND cache_read_tokens IS NULL
+    ), false) AS has_bad_values,
+    CASE WHEN read_size IS NOT NULL OR bad_kind IS NOT NULL OR has_bad_values THEN line END
+        AS raw_line
 FROM (
     -- the values the columns above test, computed once: the outer list refers to them as
     -- columns (an alias used again would be written out again, and DuckDB would bind and
