@@ -205,7 +205,7 @@ def _ingest(
     con.execute(f"SET memory_limit = {store.literal(config.ingest_memory_limit())}")
     con.execute(f"SET VARIABLE wb_machine = {store.literal(machine)}")
     try:
-        known = planning.known_files(con)
+        known = planning.known_files(con, found)
         plans, unchanged = planning.plan(con, found, known, summary, PARSERS)
         summary.files_unchanged = unchanged
         planning.mark_vanished(con, found, known, summary)

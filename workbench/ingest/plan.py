@@ -37,12 +37,19 @@ class FilePlan:
     prehash: dict | None = None  # end offset -> hash state of the file up to it (prehash)
 
 
-def known_files(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
-    """Every file the database has read, by path, with what planning compares."""
-    cur = con.execute(
+def known_files(con: duckdb.DuckDBPyConnection, found: Discovery | None = None) -> dict[str, dict]:
+    """Every file the database has read, by path, with what planning compares; with ``found``
+    naming files only (no folder scanned: a server's changed file, ``sessions sync``), only
+    those (what planning and the vanished check look at)."""
+    sql = (
         "SELECT file_id, path, agent, user_name, kind, session_id, size_bytes, mtime_us, "
         "bytes_consumed, lines, bad_lines, tail_hash, parser_version, missing FROM files"
     )
+    if found is not None and not found.roots:
+        paths = sorted({s.path for s in found.files} | set(found.explicit))
+        cur = con.execute(sql + " WHERE list_contains(?, path)", [paths])
+    else:
+        cur = con.execute(sql)
     cols = [d[0] for d in cur.description]
     return {row[cols.index("path")]: dict(zip(cols, row)) for row in cur.fetchall()}
 
