@@ -221,8 +221,8 @@ def _ingest(
                 if _show_progress(progress) and plans:
                     print("ingest: computing sessions and signals …", file=sys.stderr, flush=True)
                 build.refresh(con, in_transaction=open_tx)  # commits the last batch with its marts
-        for done, bad in uncounted:
-            _count(summary, done, bad)
+        for batch, bad in uncounted:
+            _count(summary, batch, bad)
         _finish_summary(con, plans, summary)
         files = con.execute(manifest.QUERY).fetchall()
     finally:
