@@ -391,7 +391,7 @@ def _walk(root: Path, user: str, scan: _Scan) -> Iterable[FileSpec]:
                 if reason:
                     scan.problems.append(f"{safeio.printable_path(path)}: {reason}")
                 continue
-            spec = classify(path, user)
+            spec = _classify(path, user)  # under an absolute, normalised folder
             if spec is not None:
                 yield spec
         stack.extend(reversed(folders))
@@ -439,7 +439,11 @@ def classify(path: str | os.PathLike, user: str) -> FileSpec | None:
 
     String operations on the absolute path, not ``pathlib``: a scan classifies every file of
     a corpus, and a no-op ingest is mostly this."""
-    abspath = os.path.abspath(path)
+    return _classify(os.path.abspath(path), user)
+
+
+def _classify(abspath: str, user: str) -> FileSpec | None:
+    """``classify`` of a path already absolute and normalised (a folder scan's entries)."""
     parts = abspath.split(os.sep)
     name = parts[-1]
     if _CODEX_FILE.match(name):
