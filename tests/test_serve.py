@@ -369,6 +369,40 @@ def test_watch_without_a_server_ingests_the_growing_file(db, corpus):
         con.close()
 
 
+def test_a_line_written_before_the_watcher_starts_is_not_missed(db, corpus, monkeypatch, capsys):
+    # `sessions watch` looks the session up, then starts watching its folder: a line written
+    # in between (here: just before the watcher starts) must still be ingested and announced
+    import argparse
+
+    import watchfiles
+
+    from workbench.frontends.serve import follow
+
+    path = next(corpus.rglob(f"{S2}.jsonl"))
+    real_watch = watchfiles.watch
+
+    def a_line_lands_first(*args, **kwargs):
+        append(path, Transcript(S2, start="2026-03-06T11:00:00Z").prompt("written early"))
+        for n, changes in enumerate(real_watch(*args, **kwargs)):
+            yield changes
+            if n >= 1:
+                raise KeyboardInterrupt  # as Ctrl-C would
+
+    monkeypatch.setattr(watchfiles, "watch", a_line_lands_first)
+    args = argparse.Namespace(session_id=S2, db=str(db), heartbeat=0.3)
+    assert follow.watch(args) == 130
+    events = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert {"event": "session_updated", "data": S2} in events
+    con = __import__("duckdb").connect(str(db), read_only=True)
+    try:
+        got = con.execute(
+            "SELECT count(*) FROM messages WHERE session_id = ? AND text = 'written early'", [S2]
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert got == 1
+
+
 A = "aaaaaaaa-0000-4000-8000-000000000000"
 B = "bbbbbbbb-0000-4000-8000-000000000000"
 

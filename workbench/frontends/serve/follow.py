@@ -74,6 +74,7 @@ def _watch_file(args: argparse.Namespace) -> int:
         raise WorkbenchError(f"watch: the folder of {path} is gone (the archive keeps it)")
     _emit("heartbeat", _now())
     last = time.monotonic()
+    caught_up = False
     for changes in watchfiles.watch(
         folder,
         watch_filter=lambda _c, p: p == path,
@@ -83,15 +84,19 @@ def _watch_file(args: argparse.Namespace) -> int:
         yield_on_timeout=True,
         recursive=False,
     ):
-        if changes:
+        # the watcher starts with the loop: the first time round, ingest whatever changed
+        # since the session was looked up (a line written before the watch began)
+        if changes or not caught_up:
             try:
-                ingest([path], args.db, user=user, progress=False)
+                done = ingest([path], args.db, user=user, progress=False)
             except DatabaseBusy:
                 server = state.live(args.db)
                 if server is None:
                     raise
                 return _watch_server(args, server, sid)  # a server started: follow it
-            _emit("session_updated", sid)
+            if changes or done.files_parsed or done.files_appended:
+                _emit("session_updated", sid)
+            caught_up = True
         if not changes or time.monotonic() - last >= args.heartbeat:
             _emit("heartbeat", _now())
             last = time.monotonic()
