@@ -12,7 +12,7 @@ import sys
 import duckdb
 import pytest
 from conftest import S1, one
-from test_incremental import _hold_lock
+from test_incremental import _grow, _hold_lock
 
 from workbench.core import config, store
 from workbench.ingest import manifest
@@ -108,6 +108,24 @@ def test_only_a_valid_manifest_spares_opening_the_database(ingested, corpus, mon
             ingest([corpus], ingested, user="ana", progress=False)
         monkeypatch.undo()
         assert ingest([corpus], ingested, user="ana", progress=False).files_unchanged == 5
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_server_ingest_leaves_the_manifest_to_retire(ingested, corpus):
+    # a server (no CLI ingest runs beside it) neither reads nor writes the manifest; the one
+    # left from before no longer vouches for the database it changed
+    path = manifest.path_for(ingested)
+    before, mtime = path.read_bytes(), path.stat().st_mtime_ns
+    _grow(corpus)
+    s = ingest([corpus], ingested, user="ana", progress=False, use_manifest=False)
+    assert s.files_appended == 1
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == (before, mtime)
+    holder = _hold_lock(ingested, 60)
+    try:
+        with pytest.raises(store.DatabaseBusy):  # the full path: it opens the database
+            ingest([corpus], ingested, user="ana", progress=False)
     finally:
         holder.kill()
         holder.wait()

@@ -29,7 +29,7 @@ from workbench.core import config, engines, store
 from workbench.core.queries import sql_text
 from workbench.ingest import lines, manifest, native, safeio
 from workbench.ingest import plan as planning
-from workbench.ingest.discover import Discovery
+from workbench.ingest.discover import Discovery, discover
 from workbench.ingest.plan import FilePlan
 from workbench.ingest.summary import IngestSummary
 from workbench.models import build
@@ -75,6 +75,7 @@ def ingest(
     machine: str | None = None,
     create: bool = True,
     discovered: Discovery | None = None,
+    use_manifest: bool = True,
 ) -> IngestSummary:
     """Discover transcripts under ``paths`` and bring the database at ``db`` up to date.
 
@@ -84,7 +85,9 @@ def ingest(
     found and there is no database yet, none is created (the summary then says ``files`` 0).
     When the manifest (``manifest``) shows nothing to do, the database is not opened.
     ``discovered``: the discovery of ``paths`` when the caller made it and already found the
-    manifest could not answer (the CLI does, before it imports DuckDB).
+    manifest could not answer (the CLI does, before it imports DuckDB). ``use_manifest=False``:
+    neither answer from the manifest nor write one (a server, which owns the database while it
+    runs, when no other ingest does: the manifest would only cost each of its ingests).
     A Ctrl-C (SIGINT) raises KeyboardInterrupt, also when it interrupts a DuckDB query, after
     the open transaction was rolled back."""
     ctrl_c = _CtrlC()
@@ -103,6 +106,7 @@ def ingest(
                 ctrl_c,
                 create,
                 discovered,
+                use_manifest,
             )
     except Exception as exc:
         # after a Ctrl-C, whatever DuckDB raised next (the interrupt itself, or "transaction is
@@ -185,11 +189,14 @@ def _ingest(
     ctrl_c,
     create,
     discovered,
+    use_manifest,
 ) -> IngestSummary:
     started = time.perf_counter()
     db_path = Path(db) if db else config.default_db()
     if discovered is not None:
         found = discovered
+    elif not use_manifest:
+        found = discover(paths, user=user, follow_symlinks=follow_symlinks)
     else:
         found, done = manifest.check(paths, db_path, user=user, follow_symlinks=follow_symlinks)
         if done is not None:
@@ -224,11 +231,12 @@ def _ingest(
         for batch, bad in uncounted:
             _count(summary, batch, bad)
         _finish_summary(con, plans, summary)
-        files = con.execute(manifest.QUERY).fetchall()
+        files = con.execute(manifest.QUERY).fetchall() if use_manifest else None
     finally:
         ctrl_c.con = None
         con.close()
-    manifest.write(db_path, files, summary.totals)
+    if files is not None:
+        manifest.write(db_path, files, summary.totals)
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
 

@@ -159,7 +159,10 @@ class Owner:
         t = time.perf_counter()
         try:
             with self.readers.yielding():
-                summary = ingest(paths, self.abs, user=user, progress=False).to_dict()
+                # no CLI ingest runs while a server owns the database: no manifest to keep
+                summary = ingest(
+                    paths, self.abs, user=user, progress=False, use_manifest=False
+                ).to_dict()
         except Exception as exc:
             self.last_error = f"{type(exc).__name__}: {exc}"
             self.hub.publish("ingest_error", {"paths": paths, "error": self.last_error})
