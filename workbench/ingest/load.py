@@ -218,7 +218,7 @@ def _ingest(
         planning.mark_vanished(con, found, known, summary)
         if plans:
             install_checks(con)  # the parse queries' macros (a no-op run needs none)
-        small = sum(max(0, p.size - p.offset) for p in plans) < SMALL_BYTES
+        small = sum(p.todo for p in plans) < SMALL_BYTES
         # (a setting of the whole DuckDB instance, which a server's readers share: restored)
         with store.threads(con, 1) if small else nullcontext():
             open_tx, uncounted = _run_batches(
@@ -262,7 +262,7 @@ def _batches(plans: list[FilePlan], batch_bytes: int) -> list[list[FilePlan]]:
     current: list[FilePlan] = []
     size = {False: 0, True: 0}
     for plan in plans:
-        todo = max(0, plan.size - plan.offset)
+        todo = plan.todo
         by_duckdb = native.eligible(plan.spec, plan.size)
         limit = NATIVE_BATCH_BYTES if by_duckdb else batch_bytes
         if current and size[by_duckdb] + todo > limit:
@@ -289,7 +289,7 @@ def _prepare(batch: list[FilePlan]) -> _Prepared:
     chunks: dict[int, lines.Chunk | native.Read | None] = {}
     ready: list[FilePlan] = []
     unreadable: list[dict] = []
-    planned_bytes = sum(max(0, p.size - p.offset) for p in batch)
+    planned_bytes = sum(p.todo for p in batch)
     for plan in batch:
         if native.eligible(plan.spec, plan.size):
             try:
@@ -338,7 +338,7 @@ def _run_batches(
     one. A crash or Ctrl-C rolls back the uncommitted batches only: every file is either as
     before or fully updated, its files-table row included.
     """
-    total = sum(max(0, p.size - p.offset) for p in plans)
+    total = sum(p.todo for p in plans)
     show = _show_progress(progress)
     bar = None
     if show and plans:

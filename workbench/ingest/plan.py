@@ -36,6 +36,11 @@ class FilePlan:
     hasher: Any = None  # an append: the hash state after the bytes read before (content_hash)
     prehash: dict | None = None  # end offset -> hash state of the file up to it (prehash)
 
+    @property
+    def todo(self) -> int:
+        """Bytes still to read: from where this run starts to the file's size."""
+        return max(0, self.size - self.offset)
+
 
 def known_files(con: duckdb.DuckDBPyConnection, found: Discovery | None = None) -> dict[str, dict]:
     """Every file the database has read, by path, with what planning compares; with ``found``
