@@ -413,6 +413,45 @@ def test_ctrl_c_during_a_slow_read_exits_130_with_one_line(big_db):
         assert after < 2.0, after
 
 
+IGNORED_INTERRUPT = """
+import os, signal, sys, time, weakref
+from workbench.frontends import cli
+
+class Thing:
+    pass
+
+held = [Thing()]
+
+def on_free(_ref):
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(0.5)  # the handler runs here, where Python can only ignore what it raises
+
+ref = weakref.ref(held[0], on_free)
+build = cli.build_parser
+
+def build_parser(only=None):
+    held.clear()  # mid-command, as an import's module-lock callback is
+    return build(only)
+
+cli.build_parser = build_parser
+sys.argv = ["workbench", "sessions", "list", "--db", sys.argv[1]]
+sys.exit(cli.main())
+"""
+
+
+def test_a_ctrl_c_python_has_to_ignore_still_ends_the_command_with_130(ingested):
+    # CI saw it: the SIGINT landed in a callback of the import machinery, Python printed
+    # "Exception ignored in ..." with a traceback, and the read went on to exit 0
+    done = subprocess.run(
+        [sys.executable, "-c", IGNORED_INTERRUPT, str(ingested)],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=60,
+    )
+    assert (done.returncode, done.stderr) == (130, "workbench: interrupted\n")
+
+
 def test_ctrl_c_at_any_moment_of_a_read_never_ends_in_a_traceback(big_db):
     # whenever the signal lands (start-up, a DuckDB query, printing, the interpreter closing
     # DuckDB), the process exits 0 (it had finished) or 130 with the one line

@@ -68,10 +68,12 @@ The database defaults to $WORKBENCH_DB, else ~/.local/share/workbench/workbench.
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; its exit status. Ctrl-C at any point is exit 130 with one line."""
     command = (sys.argv[1:] if argv is None else list(argv))[:1]
-    if argv is None and threading.current_thread() is threading.main_thread():
-        from workbench.core.engines import note_sigint
+    ctrl_c = argv is None and threading.current_thread() is threading.main_thread()
+    if ctrl_c:
+        from workbench.core.engines import note_sigint, sigint_seen
 
         signal.signal(signal.SIGINT, note_sigint)
+        sys.unraisablehook = _quiet_interrupts
     try:
         try:
             code = _main(argv)
@@ -80,6 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = _closed_pipe()
         finally:
             _done(argv)
+        if ctrl_c and sigint_seen():
+            # the KeyboardInterrupt fired where Python can only ignore it (a callback of
+            # the import machinery, say): the Ctrl-C still ends the command
+            raise KeyboardInterrupt
     except KeyboardInterrupt:
         _done(argv)  # first: DuckDB may leave Python's own SIGINT pending, to fire later
         code = _interrupted(command[0] if command else None)
@@ -91,6 +97,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                     stream.flush()
             os._exit(code)
     return code
+
+
+def _quiet_interrupts(unraisable) -> None:
+    """``sys.unraisablehook``: a KeyboardInterrupt Python had to ignore prints nothing (main
+    still ends with the one interrupted line); anything else as Python prints it."""
+    if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+        sys.__unraisablehook__(unraisable)
 
 
 def _done(argv: Sequence[str] | None) -> None:
