@@ -82,9 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = _closed_pipe()
         finally:
             _done(argv)
-        if ctrl_c and sigint_seen():
+        if ctrl_c and sigint_seen() and code != EXIT_INTERRUPTED:
             # the KeyboardInterrupt fired where Python can only ignore it (a callback of
-            # the import machinery, say): the Ctrl-C still ends the command
+            # the import machinery, say): the Ctrl-C still ends the command (one that handled
+            # it, as `sessions watch` does, has said so and returned 130)
             raise KeyboardInterrupt
     except KeyboardInterrupt:
         _done(argv)  # first: DuckDB may leave Python's own SIGINT pending, to fire later
