@@ -129,3 +129,15 @@ def test_a_server_ingest_leaves_the_manifest_to_retire(ingested, corpus):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_totals_are_left_out_only_where_no_manifest_keeps_them(ingested, corpus):
+    # a server's ingest shows no whole-database totals, so it skips counting them; an ingest
+    # that writes the manifest counts them whatever it is asked (the manifest answers with them)
+    _grow(corpus)
+    s = ingest([corpus], ingested, user="ana", progress=False, use_manifest=False, totals=False)
+    assert s.files_appended == 1 and s.totals == {}
+    _grow(corpus)
+    s = ingest([corpus], ingested, user="ana", progress=False, totals=False)
+    assert s.totals["files"] > 0 and s.totals["messages"] > 0
+    assert json.loads(manifest.path_for(ingested).read_text())["totals"] == s.totals

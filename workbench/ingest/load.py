@@ -76,6 +76,7 @@ def ingest(
     create: bool = True,
     discovered: Discovery | None = None,
     use_manifest: bool = True,
+    totals: bool = True,
 ) -> IngestSummary:
     """Discover transcripts under ``paths`` and bring the database at ``db`` up to date.
 
@@ -88,6 +89,8 @@ def ingest(
     manifest could not answer (the CLI does, before it imports DuckDB). ``use_manifest=False``:
     neither answer from the manifest nor write one (a server, which owns the database while it
     runs, when no other ingest does: the manifest would only cost each of its ingests).
+    ``totals=False``: without the manifest, leave ``summary.totals`` (counts over the whole
+    database, ~20 ms) empty; a server's ingests never show them.
     A Ctrl-C (SIGINT) raises KeyboardInterrupt, also when it interrupts a DuckDB query, after
     the open transaction was rolled back."""
     ctrl_c = _CtrlC()
@@ -107,6 +110,7 @@ def ingest(
                 create,
                 discovered,
                 use_manifest,
+                totals or use_manifest,  # the manifest keeps the totals
             )
     except Exception as exc:
         # after a Ctrl-C, whatever DuckDB raised next (the interrupt itself, or "transaction is
@@ -190,6 +194,7 @@ def _ingest(
     create,
     discovered,
     use_manifest,
+    totals,
 ) -> IngestSummary:
     started = time.perf_counter()
     db_path = Path(db) if db else config.default_db()
@@ -230,7 +235,7 @@ def _ingest(
                 build.refresh(con, in_transaction=open_tx)  # commits the last batch with its marts
         for batch, bad in uncounted:
             _count(summary, batch, bad)
-        _finish_summary(con, plans, summary)
+        _finish_summary(con, plans, summary, totals=totals)
         files = con.execute(manifest.QUERY).fetchall() if use_manifest else None
     finally:
         ctrl_c.con = None
@@ -683,7 +688,7 @@ _FILE_COLUMNS = [
 
 
 def _finish_summary(
-    con: duckdb.DuckDBPyConnection, plans: list[FilePlan], summary: IngestSummary
+    con: duckdb.DuckDBPyConnection, plans: list[FilePlan], summary: IngestSummary, *, totals: bool
 ) -> None:
     ids = [p.file_id for p in plans]
     if ids:
@@ -706,6 +711,8 @@ def _finish_summary(
         )
         names = [d[0] for d in cur.description]
         summary.bad_value_samples = [dict(zip(names, row)) for row in cur.fetchall()]
+    if not totals:
+        return
     row = con.execute(
         """
         SELECT (SELECT count(*) FROM files), (SELECT count(*) FROM sessions),

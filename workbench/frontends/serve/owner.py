@@ -159,9 +159,10 @@ class Owner:
         t = time.perf_counter()
         try:
             with self.readers.yielding():
-                # no CLI ingest runs while a server owns the database: no manifest to keep
+                # no CLI ingest runs while a server owns the database: no manifest to keep;
+                # nothing shows the whole database's totals
                 summary = ingest(
-                    paths, self.abs, user=user, progress=False, use_manifest=False
+                    paths, self.abs, user=user, progress=False, use_manifest=False, totals=False
                 ).to_dict()
         except Exception as exc:
             self.last_error = f"{type(exc).__name__}: {exc}"
