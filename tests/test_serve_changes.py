@@ -192,3 +192,31 @@ def test_reads_during_an_ingest_wait_their_turn_and_are_answered(tmp_path):
         clean = tmp_path / "clean.duckdb"
         ingest([root], clean, progress=False)
         assert server.json("/api/v1/status")["sessions"] == totals(clean)[0]
+
+
+def test_a_quick_read_never_waits_behind_heavy_ones(ingested):
+    """One connection of the pool is kept for reads of one session: with every other one held
+    by aggregates, another aggregate waits (here until its timeout), a session read does not."""
+    import contextlib
+    import time
+
+    from workbench.core.errors import WorkbenchError
+    from workbench.frontends.serve.runner import Readers
+
+    readers = Readers(ingested, size=4)
+    try:
+        with contextlib.ExitStack() as held:
+            cons = [held.enter_context(readers.connection()) for _ in range(3)]
+            assert all(c.scalar("SELECT count(*) FROM sessions") for c in cons)
+            started = time.monotonic()
+            try:
+                with readers.connection(timeout=0.3):
+                    raise AssertionError("a fourth aggregate got a connection")
+            except WorkbenchError as exc:
+                assert "busy" in str(exc) and time.monotonic() - started >= 0.3
+            with readers.connection(quick=True, timeout=0.3) as con:
+                assert con.scalar("SELECT count(*) FROM sessions") > 0
+        with readers.connection(timeout=0.3) as con:  # freed: aggregates go on
+            assert con.scalar("SELECT 1") == 1
+    finally:
+        readers.close()

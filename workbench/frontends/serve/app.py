@@ -121,7 +121,8 @@ def build(
                 if any(p.startswith("-") for p in pos):
                     raise UsageError(f"not an id: {pos[0]!r}")
                 args = parsed(words(request) if callable(words) else words, request, pos, skip)
-                text = runner.output(args, owner.readers)
+                # one session's row, messages or tool calls: a quick read (runner.Readers)
+                text = runner.output(args, owner.readers, quick=bool(positional))
             except WorkbenchError as exc:
                 return error(status_of(exc), str(exc))
             return Response(text, media_type=MEDIA[args.format])
@@ -148,7 +149,7 @@ def build(
                 # only ever the session's recorded source path: no parameter names a file
                 if set(request.query_params) - {"format"}:
                     raise UsageError("format=raw takes no other parameter")
-                with owner.readers.connection() as con:
+                with owner.readers.connection(quick=True) as con:
                     from workbench.frontends.serve.sync import session
 
                     path = Path(session(con, sid)["source_path"])

@@ -79,11 +79,16 @@ class Readers:
     threads, the cores and the GIL with the writer, and with 20 clients reading without pause
     an ingest of one appended line took several times as long (even one read at a time
     beside it doubled it). A live ingest is over within the pause; a long one (the first
-    catch-up) leaves the readers waiting no longer than that."""
+    catch-up) leaves the readers waiting no longer than that.
+
+    One connection is kept for quick reads (one session's row, messages or tool calls:
+    ``connection(quick=True)``): the others never all go to aggregates (kpis, tokens, lists),
+    so someone following a live session is not queued behind a dashboard's heavy reads."""
 
     def __init__(self, db: Path, size: int = 4, busy: int = 1, pause: float = 2.0):
         self.db = db
         self.size, self.busy, self.pause = size, max(1, min(busy, size)), pause
+        self.heavy = max(1, size - 1)  # connections reads other than quick ones may hold
         self._free: queue.Queue = queue.Queue()
         self._cond = threading.Condition()
         self._active = 0  # reads holding a connection
@@ -91,9 +96,9 @@ class Readers:
         self._all: list = []
         self._lock = threading.Lock()
 
-    def _room(self, waited: float) -> bool:
+    def _room(self, waited: float, quick: bool) -> bool:
         if not self._ingesting:
-            return self._active < self.size
+            return self._active < (self.size if quick else self.heavy)
         return waited >= self.pause and self._active < self.busy
 
     @contextlib.contextmanager
@@ -109,10 +114,10 @@ class Readers:
                 self._cond.notify_all()
 
     @contextlib.contextmanager
-    def connection(self, timeout: float = 60.0):
+    def connection(self, timeout: float = 60.0, *, quick: bool = False):
         start = time.monotonic()
         with self._cond:
-            while not self._room(time.monotonic() - start):
+            while not self._room(time.monotonic() - start, quick):
                 now = time.monotonic()
                 if now - start >= timeout:
                     raise WorkbenchError("the server is busy: no read connection free")
@@ -141,11 +146,9 @@ class Readers:
         finally:
             with self._cond:
                 self._active -= 1
-                # while ingesting, only a read that waited out the pause may take the slot
-                if self._ingesting:
-                    self._cond.notify_all()
-                else:
-                    self._cond.notify()
+                # all: the read woken must be one that may take the slot (while ingesting, one
+                # that waited out the pause; else a quick one when it is the kept slot)
+                self._cond.notify_all()
 
     def _drop(self, con) -> None:
         with self._lock:
@@ -193,20 +196,20 @@ def is_reader(args: argparse.Namespace) -> bool:
     return getattr(args, "func", None) is run_reader and callable(getattr(args, "data", None))
 
 
-def data(args: argparse.Namespace, readers: Readers):
+def data(args: argparse.Namespace, readers: Readers, *, quick: bool = False):
     """What the command's ``--format json`` prints, as a Python value (checked and redacted
-    as on the command line)."""
+    as on the command line). ``quick``: a read of one session (``Readers``)."""
     from workbench.frontends.commands.common import compute
 
-    with readers.connection() as con:
+    with readers.connection(quick=quick) as con:
         return compute(args, con)
 
 
-def output(args: argparse.Namespace, readers: Readers) -> str:
+def output(args: argparse.Namespace, readers: Readers, *, quick: bool = False) -> str:
     """What the command prints, in its ``--format`` (the CLI's own ``emit``)."""
     from workbench.frontends.commands.common import emit
 
-    result = data(args, readers)
+    result = data(args, readers, quick=quick)
     with captured() as (out, _err):
         emit(args, result)
     return out.getvalue()
