@@ -107,3 +107,37 @@ def test_parse_when():
         parse_when("yesterday", "UTC")
     with pytest.raises(UsageError, match="unknown time zone"):
         resolve_timezone("Mars/Olympus")
+
+
+def test_blocks_split_exactly_five_hours_after_their_start(tmp_path):
+    # a response exactly 5 h after its block's start stays in the block, the next one (10 s
+    # later, in the same hour) opens a new block; models are listed in first-seen order
+    from builders import Transcript
+
+    from workbench.ingest.load import ingest
+
+    t = Transcript(S1, start="2026-05-04T10:20:00Z", step=0)
+    t.say("b", model="claude-b").wait(1200).say("a", model="claude-a")
+    t.wait(600).say("a again", model="claude-a")
+    t.wait(4 * 3600 + 600).say("on the hour", model="claude-c")  # 15:00:00.000
+    t.wait(10).say("after", model="claude-a")
+    t.write(tmp_path / "projects" / "-home-ana-src-shop")
+    db = tmp_path / "wb.duckdb"
+    ingest([tmp_path / "projects"], db, progress=False)
+    later = datetime(2026, 6, 1, tzinfo=timezone.utc)
+    data = tokens.blocks(open_reader(db), now=later)
+    assert [
+        (b["startTime"], b["actualEndTime"], b["entries"], b["models"], b["isGap"])
+        for b in data["blocks"]
+    ] == [
+        (
+            "2026-05-04T10:00:00.000Z",
+            "2026-05-04T15:00:00.000Z",
+            4,
+            ["claude-b", "claude-a", "claude-c"],
+            False,
+        ),
+        ("2026-05-04T15:00:00.000Z", "2026-05-04T15:00:10.000Z", 1, ["claude-a"], False),
+    ]
+    assert data["blocks"][0]["totalTokens"] == 4 * 111
+    assert data["totals"]["unpricedModels"] == ["claude-a", "claude-b", "claude-c"]

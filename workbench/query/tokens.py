@@ -121,44 +121,77 @@ def blocks(con: Reader, *, tz: str = "UTC", now: datetime | None = None, **filte
     at the hour of a block's first response (UTC); a response more than 5 hours after the block
     start or after the previous response opens a new block, and a gap block marks the idle time
     between two blocks. Each block carries its ``user``."""
-    scope = Scope.of(**filters)
-    # tuples, and times as microseconds: DuckDB's conversion of TIMESTAMPTZ values and a dict
-    # per response cost more than the whole walk below
-    rows = con.tuples(
-        f"""
-        SELECT r.user_name, {con.dialect.epoch_us("r.ts")} AS us, coalesce(r.model, 'unknown'),
-            {", ".join(f"coalesce(r.{c}, 0)" for c in _BLOCK_TOKENS.values())}, r.cost_usd
-        FROM responses r
-        WHERE r.ts IS NOT NULL AND {scope.events("r.ts", "r")}
-        ORDER BY r.user_name, r.ts, r.dedupe_key
-        """
-    )
     now_us = _us(now or datetime.now(timezone.utc))
     out: list[dict] = []
     unpriced: set[str] = set()
     acc: list | None = None  # [user, start, last, entries, tokens x4, cost, models]
-    for user, us, model, t_in, t_out, t_cw, t_cr, cost in rows:
-        if acc is not None and (acc[0] != user or us - acc[1] > BLOCK_US or us - acc[2] > BLOCK_US):
-            out.append(_block(acc, now_us))
-            if acc[0] == user and us - acc[2] > BLOCK_US:
-                out.append(_gap(user, _dt(acc[2] + BLOCK_US), _dt(us)))
-            acc = None
-        if acc is None:
-            acc = [user, us - us % HOUR_US, us, 0, 0, 0, 0, 0, None, {}]
-        acc[2] = us
-        acc[3] += 1
-        acc[4] += t_in
-        acc[5] += t_out
-        acc[6] += t_cw
-        acc[7] += t_cr
+    part_of = None
+    parts = _block_parts(con, Scope.of(**filters))
+    for user, hour, part, model, first, last, n, *counts, cost, no_price in parts:
+        if (user, hour, part) != part_of:
+            # a new part: the only place a block can end (see _block_parts)
+            part_of = (user, hour, part)
+            if acc is not None and (
+                acc[0] != user or first - acc[1] > BLOCK_US or first - acc[2] > BLOCK_US
+            ):
+                out.append(_block(acc, now_us))
+                if acc[0] == user and first - acc[2] > BLOCK_US:
+                    out.append(_gap(user, _dt(acc[2] + BLOCK_US), _dt(first)))
+                acc = None
+            if acc is None:
+                acc = [user, hour, first, 0, 0, 0, 0, 0, None, {}]
+        acc[2] = max(acc[2], last)
+        acc[3] += n
+        for i, count in enumerate(counts, 4):
+            acc[i] += int(count)
         acc[9][model] = None
         if cost is not None:
             acc[8] = (acc[8] or 0.0) + cost
-        elif t_in or t_out or t_cw or t_cr:
+        if no_price:
             unpriced.add(model)
     if acc is not None:
         out.append(_block(acc, now_us))
     return {"blocks": out, "totals": {"unpricedModels": sorted(unpriced)}}
+
+
+def _block_parts(con: Reader, scope: Scope) -> list[tuple]:
+    """The responses summed per user, hour part and model, in the order the block walk needs.
+
+    A part is the responses of one user in one UTC hour, those exactly on the hour apart from
+    the rest: every response of a part falls in the same block (a block starts on an hour and
+    lasts 5 hours, and responses within an hour are never 5 hours apart), so the walk decides
+    only once per part, over a few thousand rows instead of every response. Parts and models
+    come in the order of their first response (by time, then key), the order a block lists
+    its models in. Times are microseconds (DuckDB's conversion of TIMESTAMPTZ values costs
+    more than the walk)."""
+    d = con.dialect
+    hour = HOUR_US
+    counts = ", ".join(f"coalesce(r.{c}, 0) AS {c}" for c in _BLOCK_TOKENS.values())
+    sums = ", ".join(f"sum({c})" for c in _BLOCK_TOKENS.values())
+    any_tokens = " OR ".join(f"{c} <> 0" for c in _BLOCK_TOKENS.values())
+    return con.tuples(
+        f"""
+        WITH r AS (
+            SELECT r.user_name AS u, {d.epoch_us("r.ts")} AS us,
+                coalesce(r.model, 'unknown') AS m, {counts}, r.cost_usd,
+                row_number() OVER (PARTITION BY r.user_name ORDER BY r.ts, r.dedupe_key) AS seq
+            FROM responses r
+            WHERE r.ts IS NOT NULL AND {scope.events("r.ts", "r")}
+        ),
+        h AS (
+            SELECT *, us - ((us % {hour}) + {hour}) % {hour} AS hour_us FROM r
+        ),
+        p AS (
+            SELECT *, CASE WHEN us = hour_us THEN 0 ELSE 1 END AS part FROM h
+        )
+        SELECT u, hour_us, part, m, min(us), max(us), count(*), {sums},
+            {money_sum("cost_usd")},
+            max(CASE WHEN cost_usd IS NULL AND ({any_tokens}) THEN 1 ELSE 0 END)
+        FROM p
+        GROUP BY u, hour_us, part, m
+        ORDER BY u, hour_us, part, min(seq)
+        """
+    )
 
 
 def _us(ts: datetime) -> int:
