@@ -10,6 +10,7 @@ and :func:`categorize` always agree. The order matters: a missing module shows a
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -140,7 +141,14 @@ RULES: tuple[Rule, ...] = (
 )
 
 CATEGORIES: tuple[str, ...] = tuple(dict.fromkeys(r.category for r in RULES)) + ("other",)
-_COMPILED = tuple((r.category, re.compile(r.pattern)) for r in RULES)
+
+
+@functools.cache
+def _compiled() -> tuple[tuple[str, re.Pattern], ...]:
+    """The rules' patterns compiled for Python, on first use: compiling them cost every
+    process importing the taxonomy ~12 ms (an ingest only hands them to DuckDB)."""
+    return tuple((r.category, re.compile(r.pattern)) for r in RULES)
+
 
 #: How much of an error's text the rules look at: the head and the tail (tracebacks end there).
 PROBE_HEAD, PROBE_TAIL = 3000, 1000
@@ -157,7 +165,7 @@ def probe(text: str | None) -> str:
 def categorize(text: str | None) -> str:
     """The friction category of one tool error's text (first matching rule, else ``other``)."""
     sample = probe(text)
-    for category, rx in _COMPILED:
+    for category, rx in _compiled():
         if rx.search(sample):
             return category
     return "other"
