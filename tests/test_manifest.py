@@ -141,3 +141,61 @@ def test_totals_are_left_out_only_where_no_manifest_keeps_them(ingested, corpus)
     s = ingest([corpus], ingested, user="ana", progress=False, totals=False)
     assert s.totals["files"] > 0 and s.totals["messages"] > 0
     assert json.loads(manifest.path_for(ingested).read_text())["totals"] == s.totals
+
+
+def _rows_in_db(db) -> list[list]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return [list(row) for row in con.execute(manifest.QUERY).fetchall()]
+    finally:
+        con.close()
+
+
+def test_an_ingest_with_a_valid_manifest_reads_and_rewrites_only_what_changed(
+    ingested, corpus, tmp_path, monkeypatch
+):
+    # the manifest stands in for the files table: the loader reads, plans and rewrites in the
+    # manifest only the files it calls changed (or that vanished), and the manifest it leaves
+    # is row for row the files table, whatever changed
+    from workbench.ingest import load, plan
+
+    priors = []
+    real = plan.known_files
+
+    def known_files(con, found=None, prior=None):
+        priors.append(prior)
+        return real(con, found, prior)
+
+    monkeypatch.setattr(load.planning, "known_files", known_files)
+    folder = corpus / "-home-ana-src-shop"
+    # a quote in a name: paths reach the SQL as literals (a bound list would import pandas)
+    main, copy = folder / f"{S1}.jsonl", folder / "o'brien-4444-4444-8444-444444444444.jsonl"
+    away = tmp_path / "away.jsonl"
+
+    def grow():
+        _grow(corpus)
+        return {str(main)}
+
+    def add():
+        copy.write_bytes(main.read_bytes())
+        return {str(copy)}
+
+    def move_away():
+        os.rename(main, away)  # keeps its size and mtime
+        return set()
+
+    def bring_back():
+        os.rename(away, main)
+        return {str(main)}  # back after it had gone: its row changes (missing)
+
+    expected = [(grow, "files_appended"), (add, "files_parsed"), (move_away, "files_vanished")]
+    expected.append((bring_back, "files_unchanged"))
+    for change, counter in expected:
+        changed = change()
+        s = ingest([corpus], ingested, user="ana", progress=False)
+        assert getattr(s, counter) >= 1, (change.__name__, s)
+        assert priors[-1] is not None and priors[-1].changed == changed, change.__name__
+        assert json.loads(manifest.path_for(ingested).read_text())["files"] == _rows_in_db(
+            ingested
+        ), change.__name__
+    assert len(priors) == len(expected)

@@ -289,6 +289,11 @@ def int_list(values) -> str:
     return "[" + ", ".join(str(int(v)) for v in values) + "]::INTEGER[]"
 
 
+def text_list(values) -> str:
+    """``['a', 'b']`` as a SQL list literal of strings (not a bound parameter: see ``literal``)."""
+    return "[" + ", ".join(literal(str(v)) for v in values) + "]::VARCHAR[]"
+
+
 def temp_table(
     con: duckdb.DuckDBPyConnection,
     name: str,

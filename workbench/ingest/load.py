@@ -77,6 +77,7 @@ def ingest(
     discovered: Discovery | None = None,
     use_manifest: bool = True,
     totals: bool = True,
+    prior: manifest.Prior | None = None,
 ) -> IngestSummary:
     """Discover transcripts under ``paths`` and bring the database at ``db`` up to date.
 
@@ -86,7 +87,8 @@ def ingest(
     found and there is no database yet, none is created (the summary then says ``files`` 0).
     When the manifest (``manifest``) shows nothing to do, the database is not opened.
     ``discovered``: the discovery of ``paths`` when the caller made it and already found the
-    manifest could not answer (the CLI does, before it imports DuckDB). ``use_manifest=False``:
+    manifest could not answer (the CLI does, before it imports DuckDB), with ``prior``, what
+    the manifest said of the database (``manifest.check``). ``use_manifest=False``:
     neither answer from the manifest nor write one (a server, which owns the database while it
     runs, when no other ingest does: the manifest would only cost each of its ingests).
     ``totals=False``: without the manifest, leave ``summary.totals`` (counts over the whole
@@ -111,6 +113,7 @@ def ingest(
                 discovered,
                 use_manifest,
                 totals or use_manifest,  # the manifest keeps the totals
+                prior if use_manifest else None,
             )
     except Exception as exc:
         # after a Ctrl-C, whatever DuckDB raised next (the interrupt itself, or "transaction is
@@ -195,6 +198,7 @@ def _ingest(
     discovered,
     use_manifest,
     totals,
+    prior,
 ) -> IngestSummary:
     started = time.perf_counter()
     db_path = Path(db) if db else config.default_db()
@@ -203,7 +207,9 @@ def _ingest(
     elif not use_manifest:
         found = discover(paths, user=user, follow_symlinks=follow_symlinks)
     else:
-        found, done = manifest.check(paths, db_path, user=user, follow_symlinks=follow_symlinks)
+        found, done, prior = manifest.check(
+            paths, db_path, user=user, follow_symlinks=follow_symlinks
+        )
         if done is not None:
             return done
     summary = IngestSummary(db=str(db_path), files=len(found.files), problems=found.problems)
@@ -217,10 +223,10 @@ def _ingest(
     con.execute(f"SET memory_limit = {store.literal(config.ingest_memory_limit())}")
     con.execute(f"SET VARIABLE wb_machine = {store.literal(machine)}")
     try:
-        known = planning.known_files(con, found)
-        plans, unchanged = planning.plan(con, found, known, summary, PARSERS)
+        known = planning.known_files(con, found, prior)
+        plans, unchanged = planning.plan(con, found, known, summary, PARSERS, prior)
         summary.files_unchanged = unchanged
-        planning.mark_vanished(con, found, known, summary)
+        gone = planning.mark_vanished(con, found, known, summary)
         if plans:
             install_checks(con)  # the parse queries' macros (a no-op run needs none)
         small = sum(p.todo for p in plans) < SMALL_BYTES
@@ -236,7 +242,15 @@ def _ingest(
         for batch, bad in uncounted:
             _count(summary, batch, bad)
         _finish_summary(con, plans, summary, totals=totals)
-        files = con.execute(manifest.QUERY).fetchall() if use_manifest else None
+        files = None
+        if use_manifest and prior is None:
+            files = con.execute(manifest.QUERY).fetchall()
+        elif use_manifest:  # the rows of the files this run looked at, in the manifest's
+            sql = manifest.QUERY_SOME.format(
+                paths=store.text_list(sorted(prior.changed)),
+                ids=store.int_list([p.file_id for p in plans] + gone),
+            )
+            files = prior.merged(con.execute(sql).fetchall())
     finally:
         ctrl_c.con = None
         con.close()

@@ -18,6 +18,7 @@ import os
 import time
 from collections.abc import Sequence
 from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.core import config
@@ -41,6 +42,33 @@ COLUMNS = (
 )
 #: The query that reads them (run by the loader, which has the connection).
 QUERY = f"SELECT {', '.join(COLUMNS)} FROM files ORDER BY file_id"
+#: The same for some files: ``{paths}`` and ``{ids}``, SQL lists of paths and file ids.
+QUERY_SOME = QUERY.replace(
+    " FROM files ",
+    " FROM files WHERE list_contains({paths}, path) OR list_contains({ids}, file_id) ",
+)
+
+
+@dataclass
+class Prior:
+    """What a valid manifest says when an ingest has something to do: every file of the
+    database by path (``COLUMNS``), and which of the files found differ from it (new, grown,
+    rewritten, back after they had gone, unreadable). The loader then reads from the database
+    only those files' rows, plans only them, and rewrites only their rows of the manifest: an
+    ingest costs what changed, not the size of the archive. A file the manifest calls unchanged
+    has the same identity, size and mtime on disk as in the database when the manifest was
+    written; the database only ever moves on by reading a changed file, so that stays true."""
+
+    known: dict[str, dict]
+    changed: set[str]
+    rows: list[list]
+    totals: dict
+
+    def merged(self, fresh: list[tuple]) -> list[list]:
+        """The manifest's rows with ``fresh`` ones (re-read from the database) in their place."""
+        by_id = {row[0]: row for row in self.rows}
+        by_id.update((row[0], list(row)) for row in fresh)
+        return [by_id[i] for i in sorted(by_id)]
 
 
 def path_for(db: str | os.PathLike) -> Path:
@@ -72,48 +100,54 @@ def check(
     *,
     user: str | None = None,
     follow_symlinks: bool = False,
-) -> tuple[Discovery, IngestSummary | None]:
-    """Discover ``paths`` and, when the manifest shows the ingest into ``db`` has nothing to
-    do, its summary (else None: the loader takes over, with the discovery)."""
+) -> tuple[Discovery, IngestSummary | None, Prior | None]:
+    """Discover ``paths`` and compare them with the manifest of ``db``: (the discovery; the
+    summary when the ingest has nothing to do, else None; what the manifest says of the
+    database when it is valid, else None, and the loader takes its full path).
+
+    Nothing to do: every file read before and unchanged, none gone, no migration or
+    re-pricing due (a file of an agent the loader does not parse is never in the manifest:
+    the full path counts it)."""
     started = time.perf_counter()
     found = discover(paths, user=user, follow_symlinks=follow_symlinks)
-    done = noop(db, found)
-    if done is not None:
-        done.seconds = round(time.perf_counter() - started, 3)
-    return found, done
+    prior = _prior(db, found)
+    if prior is None or prior.changed or compare.vanished(found, prior.known):
+        return found, None, prior
+    summary = IngestSummary(db=str(db), files=len(found.files), problems=found.problems)
+    summary.files_unchanged = len(found.files)
+    summary.totals = dict(prior.totals)
+    summary.seconds = round(time.perf_counter() - started, 3)
+    return found, summary, prior
 
 
-def noop(db: str | os.PathLike, found: Discovery) -> IngestSummary | None:
-    """The summary of an ingest of ``found`` into ``db`` when the manifest shows it has nothing
-    to do (every file read before and unchanged, none gone, no migration or re-pricing due);
-    None when it might have something to do, or the manifest cannot tell (a file of an agent
-    the loader does not parse is never in it: the full path counts it)."""
+def _prior(db: str | os.PathLike, found: Discovery) -> Prior | None:
+    """The manifest of ``db`` compared with ``found`` (None: missing, damaged, of other
+    versions, or retired by a write to the database since)."""
     try:
         data = json.loads(path_for(db).read_text())
         if any(data.get(k) != v for k, v in _versions().items()):
             return None
         if data.get("stamp") != _stamp(Path(db)):
             return None
-        known = {row[1]: dict(zip(COLUMNS, row)) for row in data["files"]}
+        rows = data["files"]
+        known = {row[1]: dict(zip(COLUMNS, row)) for row in rows}
         totals = dict(data["totals"])
     except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
         return None
-    summary = IngestSummary(db=str(db), files=len(found.files), problems=found.problems)
+    changed: set[str] = set()
     for spec in found.files:
         prev = known.get(spec.path)
         if prev is None or prev["missing"]:
-            return None  # new, or back after it had gone: the database changes
+            changed.add(spec.path)  # new, or back after it had gone: the database changes
+            continue
         try:
             st = safeio.regular_stat(spec.path)
         except OSError:
-            return None  # the full path reports it as unreadable
+            changed.add(spec.path)  # the full path reports it as unreadable
+            continue
         if not compare.unchanged(prev, spec, st.st_size, st.st_mtime_ns // 1000):
-            return None
-        summary.files_unchanged += 1
-    if compare.vanished(found, known):
-        return None
-    summary.totals = totals
-    return summary
+            changed.add(spec.path)
+    return Prior(known, changed, rows, totals)
 
 
 def _versions() -> dict:

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 
 from workbench.core import store
-from workbench.ingest import compare, lines, native, safeio
+from workbench.ingest import compare, lines, manifest, native, safeio
 from workbench.ingest.discover import Discovery, FileSpec
 from workbench.ingest.summary import IngestSummary
 from workbench.models import build
@@ -42,17 +42,31 @@ class FilePlan:
         return max(0, self.size - self.offset)
 
 
-def known_files(con: duckdb.DuckDBPyConnection, found: Discovery | None = None) -> dict[str, dict]:
+def known_files(
+    con: duckdb.DuckDBPyConnection,
+    found: Discovery | None = None,
+    prior: manifest.Prior | None = None,
+) -> dict[str, dict]:
     """Every file the database has read, by path, with what planning compares; with ``found``
     naming files only (no folder scanned: a server's changed file, ``sessions sync``), only
-    those (what planning and the vanished check look at)."""
+    those (what planning and the vanished check look at). With ``prior`` (a valid manifest),
+    its rows, and from the database only those of the files it calls changed."""
     sql = (
         "SELECT file_id, path, agent, user_name, kind, session_id, size_bytes, mtime_us, "
         "bytes_consumed, lines, bad_lines, tail_hash, parser_version, missing FROM files"
     )
+    if prior is not None:
+        known = dict(prior.known)
+        cur = con.execute(
+            f"{sql} WHERE list_contains({store.text_list(sorted(prior.changed))}, path)"
+        )
+        cols = [d[0] for d in cur.description]
+        known.update((row[1], dict(zip(cols, row))) for row in cur.fetchall())
+        return known
     if found is not None and not found.roots:
         paths = sorted({s.path for s in found.files} | set(found.explicit))
-        cur = con.execute(sql + " WHERE list_contains(?, path)", [paths])
+        # a literal list: a bound Python list makes DuckDB import pandas (store.literal)
+        cur = con.execute(f"{sql} WHERE list_contains({store.text_list(paths)}, path)")
     else:
         cur = con.execute(sql)
     cols = [d[0] for d in cur.description]
@@ -65,13 +79,18 @@ def plan(
     known: dict[str, dict],
     summary: IngestSummary,
     supported: Collection[str],
+    prior: manifest.Prior | None = None,
 ) -> tuple[list[FilePlan], int]:
     """A plan for every file that changed (new, re-read in full, or appended to), and how many
     are unchanged; unchanged files that had vanished and came back are flagged present again.
-    Agents not in ``supported`` and unreadable files are counted in ``summary``."""
+    Agents not in ``supported`` and unreadable files are counted in ``summary``. With ``prior``
+    (a valid manifest), a file it calls unchanged is (it compared the same stat)."""
     plans: list[FilePlan] = []
     unchanged = 0
     for spec in found.files:
+        if prior is not None and spec.path not in prior.changed:
+            unchanged += 1  # in the manifest, present, same identity, size and mtime
+            continue
         if spec.agent not in supported:
             summary.files_unsupported += 1
             continue
@@ -214,8 +233,9 @@ def mark_vanished(
     found: Discovery,
     known: dict[str, dict],
     summary: IngestSummary,
-) -> bool:
-    """Flag files under the scanned folders that are gone; their rows stay (the archive)."""
+) -> list[int]:
+    """Flag files under the scanned folders that are gone (their rows stay: the archive);
+    their ids."""
     gone = compare.vanished(found, known)
     if gone:
         con.execute(
@@ -224,4 +244,4 @@ def mark_vanished(
         )
         build.queue(con, gone)  # sessions.source_missing
     summary.files_vanished = len(gone)
-    return bool(gone)
+    return gone

@@ -114,7 +114,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     # nothing changed since the last ingest: the manifest says so without DuckDB
     db = Path(args.db).expanduser() if args.db else config.default_db()
-    found, summary = manifest.check(
+    found, summary, prior = manifest.check(
         args.paths or None, db, user=args.user, follow_symlinks=args.follow_symlinks
     )
     if summary is None:
@@ -131,6 +131,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             machine=args.machine,
             create=False,
             discovered=found,
+            prior=prior,
         )
     if not summary.files and not Path(summary.db).exists():
         where = ", ".join(args.paths) if args.paths else "this machine's transcript folders"
