@@ -127,13 +127,23 @@ def test_paths_read_blob_would_expand_stay_in_python(path, ok):
 
 
 def test_a_claude_ingest_does_not_import_pandas(tmp_path):
+    # a folder, then one named file as a server reads it, then a grown file with the manifest:
+    # none binds Python values to a query (DuckDB would import pandas, ~0.5 s)
     root = tmp_path / "projects"
     write_corpus(root)
-    code = (
-        "import sys; from workbench.ingest.load import ingest; "
-        f"ingest([{str(root)!r}], {str(tmp_path / 'wb.duckdb')!r}, progress=False); "
-        "print('pandas' in sys.modules)"
-    )
+    code = f"""
+import sys
+from pathlib import Path
+from workbench.ingest.load import ingest
+root, db = {str(root)!r}, {str(tmp_path / "wb.duckdb")!r}
+ingest([root], db, progress=False)
+f = sorted(Path(root).rglob("*.jsonl"))[0]
+assert ingest([str(f)], db, progress=False, use_manifest=False).files_unchanged == 1
+data = f.read_bytes()
+f.write_bytes(data + (b"" if data.endswith(b"\\n") else b"\\n") + data.splitlines()[0] + b"\\n")
+assert ingest([root], db, progress=False).files_appended == 1
+print('pandas' in sys.modules)
+"""
     # files that are not UTF-8 and the glob-named folder are read in Python: leave them out
     for path in root.rglob("*.jsonl"):
         try:
