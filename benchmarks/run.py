@@ -267,6 +267,11 @@ def run(args, pg) -> None:
             sid = session_of(db_cli)
             for name, argv in READS.items():
                 argv = [a.replace("{sid}", sid) for a in argv]
+                # the raw scan again beside each read: this machine's speed drifts within a
+                # run, and the median of many raw scans taken among the reads is their baseline
+                runs["raw_process"].append(
+                    whole_process([sys.executable, "-c", RAW_SCAN_PROCESS, str(work)])
+                )
                 runs[name].append(whole_process(cli(*argv, "--db", str(db_cli), "--json")))
             if pg:
                 name = pg.new_database()
