@@ -15,6 +15,7 @@ from conftest import DATA, S1, one, rows
 from workbench.core import config, store
 from workbench.ingest import load
 from workbench.ingest.load import ingest
+from workbench.models import build
 
 TABLES = {
     "messages": "session_id, line_no, ordinal, uuid, type, text, thinking, ts, model",
@@ -71,6 +72,25 @@ def test_marts_built_commit_by_commit_equal_one_build(tmp_path, monkeypatch):
     assert s.files_parsed == s.files == 10
     got, want = marts(steps), marts(once)
     assert all(want[t] for t in ("responses", "sessions", "tool_calls", "tool_errors"))
+    for table in MARTS:
+        assert got[table] == want[table], table
+
+
+def test_the_sessions_mart_is_the_same_with_its_steps_materialised_or_not(tmp_path, monkeypatch):
+    # a build of a few sessions materialises the steps of build_sessions.sql, a large one
+    # lets DuckDB inline them (less memory): the same rows either way
+    chosen = []
+    real = build._materialized
+    monkeypatch.setattr(build, "_materialized", lambda *a: chosen.append(real(*a)) or chosen[-1])
+    few, many = tmp_path / "few.duckdb", tmp_path / "many.duckdb"
+    for db in (few, many):  # a new database's first build is a full one; the second is not
+        if db == many:
+            monkeypatch.setattr(build, "MATERIALIZE_UP_TO", 0)
+        ingest(SOURCES[:1], db, user="ana", progress=False)
+        ingest(SOURCES, db, user="ana", progress=False)
+    assert chosen == ["", "MATERIALIZED", "", ""]
+    got, want = marts(many), marts(few)
+    assert want["sessions"]
     for table in MARTS:
         assert got[table] == want[table], table
 

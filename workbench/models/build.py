@@ -45,6 +45,9 @@ MARTS = (
     "sessions",
     "activity_blocks",
 )
+#: The most sessions a build materialises the sessions mart's steps for (``{materialized}``
+#: in build_sessions.sql): faster for a few, more memory for many.
+MATERIALIZE_UP_TO = 64
 #: meta keys the builder keeps.
 PRICES_KEY = "prices_fingerprint"
 REBUILD_ALL_KEY = "rebuild_all"  # "1": the next ingest builds every mart from scratch
@@ -101,6 +104,8 @@ def refresh(con: duckdb.DuckDBPyConnection, *, in_transaction: bool = False) -> 
             if step == "build_responses":
                 pricing.install(con, lists["{key_files}"])
             sql = _step_sql(step, friction).replace("{relation}", relation)
+            if step == "build_sessions":
+                sql = sql.replace("{materialized}", _materialized(con, full))
             for name, ids in lists.items():
                 sql = sql.replace(name, ids)
             con.execute(sql)
@@ -128,6 +133,14 @@ def refresh(con: duckdb.DuckDBPyConnection, *, in_transaction: bool = False) -> 
                 con.execute(f"DROP TABLE IF EXISTS {temp}")
             for temp in ("build_messages", "build_calls"):
                 con.execute(f"DROP {'VIEW' if full else 'TABLE'} IF EXISTS {temp}")
+
+
+def _materialized(con: duckdb.DuckDBPyConnection, full: bool) -> str:
+    """``{materialized}`` of build_sessions.sql: MATERIALIZED for a build of a few sessions."""
+    if full:
+        return ""
+    (n,) = con.execute("SELECT count(*) FROM build_sessions").fetchone()
+    return "MATERIALIZED" if n <= MATERIALIZE_UP_TO else ""
 
 
 def _id_list(con: duckdb.DuckDBPyConnection, table: str) -> str:

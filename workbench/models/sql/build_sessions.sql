@@ -4,8 +4,10 @@
 -- file_roles, usage_events, build_sessions, {build_files}. Output: their sessions rows, own_*
 -- columns set and total_* equal to own_* (build_totals.sql adds the subagents' part).
 -- getvariable('active_gap') is the gap (seconds) that starts a new activity block.
--- Every CTE is MATERIALIZED (computed once, not inlined into its readers): the same rows, and
--- a one-session build (a live append) ran ~20% faster.
+-- {materialized} is MATERIALIZED for a build of a few sessions (build.MATERIALIZE_UP_TO): each
+-- CTE is then computed once, not inlined into its readers; the same rows, and a one-session
+-- build (a live append) ~17% faster; for a large build it is empty (DuckDB inlines them, which
+-- holds less in memory: a cold ingest of 1 GB peaked at 1,012 MB materialised, 871 MB not).
 DELETE FROM sessions WHERE session_id IN (SELECT session_id FROM build_sessions);
 INSERT INTO sessions BY NAME
 WITH
@@ -66,13 +68,13 @@ msg AS MATERIALIZED (
 -- gaps in whole microseconds, summed exactly: a sum of seconds as DOUBLE depends in its last
 -- digits on the order the rows arrive in (threads, storage, appends); this does not, and
 -- subtracting microseconds costs a tenth of subtracting TIMESTAMPTZ values (ICU arithmetic)
-gaps AS MATERIALIZED (
+gaps AS {materialized} (
     SELECT session_id,
         epoch_us(ts) - lag(epoch_us(ts)) OVER (PARTITION BY session_id ORDER BY ts) AS gap_us
     FROM kinds
     WHERE ts IS NOT NULL
 ),
-activity AS MATERIALIZED (
+activity AS {materialized} (
     SELECT session_id,
         coalesce(sum(gap_us) FILTER (gap_us <= getvariable('active_gap') * 1000000), 0)
             / 1000000 AS active_seconds,
@@ -92,7 +94,7 @@ seq AS MATERIALIZED (
        AND e.block_index = u.block_index
     WINDOW w AS (PARTITION BY u.session_id ORDER BY u.ordinal, u.block_index)
 ),
-streaks AS MATERIALIZED (
+streaks AS {materialized} (
     SELECT session_id, count(*) AS n, max(pos) AS last_pos
     FROM (SELECT session_id, pos,
                  pos - row_number() OVER (PARTITION BY session_id ORDER BY pos) AS grp
@@ -115,7 +117,7 @@ calls AS MATERIALIZED (
     FROM seq
     GROUP BY session_id
 ),
-streak_stats AS MATERIALIZED (
+streak_stats AS {materialized} (
     SELECT c.session_id, coalesce(max(s.n), 0) AS max_failure_streak,
         coalesce(max(s.n) FILTER (s.last_pos = c.last_pos), 0) AS final_failure_streak
     FROM calls c LEFT JOIN streaks s USING (session_id)
@@ -123,7 +125,7 @@ streak_stats AS MATERIALIZED (
 ),
 -- edit churn: one file edited >= 3 times within 10 messages; clusters of edits to a file
 -- closer than 10 messages count once
-edits AS MATERIALIZED (
+edits AS {materialized} (
     SELECT session_id, ordinal, coalesce(json_extract_string(input_json, '$.file_path'),
                                       json_extract_string(input_json, '$.notebook_path'),
                                       json_extract_string(input_json, '$.path')) AS path
@@ -135,7 +137,7 @@ edits AS MATERIALIZED (
     FROM build_calls
     WHERE name = 'apply_patch'
 ),
-edit_marks AS MATERIALIZED (
+edit_marks AS {materialized} (
     SELECT session_id, path, ordinal,
         lead(ordinal, 2) OVER w - ordinal <= 10 AS starts_window,
         CASE WHEN ordinal - lag(ordinal) OVER w <= 10 THEN 0 ELSE 1 END AS new_cluster
@@ -143,20 +145,20 @@ edit_marks AS MATERIALIZED (
     WHERE path IS NOT NULL
     WINDOW w AS (PARTITION BY session_id, path ORDER BY ordinal)
 ),
-churn AS MATERIALIZED (
+churn AS {materialized} (
     SELECT session_id, count(DISTINCT (path, cluster)) FILTER (starts_window) AS edit_churn
     FROM (SELECT *, sum(new_cluster) OVER (PARTITION BY session_id, path ORDER BY ordinal)
                     AS cluster FROM edit_marks)
     GROUP BY session_id
 ),
 -- a tool call the person cancelled (Gemini writes no interruption message)
-cancelled AS MATERIALIZED (
+cancelled AS {materialized} (
     SELECT session_id, count(*) AS n
     FROM build_calls
     WHERE starts_with(coalesce(result_text, ''), '[Operation Cancelled]')
     GROUP BY session_id
 ),
-loops AS MATERIALIZED (
+loops AS {materialized} (
     SELECT session_id, count(*) AS retry_loops
     FROM retry_loops WHERE session_id IN (SELECT session_id FROM build_sessions)
     GROUP BY session_id
@@ -176,7 +178,7 @@ model_use AS MATERIALIZED (
     WHERE session_id IN (SELECT session_id FROM build_sessions)
     GROUP BY session_id, model
 ),
-tok AS MATERIALIZED (
+tok AS {materialized} (
     SELECT session_id, sum(n) AS responses, sum(cost_usd) AS cost_usd,
         sum(unpriced) AS unpriced,
         coalesce(list(DISTINCT coalesce(model, 'unknown') ORDER BY coalesce(model, 'unknown'))
@@ -188,7 +190,7 @@ tok AS MATERIALIZED (
         sum(total_tokens) AS total_tokens
     FROM model_use GROUP BY session_id
 ),
-models AS MATERIALIZED (
+models AS {materialized} (
     SELECT session_id, arg_max(model, (n, output_tokens)) AS primary_model,
         list(model ORDER BY n DESC, model) AS models
     FROM model_use WHERE model IS NOT NULL GROUP BY session_id
@@ -204,13 +206,13 @@ spawns AS MATERIALIZED (
     WHERE r.agent_id IS NOT NULL AND r.file_id IN {build_files}
     GROUP BY r.agent_id
 ),
-primary_files AS MATERIALIZED (
+primary_files AS {materialized} (
     SELECT f.*, count(*) OVER (PARTITION BY f.session_id) AS n_files_
     FROM file_roles r JOIN files f USING (file_id)
     WHERE r.session_id IN (SELECT session_id FROM build_sessions)
     QUALIFY r.rank = 1
 ),
-base AS MATERIALIZED (
+base AS {materialized} (
     SELECT
         f.session_id, f.file_id, f.n_files_ AS files, f.agent, f.user_name, f.machine,
         -- the folder name is the launch cwd with every non-alphanumeric replaced by '-'
@@ -264,7 +266,7 @@ base AS MATERIALIZED (
     LEFT JOIN loops l USING (session_id)
     LEFT JOIN cancelled cx USING (session_id)
 ),
-judged AS MATERIALIZED (
+judged AS {materialized} (
     SELECT *,
         CASE
             WHEN ended_with IS NULL THEN 'unknown'
@@ -274,7 +276,7 @@ judged AS MATERIALIZED (
         END AS outcome
     FROM base
 ),
-scored AS MATERIALIZED (
+scored AS {materialized} (
     SELECT *,
         list_filter([
             {'rule': 'errored', 'count': (outcome = 'errored')::BIGINT,
@@ -294,7 +296,7 @@ scored AS MATERIALIZED (
         ], p -> p.points > 0)::STRUCT(rule VARCHAR, count BIGINT, points INTEGER)[] AS penalties
     FROM judged
 ),
-built AS MATERIALIZED (
+built AS {materialized} (
     SELECT
         b.* EXCLUDE (meta_agent_type, meta_description),
         nullif(regexp_extract(rtrim(b.project_path, '/\'), '([^/\\]+)$', 1), '') AS project,
