@@ -55,22 +55,22 @@ def known_files(
         "SELECT file_id, path, agent, user_name, kind, session_id, size_bytes, mtime_us, "
         "bytes_consumed, lines, bad_lines, tail_hash, parser_version, missing FROM files"
     )
+    known: dict[str, dict] = {}
     if prior is not None:
-        known = dict(prior.known)
-        cur = con.execute(
-            f"{sql} WHERE list_contains({store.text_list(sorted(prior.changed))}, path)"
-        )
-        cols = [d[0] for d in cur.description]
-        known.update((row[1], dict(zip(cols, row))) for row in cur.fetchall())
-        return known
-    if found is not None and not found.roots:
-        paths = sorted({s.path for s in found.files} | set(found.explicit))
-        # a literal list: a bound Python list makes DuckDB import pandas (store.literal)
-        cur = con.execute(f"{sql} WHERE list_contains({store.text_list(paths)}, path)")
+        known.update(prior.known)
+        named = sorted(prior.changed)
+    elif found is not None and not found.roots:
+        named = sorted({s.path for s in found.files} | set(found.explicit))
     else:
-        cur = con.execute(sql)
+        named = None
+    if named is not None:
+        # a literal list: a bound Python list makes DuckDB import pandas (store.literal)
+        sql += f" WHERE list_contains({store.text_list(named)}, path)"
+    cur = con.execute(sql)
     cols = [d[0] for d in cur.description]
-    return {row[cols.index("path")]: dict(zip(cols, row)) for row in cur.fetchall()}
+    at = cols.index("path")
+    known.update((row[at], dict(zip(cols, row))) for row in cur.fetchall())
+    return known
 
 
 def plan(
