@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 
 import duckdb
 import pytest
@@ -232,12 +234,18 @@ time.sleep(float(sys.argv[2]))
 """
 
 
-def _hold_lock(db, seconds: float) -> subprocess.Popen:
+@contextlib.contextmanager
+def _hold_lock(db, seconds: float) -> Iterator[subprocess.Popen]:
+    """Another process holding the database's lock for up to ``seconds``, ended on exit."""
     proc = subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(db), str(seconds)], stdout=subprocess.PIPE, text=True
     )
-    assert proc.stdout.readline().strip() == "locked"
-    return proc
+    try:
+        assert proc.stdout.readline().strip() == "locked"
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def _grow(corpus) -> None:
@@ -250,24 +258,18 @@ def _grow(corpus) -> None:
 
 def test_concurrent_ingest_fails_with_a_clear_message(ingested, corpus):
     _grow(corpus)
-    proc = _hold_lock(ingested, 30)
-    try:
-        with pytest.raises(store.DatabaseBusy, match=r"in use by process \d+"):
-            ingest([corpus], ingested, user="ana", progress=False)
-    finally:
-        proc.kill()
-        proc.wait()
+    with (
+        _hold_lock(ingested, 30),
+        pytest.raises(store.DatabaseBusy, match=r"in use by process \d+"),
+    ):
+        ingest([corpus], ingested, user="ana", progress=False)
 
 
 def test_concurrent_ingest_can_wait(ingested, corpus):
     _grow(corpus)
-    proc = _hold_lock(ingested, 1.5)
-    try:
+    with _hold_lock(ingested, 1.5):
         s = ingest([corpus], ingested, user="ana", progress=False, wait_seconds=30)
         assert (s.files_unchanged, s.files_appended) == (4, 1)
-    finally:
-        proc.kill()
-        proc.wait()
 
 
 def test_a_small_ingest_leaves_the_thread_setting_as_it_found_it(ingested, corpus):

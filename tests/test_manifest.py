@@ -88,8 +88,7 @@ def test_new_gone_and_returned_files_take_the_full_path(ingested, corpus, tmp_pa
 def test_only_a_valid_manifest_spares_opening_the_database(ingested, corpus, monkeypatch):
     # while another process holds the database, only a no-op the manifest vouches for
     # answers; every other case opens the database and so reports it busy
-    holder = _hold_lock(ingested, 60)
-    try:
+    with _hold_lock(ingested, 60):
         s = ingest([corpus], ingested, user="ana", progress=False)
         assert (s.files_unchanged, s.files_parsed) == (5, 0)
         path = manifest.path_for(ingested)
@@ -108,9 +107,6 @@ def test_only_a_valid_manifest_spares_opening_the_database(ingested, corpus, mon
             ingest([corpus], ingested, user="ana", progress=False)
         monkeypatch.undo()
         assert ingest([corpus], ingested, user="ana", progress=False).files_unchanged == 5
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def test_a_server_ingest_leaves_the_manifest_to_retire(ingested, corpus):
@@ -122,13 +118,8 @@ def test_a_server_ingest_leaves_the_manifest_to_retire(ingested, corpus):
     s = ingest([corpus], ingested, user="ana", progress=False, use_manifest=False)
     assert s.files_appended == 1
     assert (path.read_bytes(), path.stat().st_mtime_ns) == (before, mtime)
-    holder = _hold_lock(ingested, 60)
-    try:
-        with pytest.raises(store.DatabaseBusy):  # the full path: it opens the database
-            ingest([corpus], ingested, user="ana", progress=False)
-    finally:
-        holder.kill()
-        holder.wait()
+    with _hold_lock(ingested, 60), pytest.raises(store.DatabaseBusy):
+        ingest([corpus], ingested, user="ana", progress=False)  # the full path opens the db
 
 
 def test_totals_are_left_out_only_where_no_manifest_keeps_them(ingested, corpus):
