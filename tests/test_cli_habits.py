@@ -107,6 +107,36 @@ def test_every_read_command_prints_json_ndjson_and_csv(db, capsys, argv, key):
             assert cell == str(value)
 
 
+@pytest.mark.parametrize(
+    ("argv", "key"), FORMAT_CASES, ids=[" ".join(a[:2]) for a, _ in FORMAT_CASES]
+)
+def test_json_is_the_standard_librarys_indented_text(db, capsys, argv, key):
+    # orjson writes --json; the text is what json.dumps(indent=2) writes of the same values
+    code, out, _ = run(capsys, *argv, "--db", db, "--json")
+    assert code == 0 and out.endswith("}\n")
+    assert out == json.dumps(json.loads(out), indent=2, ensure_ascii=False) + "\n"
+
+
+def test_json_falls_back_to_the_standard_library_for_what_orjson_refuses():
+    from datetime import date, datetime, timezone
+    from decimal import Decimal
+
+    from workbench.present.textout import _default, json_text
+
+    values = [
+        {"when": datetime(2026, 3, 4, 8, 0, 1, 5, tzinfo=timezone.utc), "day": date(2026, 3, 4)},
+        {"cost": Decimal("1.25"), "tags": {"b", "a"}, 3: "int key", None: "null key"},
+        {"big": 2**70},  # beyond 64 bits: orjson refuses it
+        {"text": "lone \ud800 surrogate, é, <&>"},  # orjson refuses a lone surrogate
+        [[], {}, {"nested": [1, 2.5, None, True]}],
+    ]
+    for value in values:
+        assert (
+            json_text(value)
+            == json.dumps(value, indent=2, default=_default, ensure_ascii=False) + "\n"
+        )
+
+
 def test_csv_flattens_nested_objects_with_dotted_keys(db, capsys):
     code, out, _ = run(capsys, "sessions", "get", S1, "--db", db, "--format", "csv")
     assert code == 0

@@ -161,10 +161,33 @@ def _default(o: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
+def json_text(data: Any) -> str:
+    """``data`` as indented JSON text, ending with a newline (what ``--format json`` prints).
+
+    orjson writes it (~25 times faster than the standard library's indenting encoder, which
+    is pure Python: a tenth of a second for a thousand sessions). The text is
+    ``json.dumps(indent=2, ensure_ascii=False)``'s, but for the spelling of a float with an
+    exponent (``1.5e-7`` for ``1.5e-07``, the same number); the standard library still writes
+    what orjson refuses (an integer beyond 64 bits, a lone surrogate)."""
+    import orjson
+
+    # dates and times go through _default (isoformat), as with the standard library; keys
+    # that are not strings become strings, as there
+    options = (
+        orjson.OPT_INDENT_2
+        | orjson.OPT_APPEND_NEWLINE
+        | orjson.OPT_NON_STR_KEYS
+        | orjson.OPT_PASSTHROUGH_DATETIME
+    )
+    try:
+        return orjson.dumps(data, default=_default, option=options).decode("utf-8")
+    except (TypeError, ValueError):  # orjson.JSONEncodeError is a TypeError
+        return json.dumps(data, indent=2, default=_default, ensure_ascii=False) + "\n"
+
+
 def print_json(data: Any) -> None:
-    """``data`` as indented JSON (what ``--format json`` prints)."""
-    # one write: json.dump would write each of its (many thousand) pieces on its own
-    sys.stdout.write(json.dumps(data, indent=2, default=_default, ensure_ascii=False) + "\n")
+    """``data`` as indented JSON (what ``--format json`` prints), in one write."""
+    sys.stdout.write(json_text(data))
 
 
 def print_ndjson(rows: Iterable[Any]) -> None:

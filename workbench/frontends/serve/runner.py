@@ -219,9 +219,7 @@ def json_text(value) -> str:
     """``value`` encoded exactly as ``--json`` prints it."""
     from workbench.present import textout
 
-    with captured() as (out, _err):
-        textout.print_json(value)
-    return out.getvalue()
+    return textout.json_text(value)
 
 
 def printed(func, args: argparse.Namespace) -> str:
