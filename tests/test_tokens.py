@@ -141,3 +141,16 @@ def test_blocks_split_exactly_five_hours_after_their_start(tmp_path):
     ]
     assert data["blocks"][0]["totalTokens"] == 4 * 111
     assert data["totals"]["unpricedModels"] == ["claude-a", "claude-b", "claude-c"]
+
+
+def test_times_are_written_in_utc_with_milliseconds():
+    from datetime import datetime, timedelta, timezone
+
+    from workbench.query.tokens import _iso
+
+    utc = datetime(2026, 3, 4, 8, 0, 1, 234567, tzinfo=timezone.utc)
+    assert _iso(utc) == "2026-03-04T08:00:01.234Z"  # truncated, as ccusage writes them
+    assert _iso(utc.replace(microsecond=0)) == "2026-03-04T08:00:01.000Z"
+    paris = utc.astimezone(timezone(timedelta(hours=1)))
+    assert _iso(paris) == "2026-03-04T08:00:01.234Z"  # the same instant, in UTC
+    assert _iso(None) is None
