@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from builders import Transcript
 from conftest import DATA
 from parity import PARITY, assert_same, busy_session, cli, cli_json, normal
 from pg_server import PASSWORDS
@@ -280,3 +281,57 @@ def test_push_needs_a_hub(capsys, machines, monkeypatch):
     assert code == 2 and "WORKBENCH_HUB" in err
     code, _out, err = cli(capsys, "push", "--db", str(machines["b"]), "--to", "mysql://x")
     assert code == 2 and "not a PostgreSQL URL" in err
+
+
+GH_TOKEN = "ghp_" + "R4nd0mFak3T0k3nF0rHubT3st1234567890"
+AWS_KEY = "AKIA" + "QWERTYUIOPASDFGH"
+
+
+def _secret_session(root: Path) -> None:
+    """A session with a secret in each text the hub receives: prompt, thinking, a reply, a
+    tool's input (JSON, under a secret-named key) and its failed result (an error excerpt)."""
+    t = Transcript("88888888-0000-4000-8000-000000000000", start="2026-05-10T08:00:00Z")
+    t.prompt(f"deploy with {GH_TOKEN} please")
+    t.think(f"the key is {AWS_KEY}", "On it.")
+    t.tool("Bash", {"command": "deploy", "api_token": "hunter2hunter2x9"},
+           f"fatal: auth failed for {GH_TOKEN}", error=True)  # fmt: skip
+    t.say(f"Used {AWS_KEY}.").write(root / "-home-ana-src-shop")
+
+
+def _hub_text(url: str) -> str:
+    with psycopg.connect(url) as con:
+        rows = []
+        for sql in (
+            "SELECT first_prompt FROM sessions",
+            "SELECT concat_ws(' ', text, thinking) FROM messages",
+            "SELECT concat_ws(' ', input_json, result_text) FROM tool_calls",
+            "SELECT excerpt FROM tool_errors",
+        ):
+            rows += [r[0] or "" for r in con.execute(sql).fetchall()]
+    return "\n".join(rows)
+
+
+def test_text_reaches_the_hub_redacted_unless_asked_not_to(pg, tmp_path, capsys):
+    root = tmp_path / "projects"
+    _secret_session(root)
+    db = tmp_path / "wb.duckdb"
+    ingest([root], db, progress=False)
+    urls = fresh_hub(pg, capsys)
+    code = subprocess.run(
+        [sys.executable, "-c", "import sys\nfrom workbench.frontends.cli import main\n"
+         "code = main(sys.argv[1:])\nassert 'pandas' not in sys.modules, 'pandas imported'\n"
+         "sys.exit(code)", "push", "--db", str(db), "--to", urls["wb_push"], "--no-progress"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert code.returncode == 0, code.stderr  # and without pandas (~0.5 s of every push)
+    text = _hub_text(urls["wb_read"])
+    for secret in (GH_TOKEN, AWS_KEY, "hunter2hunter2x9"):
+        assert secret not in text
+    for label in ("github-token", "aws-access-key", "secret-field"):
+        assert f"[REDACTED:{label}]" in text
+    assert "deploy with" in text and "fatal: auth failed for" in text  # the rest as written
+    plain = fresh_hub(pg, capsys)
+    assert main(["push", "--db", str(db), "--to", plain["wb_push"], "--no-redact"]) == 0
+    text = _hub_text(plain["wb_read"])
+    assert GH_TOKEN in text and AWS_KEY in text and "hunter2hunter2x9" in text
+    assert "[REDACTED:" not in text

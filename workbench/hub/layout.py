@@ -9,6 +9,7 @@ read off the local schema (``core/sql/schema.sql``), so there is one definition 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
@@ -189,12 +190,14 @@ def select(
     batch: str,
     hub: bool = True,
     days: list[str] | None = None,
+    text: bool = False,
 ) -> str:
     """The local SELECT of a table's rows (of the sessions in the relation ``batch``) in its
     column order, text redacted (``wb_redact``, see :func:`install_redaction`) if ``redact``.
     For the hub: ids qualified ``machine:id``, lists and structs as JSON text, no NUL; else
     (Parquet) the local values and types, and no ``source_session_id``. With ``days``: only
-    the rows of those days, and their ``day``."""
+    the rows of those days, and their ``day``. ``text``: every value as text (VARCHAR), as
+    PostgreSQL's COPY reads it."""
     exprs = []
     for c in cols:
         ref = f'src."{c.name}"'
@@ -214,6 +217,8 @@ def select(
             expr = ref
         if hub and c.pg_type in ("text", "jsonb"):
             expr = f"replace({expr}, chr(0), '')"  # PostgreSQL text holds no NUL
+        if text:
+            expr = f"CAST({expr} AS VARCHAR)"
         exprs.append(f'{expr} AS "{c.name}"')
     where = ""
     if days is not None:
@@ -222,6 +227,21 @@ def select(
         exprs.append(f"{table.day_sql} AS day")
         where = f" WHERE {table.day_sql} IN ({', '.join(literal(d) for d in days)})"
     return f"SELECT {', '.join(exprs)} FROM ({table.source.format(batch=batch)}) src{where}"
+
+
+def redactions(table: HubTable, cols: list[Column]) -> list[tuple[int, Callable[[str], str]]]:
+    """The positions of a table's redacted columns in :func:`select`'s row, each with the
+    function that redacts it in Python (``core.redact``): for a reader of the rows that
+    redacts them itself (``push``), with ``select(..., redact=False)``."""
+    from workbench.core.redact import redact, redact_json
+
+    out = []
+    for i, c in enumerate(cols):
+        if c.name in table.redact:
+            out.append((i, redact))
+        elif c.name in table.redact_json:
+            out.append((i, redact_json))
+    return out
 
 
 def install_redaction(con: duckdb.DuckDBPyConnection) -> None:
