@@ -53,8 +53,7 @@ def export(db, out: str | os.PathLike, *, redact: bool = True) -> ExportSummary:
     con = store.open_db(path, read_only=True)
     con.execute("SET enable_progress_bar = false")
     try:
-        if redact:
-            layout.install_redaction(con)
+        installed = False  # the redaction functions: only when a day is written
         cols = layout.columns(con)
         new_tables = {}
         for table in layout.TABLES:
@@ -70,6 +69,9 @@ def export(db, out: str | os.PathLike, *, redact: bool = True) -> ExportSummary:
             changed = sorted(d for d, fp in found.items() if before.get(d) != fp)
             gone = sorted(set(before) - set(found))
             if changed:
+                if redact and not installed:
+                    layout.install_redaction(con)  # (DuckDB imports NumPy for them: ~0.1 s)
+                    installed = True
                 _write(con, table, cols[table.name], changed, out / table.name, redact)
             for day in gone:
                 shutil.rmtree(out / table.name / f"day={day}", ignore_errors=True)
