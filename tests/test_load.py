@@ -190,3 +190,31 @@ def test_ingest_summary(corpus, db_path):
         5,
         0,
     )
+
+
+def test_a_commit_goes_to_the_file_unless_the_database_is_held_open(corpus, ingested):
+    # A connection held open (as a server holds its database) keeps DuckDB from checkpointing
+    # when the ingest's own connection closes, so the write-ahead log shows where commits went.
+    wal = ingested.with_name(ingested.name + ".wal")
+    target = sorted(corpus.rglob("*.jsonl"))[0]
+    first = target.read_text().splitlines()[0]
+    lines = "SELECT lines FROM files WHERE path = ?"
+    keeper = duckdb.connect(str(ingested))
+    try:
+        (before,) = keeper.execute(lines, [str(target)]).fetchone()
+        for held in (False, True):
+            with target.open("a") as fh:
+                fh.write(first + "\n")
+            s = ingest(
+                [corpus], ingested, user="ana", progress=False, use_manifest=False, held=held
+            )
+            assert s.files_appended == 1
+            if held:
+                assert wal.stat().st_size > 0  # a held database's commit stays in the log
+            else:
+                assert not wal.exists() or wal.stat().st_size == 0  # straight into the file
+        assert keeper.execute(lines, [str(target)]).fetchone() == (before + 2,)
+    finally:
+        keeper.close()
+    with duckdb.connect(str(ingested), read_only=True) as con:  # nothing lost on the way
+        assert con.execute(lines, [str(target)]).fetchone() == (before + 2,)

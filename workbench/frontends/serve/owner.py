@@ -162,7 +162,13 @@ class Owner:
                 # no CLI ingest runs while a server owns the database: no manifest to keep;
                 # nothing shows the whole database's totals
                 summary = ingest(
-                    paths, self.abs, user=user, progress=False, use_manifest=False, totals=False
+                    paths,
+                    self.abs,
+                    user=user,
+                    progress=False,
+                    use_manifest=False,
+                    totals=False,
+                    held=True,  # its commits stay in the write-ahead log until it has grown
                 ).to_dict()
         except Exception as exc:
             self.last_error = f"{type(exc).__name__}: {exc}"
