@@ -77,7 +77,8 @@ def refresh(con: duckdb.DuckDBPyConnection, *, in_transaction: bool = False) -> 
     from workbench.models import friction, pricing  # only when there is work to do
 
     prices = config.prices_fingerprint()
-    full = store.get_meta(con, REBUILD_ALL_KEY) == "1" or store.get_meta(con, PRICES_KEY) != prices
+    rebuild_all, priced = store.get_meta(con, REBUILD_ALL_KEY), store.get_meta(con, PRICES_KEY)
+    full = rebuild_all == "1" or priced != prices
     friction.install(con)
     con.execute(f"SET VARIABLE active_gap = {float(config.ACTIVE_GAP_SECONDS)}")
     if not in_transaction:
@@ -112,8 +113,11 @@ def refresh(con: duckdb.DuckDBPyConnection, *, in_transaction: bool = False) -> 
             if step in FILE_LISTS and not full:
                 lists["{" + FILE_LISTS[step] + "}"] = _id_list(con, FILE_LISTS[step])
         con.execute("DELETE FROM build_queue")
-        store.set_meta(con, REBUILD_ALL_KEY, "0")
-        store.set_meta(con, PRICES_KEY, prices)
+        # (written only when they change: an unchanged meta table is not rewritten at the commit)
+        if rebuild_all != "0":
+            store.set_meta(con, REBUILD_ALL_KEY, "0")
+        if priced != prices:
+            store.set_meta(con, PRICES_KEY, prices)
         con.execute("COMMIT")
     except BaseException:
         # an interrupted statement may leave the rollback itself to fail: the original error
