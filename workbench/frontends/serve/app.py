@@ -241,7 +241,9 @@ def build(
             return JSONResponse({"error": str(exc), "candidates": exc.candidates}, 409)
         except WorkbenchError as exc:
             return error(status_of(exc), str(exc))
-        return Response(runner.json_text(session), media_type=JSON)
+        from workbench.present.textout import json_text  # as --json prints it
+
+        return Response(json_text(session), media_type=JSON)
 
     async def sync_endpoint(request: Request) -> Response:
         from starlette.concurrency import run_in_threadpool

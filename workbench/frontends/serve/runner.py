@@ -215,13 +215,6 @@ def output(args: argparse.Namespace, readers: Readers, *, quick: bool = False) -
     return out.getvalue()
 
 
-def json_text(value) -> str:
-    """``value`` encoded exactly as ``--json`` prints it."""
-    from workbench.present import textout
-
-    return textout.json_text(value)
-
-
 def printed(func, args: argparse.Namespace) -> str:
     """Run a command function that prints (``sessions export --format md|html``), captured."""
     with captured() as (out, _err):
