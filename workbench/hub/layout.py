@@ -36,6 +36,15 @@ class HubTable:
     indexes: tuple[str, ...] = ("session_id",)
     day: str = "ts"  # the time whose UTC day partitions the Parquet export
 
+    def redactor(self, column: str) -> str | None:
+        """How ``column`` is redacted on the way: ``wb_redact`` (text), ``wb_redact_json``
+        (tool input JSON), or None (as written)."""
+        if column in self.redact:
+            return "wb_redact"
+        if column in self.redact_json:
+            return "wb_redact_json"
+        return None
+
     @property
     def day_sql(self) -> str:
         """The UTC day (``YYYY-MM-DD``, else ``unknown``) of a row ``src`` of the source."""
@@ -209,10 +218,8 @@ def select(
             expr = f"CASE WHEN {ref} IS NOT NULL THEN src.machine || ':' || {ref} END"
         elif hub and c.pg_type == "jsonb":
             expr = f"CAST(to_json({ref}) AS VARCHAR)"
-        elif redact and c.name in table.redact:
-            expr = f"wb_redact({ref})"
-        elif redact and c.name in table.redact_json:
-            expr = f"wb_redact_json({ref})"
+        elif redact and (redactor := table.redactor(c.name)):
+            expr = f"{redactor}({ref})"
         else:
             expr = ref
         if hub and c.pg_type in ("text", "jsonb"):
@@ -229,30 +236,28 @@ def select(
     return f"SELECT {', '.join(exprs)} FROM ({table.source.format(batch=batch)}) src{where}"
 
 
-def redactions(table: HubTable, cols: list[Column]) -> list[tuple[int, Callable[[str], str]]]:
+def redactions(table: HubTable, cols: list[Column]) -> list[tuple[int, Callable]]:
     """The positions of a table's redacted columns in :func:`select`'s row, each with the
-    function that redacts it in Python (``core.redact``): for a reader of the rows that
-    redacts them itself (``push``), with ``select(..., redact=False)``."""
-    from workbench.core.redact import redact, redact_json
-
-    out = []
-    for i, c in enumerate(cols):
-        if c.name in table.redact:
-            out.append((i, redact))
-        elif c.name in table.redact_json:
-            out.append((i, redact_json))
-    return out
+    function that redacts it in Python: for a reader of the rows that redacts them itself
+    (``push``), with ``select(..., redact=False)``."""
+    redactors = _redactors()
+    return [(i, redactors[r]) for i, c in enumerate(cols) if (r := table.redactor(c.name))]
 
 
 def install_redaction(con: duckdb.DuckDBPyConnection) -> None:
+    """``wb_redact(text)`` and ``wb_redact_json(text)``: core.redact as SQL functions."""
+    for name, fn in _redactors().items():
+        con.create_function(
+            name, fn, ["VARCHAR"], "VARCHAR", null_handling="special", side_effects=False
+        )
+
+
+def _redactors() -> dict[str, Callable]:
+    """``core.redact``'s functions by the SQL names :meth:`HubTable.redactor` gives (NULL
+    stays NULL)."""
     from workbench.core.redact import redact, redact_json
 
     def nullable(fn):
         return lambda v: None if v is None else fn(v)
 
-    """``wb_redact(text)`` and ``wb_redact_json(text)``: core.redact as SQL functions."""
-    for name, fn in (("wb_redact", redact), ("wb_redact_json", redact_json)):
-        con.create_function(
-            name, nullable(fn), ["VARCHAR"], "VARCHAR", null_handling="special",
-            side_effects=False,
-        )  # fmt: skip
+    return {"wb_redact": nullable(redact), "wb_redact_json": nullable(redact_json)}

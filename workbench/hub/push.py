@@ -184,8 +184,7 @@ def _copy(local, cur, table: layout.HubTable, cols: list, redact: bool) -> int:
                 if fixes:
                     row = list(row)
                     for i, fix in fixes:
-                        if row[i] is not None:
-                            row[i] = fix(row[i])
+                        row[i] = fix(row[i])
                 cp.write_row(row)
             n += len(rows)
     return n
