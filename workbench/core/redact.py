@@ -239,8 +239,7 @@ _redact_text = redact  # for functions whose ``redact`` argument shadows the nam
 
 #: :data:`PATTERNS` for ids, names and paths: a token may follow a ``-``.
 NAME_PATTERNS: tuple[Pattern, ...] = tuple(
-    Pattern(p.label, p.source.replace(_B, _NAME_B), p.group, p.anchors, p.flags)
-    for p in PATTERNS
+    Pattern(p.label, p.source.replace(_B, _NAME_B), p.group, p.anchors, p.flags) for p in PATTERNS
 )
 
 
