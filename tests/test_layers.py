@@ -62,3 +62,26 @@ def test_the_check_sees_nested_imports(tmp_path):
         "def f():\n    from workbench.frontends import cli\n    import workbench.query.x\n"
     )
     assert imported_layers(f) == {("frontends", 2), ("query", 3)}
+
+
+def test_workbench_uses_duckdb_through_its_compiled_module():
+    # workbench.core.duck imports the engine as _duckdb, without the package's ~95 ms start-up:
+    # that holds while the package re-exports the module's objects as they are, which this
+    # checks for the installed release; and no module of workbench imports the package itself
+    import _duckdb
+    import duckdb
+
+    from workbench.core import duck
+
+    assert duck.duckdb is _duckdb
+    for name in duck.USED:
+        assert getattr(duckdb, name) is getattr(_duckdb, name), name
+    package_imports = [
+        f"{path.relative_to(PACKAGE)}:{node.lineno}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.name != "duck.py"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if (isinstance(node, ast.Import) and any(a.name == "duckdb" for a in node.names))
+        or (isinstance(node, ast.ImportFrom) and node.module == "duckdb")
+    ]
+    assert package_imports == []

@@ -22,7 +22,7 @@ NOOP_IN_A_FRESH_PROCESS = """
 import json, sys
 from workbench.frontends.cli import main
 rc = main(["ingest", sys.argv[1], "--db", sys.argv[2], "--user", "ana", "--json"])
-print(json.dumps({"rc": rc, "duckdb": "duckdb" in sys.modules}))
+print(json.dumps({"rc": rc, "duckdb": bool({"duckdb", "_duckdb"} & set(sys.modules))}))
 """
 
 

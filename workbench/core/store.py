@@ -10,9 +10,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-import duckdb
-
 from workbench.core import config
+from workbench.core.duck import duckdb
 from workbench.core.errors import (  # noqa: F401 - where callers have always found them
     DatabaseBusy,
     DatabaseMissing,

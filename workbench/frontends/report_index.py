@@ -49,8 +49,7 @@ def freshness(db: str | Path | None) -> dict[str, Any]:
 def _plain(path: Path):
     """A read-only reader of a DuckDB file of any layout (an empty file included: the index
     then shows no sessions)."""
-    import duckdb
-
+    from workbench.core.duck import duckdb
     from workbench.query.db import Reader
 
     con = duckdb.connect(str(path), read_only=True)

@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import duckdb
-
 from workbench.core import config, engines
+from workbench.core.duck import duckdb
 
 #: The hub's layout version: the local schema's (the hub holds the same relations).
 HUB_VERSION = config.SCHEMA_VERSION

@@ -23,9 +23,8 @@ from contextlib import nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 from workbench.core import config, engines, store
+from workbench.core.duck import duckdb
 from workbench.core.queries import sql_text
 from workbench.ingest import lines, manifest, native, safeio
 from workbench.ingest import plan as planning

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import duckdb
-
 from workbench.core import store
+from workbench.core.duck import duckdb
 from workbench.core.queries import sql_text
 from workbench.ingest import lines
 from workbench.ingest.discover import FileSpec

@@ -14,9 +14,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
-
 from workbench.core import store
+from workbench.core.duck import duckdb
 from workbench.ingest import compare, lines, manifest, native, safeio
 from workbench.ingest.discover import Discovery, FileSpec
 from workbench.ingest.summary import IngestSummary

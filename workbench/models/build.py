@@ -11,9 +11,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 
-import duckdb
-
 from workbench.core import config, store
+from workbench.core.duck import duckdb
 from workbench.core.queries import sql_text
 
 #: The build steps, in order (``models/sql/<step>.sql``).

@@ -186,7 +186,7 @@ def open_reader(
         from workbench.query.spark import open_lake
 
         return open_lake(url)
-    import duckdb
+    from workbench.core.duck import duckdb
 
     path = Path(db).expanduser() if db else config.default_db()
     if not path.exists():

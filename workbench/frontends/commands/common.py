@@ -298,15 +298,15 @@ def redacted(data, args: argparse.Namespace):
 
 
 def import_duckdb() -> None:
-    """Import DuckDB with SIGINT held back: a Ctrl-C inside its C initialisation fails the
-    import ("initialization failed") and can crash the process at exit. The signal, held,
-    arrives right after, as a KeyboardInterrupt like any other."""
-    if "duckdb" in sys.modules or not hasattr(signal, "pthread_sigmask"):
-        import duckdb  # noqa: F401
+    """Import DuckDB (``workbench.core.duck``) with SIGINT held back: a Ctrl-C inside its C
+    initialisation fails the import ("initialization failed") and can crash the process at
+    exit. The signal, held, arrives right after, as a KeyboardInterrupt like any other."""
+    if "workbench.core.duck" in sys.modules or not hasattr(signal, "pthread_sigmask"):
+        import workbench.core.duck  # noqa: F401
 
         return
     held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        import duckdb  # noqa: F401
+        import workbench.core.duck  # noqa: F401
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
