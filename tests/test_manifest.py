@@ -190,3 +190,14 @@ def test_an_ingest_with_a_valid_manifest_reads_and_rewrites_only_what_changed(
             ingested
         ), change.__name__
     assert len(priors) == len(expected)
+
+
+def test_the_manifest_is_written_as_json_reads_it_back_whatever_it_holds():
+    # orjson writes it; what orjson refuses (a lone surrogate, an integer beyond 64 bits) the
+    # standard library writes: either way json.loads gives back what was written
+    cases = [
+        {"files": [[1, "/home/ana/projets/café/é.jsonl", "claude", False, None, 2**40]]},
+        {"files": [[2, "/tmp/caf\udce9.jsonl"]], "totals": {"tokens": 2**70}},
+    ]
+    for data in cases:
+        assert json.loads(manifest._encode(data)) == data
