@@ -388,11 +388,19 @@ def _walk(root: Path, user: str, scan: _Scan) -> Iterable[FileSpec]:
             if link:
                 scan.links.append((path, user))
                 continue
-            reason = _unusable_in(path, scan, entry=e, utf8=dir_utf8 and name.isascii())
-            if reason is not None:
-                if reason:
-                    scan.problems.append(f"{safeio.printable_path(path)}: {reason}")
-                continue
+            if dir_utf8 and name.isascii() and e.is_file(follow_symlinks=False):
+                # the common case, inline: a regular file with an ASCII name, its inode from
+                # the listing, not found before
+                ino = e.inode()
+                if ino in scan.inodes and not _first_time(scan.inodes, path, ino):
+                    continue
+                scan.inodes.setdefault(ino, [path])
+            else:
+                reason = _unusable_in(path, scan, entry=e)
+                if reason is not None:
+                    if reason:
+                        scan.problems.append(f"{safeio.printable_path(path)}: {reason}")
+                    continue
             spec = _classify(path, user)  # under an absolute, normalised folder
             if spec is not None:
                 yield spec
@@ -409,15 +417,11 @@ def _candidate(name: str) -> bool:
 
 
 def _unusable_in(
-    path: str,
-    scan: _Scan,
-    link_ok: bool = False,
-    entry: os.DirEntry | None = None,
-    utf8: bool = False,
+    path: str, scan: _Scan, link_ok: bool = False, entry: os.DirEntry | None = None
 ) -> str | None:
     """Why a file found in a folder scan is not read (None: it is read; "": skipped
-    silently, already reported or seen). ``utf8``: its name is known to be valid UTF-8."""
-    if not utf8 and not safeio.is_utf8_name(path):
+    silently, already reported or seen)."""
+    if not safeio.is_utf8_name(path):
         return "the file name is not valid UTF-8"
     if link_ok and not _may_follow(path, scan):
         return ""
