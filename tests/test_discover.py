@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from pathlib import Path
 
 from conftest import DATA, S1
@@ -96,3 +98,130 @@ def test_other_agents_are_recognised_by_path(tmp_path):
     assert (c.agent, c.session_id) == ("codex", "019b04ae-b1c6-7c72-a134-a4c2de66058c")
     assert (g.agent, g.session_id) == ("gemini", "session-2025-12-09T19-50-f0a689a6")
     assert classify(tmp_path / "notes.txt", "u") is None
+
+
+def _tree(root: Path) -> Path:
+    """A team root of every kind of folder a scan meets: Claude projects with subagents, a
+    Codex and a Gemini home, a hard link, a symlinked file and folder, a FIFO, a name that is
+    not UTF-8 and a non-ASCII one, a skipped folder and non-transcript files."""
+    shutil.copytree(DATA / "claude" / "projects", root / "ana" / ".claude" / "projects")
+    shutil.copytree(DATA / "claude" / "projects", root / "bob" / "projects")
+    projects = root / "bob" / "projects"
+    kinds = ("uni", "hard", "link", "dirlink", "fifo", "bad")
+    odd = {k: projects / f"-home-bob-{k}" for k in kinds}
+    for folder in odd.values():
+        folder.mkdir()
+        (folder / "plain.jsonl").write_text('{"type":"user"}\n')
+    (odd["uni"] / "s-ünï.jsonl").write_text('{"type":"user"}\n')
+    os.link(next((root / "ana").rglob("*.jsonl")), odd["hard"] / "hard.jsonl")
+    (odd["link"] / "link.jsonl").symlink_to(next(projects.rglob("3333*.jsonl")))
+    (odd["dirlink"] / "linked").symlink_to(root / "ana")
+    os.mkfifo(odd["fifo"] / "pipe.jsonl")
+    os.mkdir(os.fsencode(odd["bad"]) + b"/dir\xff")
+    (odd["hard"] / "node_modules").mkdir()
+    (odd["hard"] / "notes.txt").write_text("x")
+    (odd["hard"] / "x.meta.json").write_text("{}")
+    codex = root / "cyd" / ".codex" / "sessions" / "2025" / "01" / "02"
+    codex.mkdir(parents=True)
+    (codex / "rollout-2025-01-02T03-04-05-0123abcd-0123-4567-89ab-0123456789ab.jsonl").write_text(
+        '{"type":"session_meta","payload":{}}\n'
+    )
+    chats = root / "dee" / ".gemini" / "tmp" / "abc" / "chats"
+    chats.mkdir(parents=True)
+    (chats / "session-2025-01-02T03-04-0123abcd.json").write_text(
+        '{"sessionId":"0123abcd-x","projectHash":"abc","messages":[]}'
+    )
+    return root
+
+
+def _scan_all(root: Path, listings=None):
+    found = discover([root], listings=listings)
+    return [(s.path, s.agent, s.user, s.session_id, s.kind) for s in found.files], found
+
+
+def _listed(monkeypatch) -> list[str]:
+    """The folders the scans after this call list (os.scandir in discover)."""
+    from workbench.ingest import discover as module
+
+    listed: list[str] = []
+    real = module.os.scandir
+
+    def scandir(path="."):
+        listed.append(os.fsdecode(path))
+        return real(path)
+
+    monkeypatch.setattr(module.os, "scandir", scandir)
+    return listed
+
+
+def test_a_scan_lists_again_only_the_folders_changed_since_the_last(tmp_path, monkeypatch):
+    from workbench.ingest import discover as module
+
+    # folders count as settled 50 ms after their last change (10 s outside tests); the
+    # sleeps put every change after that in a later tick of the file system's clock
+    monkeypatch.setattr(module, "SETTLED_NS", 50_000_000)
+    root = _tree(tmp_path / "team")
+    time.sleep(0.1)
+    files, first = _scan_all(root)
+    assert files and len(first.listings) > 5
+    # a folder with a symlink, a FIFO, a name that is not ASCII (what gives a problem, or
+    # depends on more than the listing) is listed every time; one with a hard link, a skipped
+    # folder and files that are no transcripts has a listing
+    odd = {str(p): p.name for p in (root / "bob" / "projects").glob("-home-bob-*")}
+    assert {odd[p] for p in odd if p not in first.listings} == {
+        "-home-bob-uni", "-home-bob-link", "-home-bob-dirlink", "-home-bob-fifo", "-home-bob-bad"
+    }  # fmt: skip
+    listed = _listed(monkeypatch)
+    again, second = _scan_all(root, first.listings)
+    assert (again, second.problems) == (files, first.problems)
+    assert second.listings == first.listings
+    # what is listed: the folders without a listing, and the team root and its users' folders,
+    # which every scan looks into to tell what kind of folder it was given
+    users = {str(root)} | {str(p) for p in root.iterdir()}
+    walked = set(listed)
+    assert set(odd) - set(first.listings) <= walked and walked & set(first.listings) <= users
+    assert len(set(first.listings) - users) > 10
+
+    # a new file, a removed one, a new folder: each changes its folder's mtime
+    ana = next(p for p in (root / "ana").rglob("*.jsonl") if "subagents" not in p.parts)
+    (ana.parent / "new.jsonl").write_text('{"type":"user"}\n')
+    gone = next(p for p in (root / "cyd").rglob("*.jsonl"))
+    gone.unlink()
+    (ana.parent / "later" / "subagents").mkdir(parents=True)
+    (ana.parent / "later" / "subagents" / "agent-a1.jsonl").write_text('{"type":"user"}\n')
+    # a file added, then the folder's mtime set back: its ctime still changed
+    chats = next((root / "dee").rglob("chats"))
+    before = chats.stat()
+    (chats / "session-2025-01-03T00-00-0456cdef.json").write_text(
+        '{"sessionId":"0456cdef-y","projectHash":"abc","messages":[]}'
+    )
+    os.utime(chats, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert chats.stat().st_mtime_ns == before.st_mtime_ns
+    listed.clear()
+    changed, third = _scan_all(root, second.listings)
+    fresh, _ = _scan_all(root)
+    assert changed == fresh
+    paths = {p for p, *_ in changed}
+    assert str(ana.parent / "new.jsonl") in paths and str(gone) not in paths
+    assert str(ana.parent / "later" / "subagents" / "agent-a1.jsonl") in paths
+    assert any(p.endswith("0456cdef.json") for p in paths)
+    assert {str(ana.parent), str(gone.parent), str(chats)} <= set(listed)
+    # a folder changed just now is listed, not kept: a change within the same tick of the
+    # file system's clock would leave its mtime as it is
+    assert str(ana.parent) not in third.listings and str(chats) not in third.listings
+
+
+def test_listings_are_neither_used_nor_kept_when_symlinks_are_followed(tmp_path, monkeypatch):
+    from workbench.ingest import discover as module
+
+    monkeypatch.setattr(module, "SETTLED_NS", 0)
+    root = _tree(tmp_path / "team")
+    time.sleep(0.05)
+    outside = _tree(tmp_path / "elsewhere") / "ana"
+    (root / "bob" / "projects" / "-home-bob-link" / "out").symlink_to(outside)
+    first = discover([root])
+    followed = discover([root], follow_symlinks=True, listings=first.listings)
+    assert followed.listings == {}
+    fresh = discover([root], follow_symlinks=True)
+    assert (followed.files, followed.problems) == (fresh.files, fresh.problems)
+    assert len(followed.files) > len(first.files)  # the folder outside is walked

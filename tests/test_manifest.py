@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import duckdb
 import pytest
@@ -16,6 +17,7 @@ from test_incremental import _grow, _hold_lock
 
 from workbench.core import config, store
 from workbench.ingest import manifest
+from workbench.ingest.discover import discover
 from workbench.ingest.load import ingest
 
 NOOP_IN_A_FRESH_PROCESS = """
@@ -201,3 +203,27 @@ def test_the_manifest_is_written_as_json_reads_it_back_whatever_it_holds():
     ]
     for data in cases:
         assert json.loads(manifest._encode(data)) == data
+
+
+def test_the_manifest_keeps_the_folder_listings_for_the_next_scan(corpus, db_path, monkeypatch):
+    from workbench.ingest import discover as module
+
+    monkeypatch.setattr(module, "SETTLED_NS", 50_000_000)  # 10 s outside tests
+    time.sleep(0.1)
+    ingest([corpus], db_path, user="ana", progress=False)
+    kept = json.loads(manifest.path_for(db_path).read_text())["listings"]
+    assert str(corpus / "-home-ana-src-shop") in kept
+    # a new file in a folder that has a listing: its folder changed, the scan finds it, and
+    # the ingest reads it
+    time.sleep(0.1)
+    main = corpus / "-home-ana-src-shop" / f"{S1}.jsonl"
+    (main.parent / "55555555-5555-4555-8555-555555555555.jsonl").write_bytes(main.read_bytes())
+    s = ingest([corpus], db_path, user="ana", progress=False)
+    assert (s.files_parsed, s.files_unchanged) == (1, 5)
+    # listings the loader cannot use (the file was edited) only mean every folder is listed
+    data = json.loads(manifest.path_for(db_path).read_text())
+    for damaged in ({str(corpus): 5}, {str(corpus / "-home-ana-src-shop"): [1, 2]}):
+        manifest.path_for(db_path).write_text(json.dumps({**data, "listings": damaged}))
+        found, summary, _ = manifest.check([corpus], db_path, user="ana")
+        assert summary is not None and summary.files_unchanged == 6
+        assert [s.path for s in found.files] == [s.path for s in discover([corpus], "ana").files]

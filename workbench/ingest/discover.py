@@ -14,6 +14,7 @@ import json
 import os
 import re
 import stat
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,11 @@ _GEMINI_FILE = re.compile(r"^session-.*\.jsonl?$")
 _HEAD_BYTES = 4096  # enough for a Gemini chat's first keys or a JSONL metadata line
 _META_BYTES = 1024 * 1024  # a subagent's .meta.json is a few hundred bytes
 _JSON_STR = r'"{}"\s*:\s*"((?:[^"\\]|\\.){{1,200}})"'
+#: A folder's listing is kept for the next scan only when the folder was last changed this long
+#: before it was listed: a change made later, even within the file system's clock tick, then
+#: gives the folder another mtime or ctime (the "racy" case of git's index), with room for a
+#: network file system's clock running behind this machine's.
+SETTLED_NS = 10 * 1_000_000_000
 
 
 @dataclass(slots=True)
@@ -85,6 +91,8 @@ class Discovery:
     roots: list[str] = field(default_factory=list)  # folders scanned in full (vanished check)
     explicit: list[str] = field(default_factory=list)  # single files named on the command line
     problems: list[str] = field(default_factory=list)
+    #: folder -> its listing (see ``Listing``), for the next scan (the ingest manifest keeps it)
+    listings: dict[str, list] = field(default_factory=dict)
 
 
 @dataclass
@@ -98,6 +106,8 @@ class _Scan:
     inodes: dict[int, list[str]]  # inode -> the paths found with it
     visited: set[str] = field(default_factory=set)  # folders walked (symlink loops)
     links: list[tuple[str, str]] = field(default_factory=list)  # (path, user): read last
+    cached: dict[str, list] | None = None  # the last scan's listings (None: none used)
+    kept: dict[str, list] = field(default_factory=dict)  # this scan's, for the next one
 
     def inside(self, real: str) -> bool:
         return real == self.root or real.startswith(self.root.rstrip(os.sep) + os.sep)
@@ -108,12 +118,21 @@ def discover(
     user: str | None = None,
     *,
     follow_symlinks: bool = False,
+    listings: dict[str, list] | None = None,
 ) -> Discovery:
     """Scan ``paths`` (default: this machine's transcript folders) for transcript files.
 
     Only regular files are taken (a FIFO, a device or a socket named ``*.jsonl`` is skipped
     and reported), file names must be UTF-8, and a symlink whose target lies outside the
-    scanned folder is not followed unless ``follow_symlinks``; every skip is a problem."""
+    scanned folder is not followed unless ``follow_symlinks``; every skip is a problem.
+
+    ``listings``: the ``Discovery.listings`` of an earlier scan. A folder whose stat (mtime,
+    ctime, inode, device) is the same as when that scan listed it is not listed again: its
+    subfolders and transcript files are taken from there (files are appended to without a
+    change to their folder; whether a file changed is the ingest's question, by its own stat).
+    Only a folder of regular, ASCII-named files and plain subfolders, which gave no problem,
+    settled when listed (``SETTLED_NS``), has a listing; none is used or kept when symlinks are
+    followed. The files found are the same either way."""
     result = Discovery()
     targets = [Path(p).expanduser() for p in paths] if paths else config.default_roots()
     seen: set[str] = set()
@@ -138,7 +157,10 @@ def discover(
             continue
         result.roots.append(os.path.abspath(target))
         scan = _Scan(os.path.realpath(target), follow_symlinks, result.problems, inodes)
+        if not follow_symlinks:
+            scan.cached = listings or {}
         _add(result, seen, None, _scan_dir(target, user, scan))
+        result.listings.update(scan.kept)
     result.files.sort(key=lambda s: s.path)
     return result
 
@@ -349,6 +371,12 @@ def _walk(root: Path, user: str, scan: _Scan) -> Iterable[FileSpec]:
             if real in scan.visited:
                 continue
             scan.visited.add(real)
+        listed = _stat_dir(dirpath) if scan.cached is not None else None
+        cached = scan.cached.get(dirpath) if listed is not None else None
+        if cached is not None and cached[:4] == listed:
+            scan.kept[dirpath] = cached
+            yield from _replay(dirpath, cached, user, scan, stack)
+            continue
         try:
             with os.scandir(dirpath) as it:
                 entries = sorted(it, key=lambda e: e.name)
@@ -358,6 +386,9 @@ def _walk(root: Path, user: str, scan: _Scan) -> Iterable[FileSpec]:
             )
             continue
         folders = []
+        # what a next scan may take instead of listing the folder again (None: not kept)
+        folder_names: list[str] | None = []
+        file_names: list[list] = []
         # a folder's own name was checked before it was walked: a file's name is checked
         # again only when it is not ASCII
         dir_utf8 = safeio.is_utf8_name(dirpath)
@@ -368,10 +399,17 @@ def _walk(root: Path, user: str, scan: _Scan) -> Iterable[FileSpec]:
                 link = e.is_symlink()
                 folder = e.is_dir() if link else e.is_dir(follow_symlinks=False)
             except OSError:
+                folder_names = None
                 continue
             if folder and not (link and transcript):
                 if name in _SKIP_DIRS:
                     continue
+                if not link and dir_utf8 and name.isascii():
+                    folders.append(path)
+                    if folder_names is not None:
+                        folder_names.append(name)
+                    continue
+                folder_names = None
                 if not safeio.is_utf8_name(path):
                     scan.problems.append(
                         f"{safeio.printable_path(path)}: the folder name is not valid UTF-8"
@@ -386,16 +424,19 @@ def _walk(root: Path, user: str, scan: _Scan) -> Iterable[FileSpec]:
             if not transcript:
                 continue
             if link:
+                folder_names = None
                 scan.links.append((path, user))
                 continue
             if dir_utf8 and name.isascii() and e.is_file(follow_symlinks=False):
                 # the common case, inline: a regular file with an ASCII name, its inode from
                 # the listing, not found before
                 ino = e.inode()
+                file_names.append([name, ino])
                 if ino in scan.inodes and not _first_time(scan.inodes, path, ino):
                     continue
                 scan.inodes.setdefault(ino, [path])
             else:
+                folder_names = None
                 reason = _unusable_in(path, scan, entry=e)
                 if reason is not None:
                     if reason:
@@ -405,6 +446,41 @@ def _walk(root: Path, user: str, scan: _Scan) -> Iterable[FileSpec]:
             if spec is not None:
                 yield spec
         stack.extend(reversed(folders))
+        if (
+            listed is not None
+            and folder_names is not None
+            and time.time_ns() - max(listed[0], listed[1]) >= SETTLED_NS
+        ):
+            scan.kept[dirpath] = [*listed, folder_names, file_names]
+
+
+def _stat_dir(path: str) -> list[int] | None:
+    """What tells whether a folder changed since it was listed: its mtime and ctime (entries
+    added, removed or renamed; its mode changed), inode and device (None: no stat)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+
+
+def _replay(
+    dirpath: str, listing: list, user: str, scan: _Scan, stack: list[str]
+) -> Iterable[FileSpec]:
+    """The transcripts of a folder unchanged since ``listing`` was made: as ``_walk`` found
+    them then, each classified again (a file's head may tell its agent, and may have changed)."""
+    folder_names, file_names = listing[4], listing[5]
+    prefix = dirpath if dirpath.endswith(os.sep) else dirpath + os.sep
+    dir_parts = dirpath.rstrip(os.sep).split(os.sep)
+    for name, ino in file_names:
+        path = prefix + name
+        if ino in scan.inodes and not _first_time(scan.inodes, path, ino):
+            continue
+        scan.inodes.setdefault(ino, [path])
+        spec = _classify(path, user, [*dir_parts, name])
+        if spec is not None:
+            yield spec
+    stack.extend(reversed([prefix + name for name in folder_names]))
 
 
 def _candidate(name: str) -> bool:
@@ -461,9 +537,11 @@ def classify(path: str | os.PathLike, user: str) -> FileSpec | None:
     return _classify(os.path.abspath(path), user)
 
 
-def _classify(abspath: str, user: str) -> FileSpec | None:
-    """``classify`` of a path already absolute and normalised (a folder scan's entries)."""
-    parts = abspath.split(os.sep)
+def _classify(abspath: str, user: str, parts: list[str] | None = None) -> FileSpec | None:
+    """``classify`` of a path already absolute and normalised (a folder scan's entries);
+    ``parts``: ``abspath.split(os.sep)`` when the caller has it."""
+    if parts is None:
+        parts = abspath.split(os.sep)
     name = parts[-1]
     # the name's prefix first: a regular expression costs more than the rest of a file's scan
     jsonl = name.endswith(".jsonl")

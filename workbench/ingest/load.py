@@ -270,7 +270,7 @@ def _ingest(
                 con.execute("RESET auto_checkpoint_skip_wal_threshold")
         con.close()
     if files is not None:
-        manifest.write(db_path, files, summary.totals)
+        manifest.write(db_path, files, summary.totals, found.listings)
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
 

@@ -8,7 +8,8 @@ schema, parser, price table), and the stat of the database file and of its WAL o
 connection was closed. It is trusted only while that stat is unchanged, so any write to the
 database by any process (an ingest, ``serve``, ``sessions sync``, a migration) retires it; a
 missing, unreadable or retired manifest only means the ingest takes its full path, which writes
-a new one. Free of DuckDB.
+a new one. It also keeps the scan's folder listings (``discover``), which describe the folders
+and not the database: the next scan lists again only the folders changed since. Free of DuckDB.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from workbench.ingest import compare, safeio
 from workbench.ingest.discover import Discovery, discover
 from workbench.ingest.summary import IngestSummary
 
-FORMAT = 1
+FORMAT = 2  # 2: the folder listings of the last scan (discover)
 #: The files-table columns kept per file (what ``compare`` reads), in this order.
 COLUMNS = (
     "file_id",
@@ -77,14 +78,23 @@ def path_for(db: str | os.PathLike) -> Path:
     return db.with_name(db.name + ".manifest.json")
 
 
-def write(db: str | os.PathLike, rows: list[tuple], totals: dict) -> None:
-    """Record ``rows`` (``QUERY``'s result) and ``totals`` for the database at ``db``, whose
-    connection must be closed. Best effort: a manifest that cannot be written is no error."""
+def write(
+    db: str | os.PathLike, rows: list[tuple], totals: dict, listings: dict | None = None
+) -> None:
+    """Record ``rows`` (``QUERY``'s result), ``totals`` and the scan's folder ``listings``
+    (``Discovery.listings``) for the database at ``db``, whose connection must be closed. Best
+    effort: a manifest that cannot be written is no error."""
     stamp = _stamp(Path(db))
     if stamp is None:
         return
     target = path_for(db)
-    data = {**_versions(), "stamp": stamp, "totals": totals, "files": [list(r) for r in rows]}
+    data = {
+        **_versions(),
+        "stamp": stamp,
+        "totals": totals,
+        "files": [list(r) for r in rows],
+        "listings": listings or {},
+    }
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     try:
         tmp.write_bytes(_encode(data))
@@ -121,8 +131,9 @@ def check(
     re-pricing due (a file of an agent the loader does not parse is never in the manifest:
     the full path counts it)."""
     started = time.perf_counter()
-    found = discover(paths, user=user, follow_symlinks=follow_symlinks)
-    prior = _prior(db, found)
+    data = _read(db)
+    found = _discover(paths, user, follow_symlinks, data)
+    prior = _prior(db, data, found)
     if prior is None or prior.changed or compare.vanished(found, prior.known):
         return found, None, prior
     summary = IngestSummary(db=str(db), files=len(found.files), problems=found.problems)
@@ -132,11 +143,38 @@ def check(
     return found, summary, prior
 
 
-def _prior(db: str | os.PathLike, found: Discovery) -> Prior | None:
-    """The manifest of ``db`` compared with ``found`` (None: missing, damaged, of other
-    versions, or retired by a write to the database since)."""
+def _read(db: str | os.PathLike) -> dict | None:
+    """The manifest of ``db`` as written, if it is one of this format."""
     try:
         data = json.loads(path_for(db).read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("format") == FORMAT else None
+
+
+def _discover(
+    paths: Sequence[str | os.PathLike] | None,
+    user: str | None,
+    follow_symlinks: bool,
+    data: dict | None,
+) -> Discovery:
+    """``discover`` with the last scan's folder listings, which describe the folders, not the
+    database: they hold whatever wrote the database since (a server, a migration)."""
+    listings = data.get("listings") if data else None
+    if isinstance(listings, dict) and listings:
+        try:
+            return discover(paths, user=user, follow_symlinks=follow_symlinks, listings=listings)
+        except (TypeError, ValueError, IndexError, KeyError):
+            pass  # a damaged listing (the file was edited): every folder is listed
+    return discover(paths, user=user, follow_symlinks=follow_symlinks)
+
+
+def _prior(db: str | os.PathLike, data: dict | None, found: Discovery) -> Prior | None:
+    """The manifest of ``db`` (``data``) compared with ``found`` (None: missing, damaged, of
+    other versions, or retired by a write to the database since)."""
+    if data is None:
+        return None
+    try:
         if any(data.get(k) != v for k, v in _versions().items()):
             return None
         if data.get("stamp") != _stamp(Path(db)):
