@@ -91,7 +91,8 @@ class Discovery:
     roots: list[str] = field(default_factory=list)  # folders scanned in full (vanished check)
     explicit: list[str] = field(default_factory=list)  # single files named on the command line
     problems: list[str] = field(default_factory=list)
-    #: folder -> its listing (see ``Listing``), for the next scan (the ingest manifest keeps it)
+    #: folder -> its listing, for the next scan (the ingest manifest keeps it): [mtime_ns,
+    #: ctime_ns, inode, device, [subfolder names], [[transcript file name, inode], ...]]
     listings: dict[str, list] = field(default_factory=dict)
 
 
