@@ -430,12 +430,11 @@ def _walk(root: Path, user: str, scan: _Scan) -> Iterable[FileSpec]:
                 continue
             if dir_utf8 and name.isascii() and e.is_file(follow_symlinks=False):
                 # the common case, inline: a regular file with an ASCII name, its inode from
-                # the listing, not found before
+                # the listing (no system call)
                 ino = e.inode()
                 file_names.append([name, ino])
-                if ino in scan.inodes and not _first_time(scan.inodes, path, ino):
+                if not _first_time(scan.inodes, path, ino):
                     continue
-                scan.inodes.setdefault(ino, [path])
             else:
                 folder_names = None
                 reason = _unusable_in(path, scan, entry=e)
@@ -475,9 +474,8 @@ def _replay(
     dir_parts = dirpath.rstrip(os.sep).split(os.sep)
     for name, ino in file_names:
         path = prefix + name
-        if ino in scan.inodes and not _first_time(scan.inodes, path, ino):
+        if not _first_time(scan.inodes, path, ino):
             continue
-        scan.inodes.setdefault(ino, [path])
         spec = _classify(path, user, [*dir_parts, name])
         if spec is not None:
             yield spec
