@@ -82,6 +82,9 @@ def test_human_output(capsys, tmp_path):
     assert code == 0
     assert out.startswith("Scanned 5 transcript files")
     assert "Read 31 lines" in out and "into 4 sessions; 0 bad lines" in out
+    # the bytes read, in byte units (not compact()'s "B" for a billion: "1.0BB")
+    read = sum(p.stat().st_size for p in (DATA / "claude" / "projects").rglob("*.jsonl"))
+    assert f"Read 31 lines ({read / 1e3:.1f} kB)" in out
     code, out, _ = run(capsys, "tokens", "daily", "--db", db, "--timezone", "UTC")
     assert code == 0
     assert out.splitlines()[0].split() == [
@@ -221,3 +224,14 @@ def test_readers_wait_for_a_writer_when_asked(ingested):
     finally:
         holder.kill()
         holder.wait(10)
+
+
+def test_data_size_names_bytes_in_decimal_units():
+    from workbench.present.textout import data_size
+
+    assert data_size(0) == "0 B"
+    assert data_size(999) == "999 B"
+    assert data_size(1_000) == "1.0 kB"
+    assert data_size(211_700_000) == "211.7 MB"
+    assert data_size(1_040_000_000) == "1.0 GB"
+    assert data_size(2_500_000_000_000) == "2.5 TB"

@@ -31,6 +31,16 @@ def compact(n: float | int | None) -> str:
     return f"{n:.0f}"
 
 
+def data_size(n: int) -> str:
+    """A number of bytes in decimal units: ``0`` -> ``0 B``, ``211_700_000`` -> ``211.7 MB``,
+    ``1_040_000_000`` -> ``1.0 GB`` (``compact``'s ``B`` is a billion, not bytes)."""
+    n = float(n)
+    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if abs(n) >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n:.0f} B"
+
+
 def local(ts: datetime | None, tz: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """An aware timestamp as wall-clock time in ``tz``."""
     if ts is None:

@@ -159,7 +159,7 @@ def describe_ingest(s) -> str:
     ]
     if s.files_parsed or s.files_appended:
         parts.append(
-            f"Read {s.lines:,} lines ({textout.compact(s.bytes)}B) into {s.sessions:,} sessions; "
+            f"Read {s.lines:,} lines ({textout.data_size(s.bytes)}) into {s.sessions:,} sessions; "
             f"{s.bad_lines:,} bad lines recorded and skipped."
         )
     if s.bad_values:

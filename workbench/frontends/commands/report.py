@@ -164,4 +164,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _line(r) -> str:
-    return f"wrote {r.path} ({r.bytes / 1e6:.1f} MB, {r.seconds:.1f} s)"
+    from workbench.present import textout
+
+    return f"wrote {r.path} ({textout.data_size(r.bytes)}, {r.seconds:.1f} s)"
