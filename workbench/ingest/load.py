@@ -54,9 +54,16 @@ RAW_TABLES = (
 )
 #: Parse queries whose result lists refused values (column bad_values: field, reason, excerpt).
 CHECKED_PARSERS = frozenset({"ingest_codex", "ingest_gemini"})
-#: Parse queries that only flag a line with refused values (has_bad_values), and the query
-#: that words them, run when a line is flagged (binding the wording halves the parse's cost).
-FLAGGED_PARSERS = {"ingest_claude": "ingest_claude_bad_values"}
+#: Statements of a parse that only some batches need, each run when a line of the batch meets
+#: its condition (binding them all would cost a small append more than its parse): a line with
+#: refused values (has_bad_values), worded into bad_values; a subagent turn copied into its
+#: parent (agent_copy), a response of that subagent.
+FLAGGED_PARSERS = {
+    "ingest_claude": (
+        ("has_bad_values", "INSERT INTO bad_values ", "ingest_claude_bad_values"),
+        ("agent_copy IS NOT NULL", "", "ingest_claude_copies"),
+    )
+}
 #: Threads that hash what was read (files.tail_hash); hashlib runs without the GIL.
 HASH_THREADS = 2
 
@@ -572,8 +579,15 @@ def _parse(
         with store.threads(con, 1):
             con.execute(sql_text(parser))
             if parser in FLAGGED_PARSERS:
-                if con.execute("SELECT count(*) FROM parsed WHERE has_bad_values").fetchone()[0]:
-                    con.execute("INSERT INTO bad_values " + sql_text(FLAGGED_PARSERS[parser]))
+                steps = FLAGGED_PARSERS[parser]
+                counts = con.execute(
+                    "SELECT "
+                    + ", ".join(f"count(*) FILTER ({flag})" for flag, _, _ in steps)
+                    + " FROM parsed"
+                ).fetchone()
+                for (_, into, step), n in zip(steps, counts):
+                    if n:
+                        con.execute(into + sql_text(step))
             elif parser in CHECKED_PARSERS:
                 con.execute(
                     "INSERT INTO bad_values SELECT file_id, line_no, v.field, v.reason, v.excerpt "
