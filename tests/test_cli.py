@@ -190,6 +190,41 @@ def test_read_commands_import_no_dataframe_library(ingested):
         assert json.loads(out.splitlines()[-1]) == {"code": 0, "heavy": []}, argv
 
 
+AS_THE_PROGRAM = """
+import gc, json, sys
+from workbench.frontends.cli import main
+sys.argv = ["workbench", *sys.argv[1:]]
+code = main()  # as the `workbench` program calls it (argv None)
+print(json.dumps({"code": code, "gc": gc.isenabled()}))
+"""
+
+
+def test_the_program_runs_reads_and_ingests_without_the_cyclic_collector(ingested, tmp_path):
+    # a short-lived command (a read, an ingest) makes few reference cycles: the collector's
+    # passes over every imported object would only cost it time; anything else (a server,
+    # JupyterLab, reports, the hub) keeps it. A caller of main(argv) is left as it was.
+    def program(*argv: str) -> dict:
+        out = subprocess.run(
+            [sys.executable, "-c", AS_THE_PROGRAM, *argv],
+            capture_output=True, text=True, check=False,
+        ).stdout  # fmt: skip
+        return json.loads(out.splitlines()[-1])
+
+    db = str(ingested)
+    for argv in (["tokens", "daily"], ["sessions", "kpis"], ["status"]):
+        assert program(*argv, "--db", db, "--json") == {"code": 0, "gc": False}, argv
+    cold = str(tmp_path / "cold.duckdb")
+    assert program("ingest", str(DATA / "claude" / "projects"), "--db", cold, "--json") == {
+        "code": 0,
+        "gc": False,
+    }
+    # not short-lived: the collector is back on before the command runs (here it fails fast)
+    out = program("hub", "status", "--to", "postgresql://127.0.0.1:1/none")
+    assert out["gc"] is True and out["code"] != 0
+    out = program("sessions", "show", "no-such-session", "--db", db)
+    assert out["gc"] is True and out["code"] != 0
+
+
 def test_a_command_is_parsed_alone_with_the_same_help(capsys):
     # main() builds only the named command's parser; its help and errors are the full CLI's
     full = build_parser()._subparsers._group_actions[0].choices["ingest"].format_help()

@@ -122,7 +122,8 @@ def reader(p: argparse.ArgumentParser, data, present=None, rows=None) -> None:
         metavar="SECONDS",
         help="when an ingest holds the database, wait up to SECONDS for it (default: fail)",
     )
-    p.set_defaults(func=run_reader, data=data, present=present, rows=rows)
+    # short_lived: the program runs without Python's cyclic garbage collector (cli.main)
+    p.set_defaults(func=run_reader, data=data, present=present, rows=rows, short_lived=True)
 
 
 def open_reader(db: Path | None, wait_seconds: float = 0.0):

@@ -82,7 +82,7 @@ examples:
         help="progress bar on stderr (default: when stderr is a terminal)",
     )
     # a no-op ingest answers from the manifest; cmd_ingest imports DuckDB when there is work
-    p.set_defaults(func=cmd_ingest, imports_duckdb_itself=True)
+    p.set_defaults(func=cmd_ingest, imports_duckdb_itself=True, short_lived=True)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
