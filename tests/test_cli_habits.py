@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -148,6 +149,24 @@ def test_csv_flattens_nested_objects_with_dotted_keys(db, capsys):
     )
     assert json.loads(row["penalties"]) == get["penalties"]
     assert "health_score_basis" not in row
+
+
+def test_a_session_reads_its_times_in_utc_to_the_second(db, capsys):
+    # not Python's isoformat (microseconds, +00:00); one block, several blocks
+    from workbench.frontends.commands.sessions import describe_session
+
+    code, out, _ = run(capsys, "sessions", "get", S1, "--db", db)
+    get = json.loads(run(capsys, "sessions", "get", S1, "--db", db, "--json")[1])
+    assert code == 0
+    start = get["started_at"][:19].replace("T", " ")
+    assert f"  started {start} UTC, ended " in out
+    n = get["activity_blocks"]
+    assert f" in {n} block{'' if n == 1 else 's'}" in out
+    row = {**get, "activity_blocks": 1}
+    for k in ("started_at", "ended_at"):
+        row[k] = datetime.fromisoformat(get[k])
+    assert " in 1 block\n" in describe_session(row)
+    assert " in 3 blocks\n" in describe_session({**row, "activity_blocks": 3})
 
 
 def test_ndjson_streams_into_a_pipe_that_closes_early(db):

@@ -126,6 +126,7 @@ def test_list_human_table(db, capsys):
     assert max(len(x) for x in lines) <= 120
     assert lines[2].startswith(" 22222222")  # no errors: no mark
     assert lines[3].startswith("!55555555")  # errors: marked
+    assert lines[-3].startswith("! before an id: tool errors. cost: ")  # the legend
     assert lines[-2] == "Showing 1–2 of 3. Next page: --offset 2"
     assert lines[-1] == "Automated sessions left out (--include-automated)."
 

@@ -360,10 +360,15 @@ def get_data(args: argparse.Namespace, con) -> dict:
 def describe_session(r: dict) -> str:
     """A session as labelled lines for the terminal."""
     dur = textout.duration
+
+    def when(ts) -> str:
+        return textout.local(ts, "UTC", "%Y-%m-%d %H:%M:%S UTC")
+
     lines = [
         f"Session {r['session_id']} ({r['agent']}, {r['user_name']}, project {r['project']})",
-        f"  started {r['started_at']}, ended {r['ended_at']}; wall {dur(r['wall_seconds'])}, "
-        f"active {dur(r['active_seconds'])} in {r['activity_blocks']} blocks",
+        f"  started {when(r['started_at'])}, ended {when(r['ended_at'])}; "
+        f"wall {dur(r['wall_seconds'])}, active {dur(r['active_seconds'])} in "
+        f"{r['activity_blocks']} block{'' if r['activity_blocks'] == 1 else 's'}",
         f"  model {r['primary_model']}; branch {r['git_branch']}; cli {r['cli_version']}"
         + (f"; started via {r['entrypoint']}" if r.get("entrypoint") else "")
         + (" (automated)" if r.get("automated") else ""),
@@ -592,7 +597,10 @@ def present_list(args: argparse.Namespace, data: dict) -> None:
         )
     )
     if data["rows"]:
-        print("cost: the session with its subagents; with --since/--until, what it spent then.")
+        print(
+            "! before an id: tool errors. cost: the session with its subagents; "
+            "with --since/--until, what it spent then."
+        )
         a, b = data["offset"] + 1, data["offset"] + len(data["rows"])
         line = f"Showing {a}–{b} of {data['total']:,}."
         if data["next_offset"] is not None:
