@@ -9,8 +9,6 @@ import json
 import shutil
 from pathlib import Path
 
-from conftest import DATA
-
 from workbench.ingest.load import ingest
 from workbench.query import signals, tokens
 from workbench.query.db import open_reader
@@ -303,40 +301,3 @@ def test_an_append_rebuilds_only_what_it_touched_and_equals_a_cold_ingest(tmp_pa
     assert open_reader(db).rows("SELECT * FROM responses ORDER BY dedupe_key") == open_reader(
         cold
     ).rows("SELECT * FROM responses ORDER BY dedupe_key")
-
-
-def _summary_counts_the_marts(db: Path, summary) -> None:
-    """The ingest summary's database totals (summed over the sessions rows) are the marts'
-    rows counted directly."""
-    [direct] = open_reader(db).rows(
-        "SELECT (SELECT count(*) FROM sessions) AS sessions, "
-        "(SELECT count(*) FROM messages) AS messages, "
-        "(SELECT count(*) FROM responses) AS api_responses, "
-        "(SELECT coalesce(sum(total_tokens), 0) FROM responses) AS tokens, "
-        "(SELECT count(*) FROM tool_errors) AS tool_errors"
-    )
-    assert {k: summary.totals[k] for k in direct} == direct
-
-
-def test_the_summary_totals_are_the_marts_counted(tmp_path):
-    # every shape above (no requestId, copies with and without the subagent's file, a file in
-    # two folders, a resumed Gemini chat in two files) and the bundled agents' fixtures
-    project = tmp_path / "a" / "-home-ana-src-shop"
-    _write(project / f"{PARENT}.jsonl", _parent_with_copies())
-    other = "c3c3c3c3-0000-4000-8000-000000000003"
-    _write(project / f"{other}.jsonl", _session_lines(other, request_ids=False))
-    third = "d4d4d4d4-0000-4000-8000-000000000004"
-    lines = [{**x, "sessionId": third} for x in _parent_with_copies()]
-    _write(project / f"{third}.jsonl", lines)
-    _write(project / third / "subagents" / f"agent-{AGENT}.jsonl", _subagent_file_lines())
-    twin = tmp_path / "b" / "-home-ana-src-shop" / f"{other}.jsonl"
-    twin.parent.mkdir(parents=True)
-    shutil.copy(project / f"{other}.jsonl", twin)
-    db = tmp_path / "wb.duckdb"
-    roots = [tmp_path / "a", tmp_path / "b", *(DATA / a for a in ("claude", "codex", "gemini"))]
-    s = ingest(roots, db, user="ana", progress=False)
-    assert s.totals["tool_errors"] > 0 and s.totals["api_responses"] > 0
-    _summary_counts_the_marts(db, s)
-    test_a_resumed_gemini_chat_is_one_session_over_two_files(tmp_path / "g")
-    g = tmp_path / "g" / "wb.duckdb"
-    _summary_counts_the_marts(g, ingest([tmp_path / "g" / "gemini"], g, user="ana", progress=False))

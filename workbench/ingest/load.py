@@ -756,17 +756,14 @@ def _finish_summary(
         summary.bad_value_samples = [dict(zip(names, row)) for row in cur.fetchall()]
     if not totals:
         return
-    # the marts' counts, summed over the sessions rows (every message, response and tool error
-    # is in one session's: the same numbers as counting those tables, a tenth of the time at
-    # 1 GB, where messages alone is a scan of 516,000 rows)
     row = con.execute(
         """
-        SELECT (SELECT count(*) FROM files), count(*), coalesce(sum(messages), 0),
-               (SELECT count(*) FROM bad_lines),
-               coalesce(sum(own_responses), 0), coalesce(sum(own_total_tokens), 0),
-               coalesce(sum(tool_errors), 0),
+        SELECT (SELECT count(*) FROM files), (SELECT count(*) FROM sessions),
+               (SELECT count(*) FROM messages), (SELECT count(*) FROM bad_lines),
+               (SELECT count(*) FROM responses),
+               (SELECT coalesce(sum(total_tokens), 0) FROM responses),
+               (SELECT count(*) FROM tool_errors),
                (SELECT count(*) FROM files WHERE missing)
-        FROM sessions
         """
     ).fetchone()
     keys = [
