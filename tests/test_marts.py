@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 from workbench.ingest.load import ingest
@@ -301,3 +302,82 @@ def test_an_append_rebuilds_only_what_it_touched_and_equals_a_cold_ingest(tmp_pa
     assert open_reader(db).rows("SELECT * FROM responses ORDER BY dedupe_key") == open_reader(
         cold
     ).rows("SELECT * FROM responses ORDER BY dedupe_key")
+
+
+def test_a_session_with_responses_and_no_message_has_a_row_and_a_period(tmp_path):
+    # a Codex rollout of token counts alone (truncated, or written by a tool that keeps no
+    # messages): its response counts in tokens daily, so the session has a row, its span and
+    # activity are its responses' times, and every period that holds them holds the session
+    sid = "0199dddd-0000-7000-8000-00000000000d"
+    day = tmp_path / "codex" / "sessions" / "2026" / "03" / "01"
+    meta = {"id": sid, "timestamp": "2026-03-01T11:00:00Z", "cwd": "/w"}
+    lines = [
+        {"timestamp": "2026-03-01T11:00:00Z", "type": "session_meta", "payload": meta},
+        {
+            "timestamp": "2026-03-01T11:00:01Z",
+            "type": "turn_context",
+            "payload": {"cwd": "/w", "model": "gpt-5.1-codex"},
+        },
+    ]
+    for minute, total in ((1, 1004), (3, 2012)):
+        lines.append(
+            {
+                "timestamp": f"2026-03-01T11:0{minute}:00Z",
+                "type": "event_msg",
+                "payload": {
+                    "type": "token_count",
+                    "info": {
+                        "total_token_usage": {
+                            "input_tokens": total - 4 * minute,
+                            "output_tokens": 4 * minute,
+                            "total_tokens": total,
+                        },
+                        "last_token_usage": {"input_tokens": 1, "output_tokens": 3},
+                    },
+                },
+            }
+        )
+    _write(day / f"rollout-2026-03-01T11-00-00-{sid}.jsonl", lines)
+    _write(tmp_path / "p" / "-home-ana-src-shop" / f"{PARENT}.jsonl", _session_lines(PARENT))
+    db = tmp_path / "wb.duckdb"
+    s = ingest([tmp_path / "codex", tmp_path / "p"], db, user="ana", progress=False)
+    assert (s.totals["sessions"], s.totals["api_responses"]) == (2, 4)
+    r = open_reader(db)
+    row = signals.get(r, sid)
+    assert (row["messages"], row["own_responses"], row["user_messages"]) == (0, 2, 0)
+    assert row["own_total_tokens"] == row["total_total_tokens"] > 0
+    assert row["started_at"].isoformat() == "2026-03-01T11:01:00+00:00"
+    assert row["ended_at"].isoformat() == "2026-03-01T11:03:00+00:00"
+    assert (row["wall_seconds"], row["active_seconds"], row["activity_blocks"]) == (120, 120, 1)
+    assert r.rows(f"SELECT messages FROM activity_blocks WHERE session_id = '{sid}'") == [
+        {"messages": 0}
+    ]
+    # one set of numbers: all time, and the day the session happened on
+    day1 = {"since": datetime(2026, 3, 1, tzinfo=UTC), "until": datetime(2026, 3, 2, tzinfo=UTC)}
+    for window in ({}, day1):
+        daily = tokens.report(r, "daily", tz="UTC", **window)["totals"]
+        listed = signals.listing(r, **window)["rows"]
+        assert sid in {x["session_id"] for x in listed}, window
+        assert sum(x["total_total_tokens"] for x in listed) == daily["totalTokens"], window
+    assert signals.kpis(r, **day1)["sessions"] == 1
+    r.close()
+    # an append of a message gives it the messages' span, as any session
+    with open(day / f"rollout-2026-03-01T11-00-00-{sid}.jsonl", "a") as fh:
+        fh.write(
+            json.dumps(
+                {
+                    "timestamp": "2026-03-01T11:05:00Z",
+                    "type": "response_item",
+                    "payload": {
+                        "type": "message",
+                        "role": "user",
+                        "content": [{"type": "input_text", "text": "and now?"}],
+                    },
+                }
+            )
+            + "\n"
+        )
+    ingest([tmp_path / "codex", tmp_path / "p"], db, user="ana", progress=False)
+    row = signals.get(open_reader(db), sid)
+    assert (row["messages"], row["own_responses"]) == (1, 2)
+    assert row["started_at"].isoformat() == "2026-03-01T11:05:00+00:00"

@@ -134,7 +134,7 @@ def refresh(con: duckdb.DuckDBPyConnection, *, in_transaction: bool = False) -> 
                 "key_files",
             ):
                 con.execute(f"DROP TABLE IF EXISTS {temp}")
-            for temp in ("build_messages", "build_calls"):
+            for temp in ("build_messages", "build_calls", "build_silent"):
                 con.execute(f"DROP {'VIEW' if full else 'TABLE'} IF EXISTS {temp}")
 
 

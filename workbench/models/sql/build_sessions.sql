@@ -1,5 +1,6 @@
 -- Sessions: one row per session id with the signals every report shows (see sessions in
--- schema.sql). Inputs: build_messages and build_calls (build_inputs.sql), tool_errors,
+-- schema.sql), for every session with a message or a response. Inputs: build_messages,
+-- build_calls and build_silent (build_inputs.sql), tool_errors,
 -- retry_loops, responses, files,
 -- file_roles, usage_events, build_sessions, {build_files}. Output: their sessions rows, own_*
 -- columns set and total_* equal to own_* (build_totals.sql adds the subagents' part).
@@ -71,8 +72,13 @@ msg AS MATERIALIZED (
 gaps AS {materialized} (
     SELECT session_id,
         epoch_us(ts) - lag(epoch_us(ts)) OVER (PARTITION BY session_id ORDER BY ts) AS gap_us
-    FROM kinds
-    WHERE ts IS NOT NULL
+    FROM (SELECT session_id, ts FROM kinds WHERE ts IS NOT NULL
+          UNION ALL SELECT session_id, ts FROM build_silent)
+),
+-- the span of a session with responses and no message (build_inputs.sql)
+silent_span AS {materialized} (
+    SELECT session_id, min(ts) AS started_at, max(ts) AS ended_at
+    FROM build_silent GROUP BY session_id
 ),
 activity AS {materialized} (
     SELECT session_id,
@@ -227,13 +233,19 @@ base AS {materialized} (
              THEN coalesce(f.parent_session_id, m.line_session_id) END AS parent_session_id,
         coalesce(f.agent_id, m.line_agent_id) AS agent_id,
         f.path AS source_path, f.missing AS source_missing,
-        m.started_at, m.ended_at,
-        epoch(m.ended_at - m.started_at) AS wall_seconds,
+        coalesce(m.started_at, sp.started_at) AS started_at,
+        coalesce(m.ended_at, sp.ended_at) AS ended_at,
+        epoch(coalesce(m.ended_at, sp.ended_at) - coalesce(m.started_at, sp.started_at))
+            AS wall_seconds,
         coalesce(a.active_seconds, 0) AS active_seconds,
         coalesce(a.activity_blocks, 0) AS activity_blocks,
-        m.messages, m.user_messages, m.assistant_messages, m.system_messages,
-        m.slash_commands, m.compactions, m.api_errors, m.ended_with,
-        m.interrupt_messages + coalesce(cx.n, 0) AS interruptions,
+        coalesce(m.messages, 0) AS messages, coalesce(m.user_messages, 0) AS user_messages,
+        coalesce(m.assistant_messages, 0) AS assistant_messages,
+        coalesce(m.system_messages, 0) AS system_messages,
+        coalesce(m.slash_commands, 0) AS slash_commands,
+        coalesce(m.compactions, 0) AS compactions, coalesce(m.api_errors, 0) AS api_errors,
+        m.ended_with,
+        coalesce(m.interrupt_messages, 0) + coalesce(cx.n, 0) AS interruptions,
         m.first_prompt,
         m.entrypoint,
         -- automated: started without a person at the keyboard. Claude Code's entrypoint
@@ -258,13 +270,16 @@ base AS {materialized} (
         coalesce(l.retry_loops, 0) AS retry_loops,
         f.meta_agent_type, f.meta_description
     FROM primary_files f
-    JOIN msg m USING (session_id)
+    -- a session has a row when it has a message or a response (build_silent)
+    LEFT JOIN msg m USING (session_id)
+    LEFT JOIN silent_span sp USING (session_id)
     LEFT JOIN activity a USING (session_id)
     LEFT JOIN calls c USING (session_id)
     LEFT JOIN streak_stats ss USING (session_id)
     LEFT JOIN churn ch USING (session_id)
     LEFT JOIN loops l USING (session_id)
     LEFT JOIN cancelled cx USING (session_id)
+    WHERE m.messages IS NOT NULL OR f.session_id IN (SELECT session_id FROM tok)
 ),
 judged AS {materialized} (
     SELECT *,
