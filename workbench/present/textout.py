@@ -31,6 +31,11 @@ def compact(n: float | int | None) -> str:
     return f"{n:.0f}"
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 session``, ``2 sessions``, ``1,234 sessions`` (``plural``: when not noun + s)."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def data_size(n: int) -> str:
     """A number of bytes in decimal units: ``0`` -> ``0 B``, ``211_700_000`` -> ``211.7 MB``,
     ``1_040_000_000`` -> ``1.0 GB`` (``compact``'s ``B`` is a billion, not bytes)."""

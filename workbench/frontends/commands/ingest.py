@@ -152,33 +152,38 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def describe_ingest(s) -> str:
     """The ingest summary as a few sentences and the first bad lines."""
+    n = textout.counted
     parts = [
-        f"Scanned {s.files:,} transcript files in {s.seconds:.1f}s: "
+        f"Scanned {n(s.files, 'transcript file')} in {s.seconds:.1f}s: "
         f"{s.files_parsed:,} read in full, {s.files_appended:,} appended to, "
         f"{s.files_unchanged:,} unchanged."
     ]
     if s.files_parsed or s.files_appended:
         parts.append(
-            f"Read {s.lines:,} lines ({textout.data_size(s.bytes)}) into {s.sessions:,} sessions; "
-            f"{s.bad_lines:,} bad lines recorded and skipped."
+            f"Read {n(s.lines, 'line')} ({textout.data_size(s.bytes)}) into "
+            f"{n(s.sessions, 'session')}; {n(s.bad_lines, 'bad line')} recorded and skipped."
         )
     if s.bad_values:
         parts.append(
-            f"{s.bad_values:,} values refused (stored as empty; see the bad_values table)."
+            f"{n(s.bad_values, 'value')} refused (stored as empty; see the bad_values table)."
         )
     if s.files_vanished:
-        parts.append(f"{s.files_vanished:,} files are gone from disk; their sessions are kept.")
+        gone = "file is" if s.files_vanished == 1 else "files are"
+        parts.append(f"{s.files_vanished:,} {gone} gone from disk; their sessions are kept.")
     if s.pending_lines:
+        end = "file ends" if s.pending_lines == 1 else "files end"
         parts.append(
-            f"{s.pending_lines:,} files end in an incomplete line (still being "
+            f"{s.pending_lines:,} {end} in an incomplete line (still being "
             "written?); it will be read once complete."
         )
     if s.files_unsupported:
-        parts.append(f"{s.files_unsupported:,} files are of an agent this version cannot read yet.")
+        some = "file is" if s.files_unsupported == 1 else "files are"
+        parts.append(f"{s.files_unsupported:,} {some} of an agent this version cannot read yet.")
     t = s.totals
     parts.append(
-        f"Database {s.db}: {t.get('sessions', 0):,} sessions, {t.get('messages', 0):,} messages, "
-        f"{textout.compact(t.get('tokens', 0))} tokens, {t.get('tool_errors', 0):,} tool errors."
+        f"Database {s.db}: {n(t.get('sessions', 0), 'session')}, "
+        f"{n(t.get('messages', 0), 'message')}, "
+        f"{textout.compact(t.get('tokens', 0))} tokens, {n(t.get('tool_errors', 0), 'tool error')}."
     )
     lines = [" ".join(parts)]
     for row in s.bad_line_samples[:5]:
