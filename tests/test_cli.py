@@ -276,30 +276,32 @@ def test_the_ingest_summary_counts_one_thing_in_the_singular():
     from workbench.frontends.commands.ingest import describe_ingest
     from workbench.ingest.summary import IngestSummary
 
-    one = IngestSummary(db="wb.duckdb", files=1, files_parsed=1, sessions=1, lines=1)
-    one.bad_lines, one.bad_values, one.files_vanished, one.pending_lines = 1, 1, 1, 1
-    one.files_unsupported, one.bytes = 1, 300
-    one.totals = {"sessions": 1, "messages": 1, "tokens": 10, "tool_errors": 1}
-    text = describe_ingest(one)
-    for phrase in (
-        "Scanned 1 transcript file in",
-        "Read 1 line (300 B) into 1 session; 1 bad line recorded",
-        "1 value refused",
-        "1 file is gone from disk",
-        "1 file ends in an incomplete line",
-        "1 file is of an agent",
-        "wb.duckdb: 1 session, 1 message, 10 tokens, 1 tool error.",
-    ):
-        assert phrase in text, phrase
-    two = IngestSummary(db="wb.duckdb", files=2, files_parsed=2, sessions=2, lines=2)
-    two.bad_lines, two.bad_values, two.files_vanished = 2, 2, 2
-    two.totals = {"sessions": 2, "messages": 2, "tokens": 20, "tool_errors": 2}
-    text = describe_ingest(two)
-    for phrase in (
-        "Scanned 2 transcript files in",
-        "Read 2 lines (0 B) into 2 sessions; 2 bad lines recorded",
-        "2 values refused",
-        "2 files are gone from disk",
-        "wb.duckdb: 2 sessions, 2 messages, 20 tokens, 2 tool errors.",
-    ):
-        assert phrase in text, phrase
+    expected = {
+        1: (
+            "Scanned 1 transcript file in",
+            "Read 1 line (300 B) into 1 session; 1 bad line recorded",
+            "1 value refused",
+            "1 file is gone from disk",
+            "1 file ends in an incomplete line",
+            "1 file is of an agent",
+            "wb.duckdb: 1 session, 1 message, 10 tokens, 1 tool error.",
+        ),
+        2: (
+            "Scanned 2 transcript files in",
+            "Read 2 lines (300 B) into 2 sessions; 2 bad lines recorded",
+            "2 values refused",
+            "2 files are gone from disk",
+            "2 files end in an incomplete line",
+            "2 files are of an agent",
+            "wb.duckdb: 2 sessions, 2 messages, 20 tokens, 2 tool errors.",
+        ),
+    }
+    for n, phrases in expected.items():
+        summary = IngestSummary(
+            db="wb.duckdb", files=n, files_parsed=n, sessions=n, lines=n, bad_lines=n,
+            bad_values=n, files_vanished=n, pending_lines=n, files_unsupported=n, bytes=300,
+        )  # fmt: skip
+        summary.totals = {"sessions": n, "messages": n, "tokens": 10 * n, "tool_errors": n}
+        text = describe_ingest(summary)
+        for phrase in phrases:
+            assert phrase in text, phrase

@@ -60,8 +60,8 @@ CHECKED_PARSERS = frozenset({"ingest_codex", "ingest_gemini"})
 #: parent (agent_copy), a response of that subagent.
 FLAGGED_PARSERS = {
     "ingest_claude": (
-        ("has_bad_values", "INSERT INTO bad_values ", "ingest_claude_bad_values"),
-        ("agent_copy IS NOT NULL", "", "ingest_claude_copies"),
+        ("has_bad_values", "ingest_claude_bad_values"),
+        ("agent_copy IS NOT NULL", "ingest_claude_copies"),
     )
 }
 #: Threads that hash what was read (files.tail_hash); hashlib runs without the GIL.
@@ -582,12 +582,12 @@ def _parse(
                 steps = FLAGGED_PARSERS[parser]
                 counts = con.execute(
                     "SELECT "
-                    + ", ".join(f"count(*) FILTER ({flag})" for flag, _, _ in steps)
+                    + ", ".join(f"count(*) FILTER ({flag})" for flag, _ in steps)
                     + " FROM parsed"
                 ).fetchone()
-                for (_, into, step), n in zip(steps, counts):
+                for (_, step), n in zip(steps, counts):
                     if n:
-                        con.execute(into + sql_text(step))
+                        con.execute(sql_text(step))
             elif parser in CHECKED_PARSERS:
                 con.execute(
                     "INSERT INTO bad_values SELECT file_id, line_no, v.field, v.reason, v.excerpt "

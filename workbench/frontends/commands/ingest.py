@@ -168,17 +168,20 @@ def describe_ingest(s) -> str:
             f"{n(s.bad_values, 'value')} refused (stored as empty; see the bad_values table)."
         )
     if s.files_vanished:
-        gone = "file is" if s.files_vanished == 1 else "files are"
-        parts.append(f"{s.files_vanished:,} {gone} gone from disk; their sessions are kept.")
-    if s.pending_lines:
-        end = "file ends" if s.pending_lines == 1 else "files end"
         parts.append(
-            f"{s.pending_lines:,} {end} in an incomplete line (still being "
+            f"{n(s.files_vanished, 'file is', 'files are')} gone from disk; "
+            "their sessions are kept."
+        )
+    if s.pending_lines:
+        parts.append(
+            f"{n(s.pending_lines, 'file ends', 'files end')} in an incomplete line (still being "
             "written?); it will be read once complete."
         )
     if s.files_unsupported:
-        some = "file is" if s.files_unsupported == 1 else "files are"
-        parts.append(f"{s.files_unsupported:,} {some} of an agent this version cannot read yet.")
+        parts.append(
+            f"{n(s.files_unsupported, 'file is', 'files are')} of an agent this version cannot "
+            "read yet."
+        )
     t = s.totals
     parts.append(
         f"Database {s.db}: {n(t.get('sessions', 0), 'session')}, "

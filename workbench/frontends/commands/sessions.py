@@ -368,7 +368,7 @@ def describe_session(r: dict) -> str:
         f"Session {r['session_id']} ({r['agent']}, {r['user_name']}, project {r['project']})",
         f"  started {when(r['started_at'])}, ended {when(r['ended_at'])}; "
         f"wall {dur(r['wall_seconds'])}, active {dur(r['active_seconds'])} in "
-        f"{r['activity_blocks']} block{'' if r['activity_blocks'] == 1 else 's'}",
+        f"{textout.counted(r['activity_blocks'], 'block')}",
         f"  model {r['primary_model']}; branch {r['git_branch']}; cli {r['cli_version']}"
         + (f"; started via {r['entrypoint']}" if r.get("entrypoint") else "")
         + (" (automated)" if r.get("automated") else ""),

@@ -3,6 +3,7 @@
 -- lines flagged has_bad_values (ingest_claude_parse.sql), from their text (raw_line) and its
 -- has_usage and usage_kind. The loader runs it only when a line is flagged: the checks are
 -- those of ingest_checks.sql (wb_*), and binding them all is costly.
+INSERT INTO bad_values
 SELECT file_id, line_no, v.field, v.reason, v.excerpt
 FROM (
     SELECT file_id, line_no, unnest(list_filter([
