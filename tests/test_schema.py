@@ -91,6 +91,38 @@ def test_a_schema_6_database_gets_its_tool_calls_mart_without_reading_a_file(tmp
         assert rows(con, CALLS) == calls
 
 
+KEY_STORAGE = """SELECT DISTINCT compression FROM pragma_storage_info('responses')
+    WHERE column_name = 'dedupe_key' AND segment_type = 'VARCHAR'"""
+
+
+def test_a_schema_8_database_stores_its_response_keys_uncompressed_after_the_next_ingest(
+    tmp_path,
+):
+    db = tmp_path / "wb.duckdb"
+    ingest(SOURCES, db, user="ana", progress=False)
+    with duckdb.connect(str(db)) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        assert rows(con, KEY_STORAGE) == [("Uncompressed",)]
+        responses, sessions = rows(con, RESPONSES), rows(con, SESSIONS)
+        # schema 8 made the mart with DuckDB's own choice of compression for the key
+        con.execute("CREATE TABLE old_responses AS SELECT * FROM responses")
+        con.execute("DROP TABLE responses")
+        con.execute("ALTER TABLE old_responses RENAME TO responses")
+        con.execute("SET force_compression = 'dict_fsst'")
+        con.execute("CHECKPOINT")
+        assert rows(con, KEY_STORAGE) == [("DICT_FSST",)]
+        con.execute("UPDATE meta SET value = '8' WHERE key = 'schema_version'")
+    assert len(responses) > 10
+
+    summary = ingest(SOURCES, db, user="ana", progress=False)
+    assert summary.files_unchanged == summary.files  # the raw tables are enough
+    with duckdb.connect(str(db), read_only=True) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        assert rows(con, KEY_STORAGE) == [("Uncompressed",)]
+        assert rows(con, RESPONSES) == responses
+        assert rows(con, SESSIONS) == sessions
+
+
 def test_an_interrupted_upgrade_leaves_the_old_layout(tmp_path, monkeypatch):
     db = tmp_path / "wb.duckdb"
     ingest(SOURCES, db, user="ana", progress=False)

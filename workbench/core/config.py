@@ -25,9 +25,10 @@ def prices_fingerprint() -> str:
 PARSER_VERSION = 4  # 2: agent_progress copies; values checked; 3: entrypoint; 4: raw_progress
 
 #: Bumped when the table layout changes (see ``store.migrate``).
-SCHEMA_VERSION = 8  # 5: machine (files, sessions, responses); entrypoint; 6: raw_progress;
+SCHEMA_VERSION = 9  # 5: machine (files, sessions, responses); entrypoint; 6: raw_progress;
 # 7: tool_calls a mart (a table built with the others) instead of a view; 8: a session with
-# responses and no message has a sessions row and activity blocks (the marts are rebuilt)
+# responses and no message has a sessions row and activity blocks (the marts are rebuilt);
+# 9: responses.dedupe_key stored uncompressed (the table made again and rebuilt)
 
 #: A gap longer than this (seconds) between two events starts a new activity block.
 ACTIVE_GAP_SECONDS = 600

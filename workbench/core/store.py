@@ -175,6 +175,10 @@ def _upgrade(con: duckdb.DuckDBPyConnection, version: int) -> None:
         schema = sql_text("schema")
         start = schema.index("CREATE TABLE IF NOT EXISTS raw_progress")
         con.execute(schema[start : schema.index(";", start) + 1])
+    if version < 9:
+        # a column's compression is fixed when its table is made: the mart is made again by
+        # the schema and refilled by the rebuild below
+        con.execute("DROP TABLE IF EXISTS responses")
     con.execute("INSERT OR REPLACE INTO meta VALUES ('rebuild_all', '1')")
 
 
