@@ -393,6 +393,7 @@ def _walk(root: Path, user: str, scan: _Scan) -> Iterable[FileSpec]:
         # a folder's own name was checked before it was walked: a file's name is checked
         # again only when it is not ASCII
         dir_utf8 = safeio.is_utf8_name(dirpath)
+        here = None  # what the folder says of its transcripts, once one is found
         for e in entries:
             name, path = e.name, e.path
             transcript = _candidate(name)
@@ -442,7 +443,9 @@ def _walk(root: Path, user: str, scan: _Scan) -> Iterable[FileSpec]:
                     if reason:
                         scan.problems.append(f"{safeio.printable_path(path)}: {reason}")
                     continue
-            spec = _classify(path, user)  # under an absolute, normalised folder
+            if here is None:
+                here = _Folder(dirpath)  # absolute and normalised
+            spec = _classify(here, path, name, user)
             if spec is not None:
                 yield spec
         stack.extend(reversed(folders))
@@ -471,12 +474,12 @@ def _replay(
     them then, each classified again (a file's head may tell its agent, and may have changed)."""
     folder_names, file_names = listing[4], listing[5]
     prefix = dirpath if dirpath.endswith(os.sep) else dirpath + os.sep
-    dir_parts = dirpath.rstrip(os.sep).split(os.sep)
+    here = _Folder(dirpath.rstrip(os.sep) or os.sep)
     for name, ino in file_names:
         path = prefix + name
         if not _first_time(scan.inodes, path, ino):
             continue
-        spec = _classify(path, user, [*dir_parts, name])
+        spec = _classify(here, path, name, user)
         if spec is not None:
             yield spec
     stack.extend(reversed([prefix + name for name in folder_names]))
@@ -533,39 +536,61 @@ def classify(path: str | os.PathLike, user: str) -> FileSpec | None:
 
     String operations on the absolute path, not ``pathlib``: a scan classifies every file of
     a corpus, and a no-op ingest is mostly this."""
-    return _classify(os.path.abspath(path), user)
+    abspath = os.path.abspath(path)
+    folder, _, name = abspath.rpartition(os.sep)
+    return _classify(_Folder(folder or os.sep), abspath, name, user)
 
 
-def _classify(abspath: str, user: str, parts: list[str] | None = None) -> FileSpec | None:
-    """``classify`` of a path already absolute and normalised (a folder scan's entries);
-    ``parts``: ``abspath.split(os.sep)`` when the caller has it."""
-    if parts is None:
-        parts = abspath.split(os.sep)
-    name = parts[-1]
+class _Folder:
+    """What a file's folder says about it, worked out once for all the files a scan finds in
+    one folder: its last names (``_part``) and the agent its path names, if any."""
+
+    __slots__ = ("name", "parent", "grandparent", "near_chats", "path_agent")
+
+    def __init__(self, folder: str) -> None:
+        parts = folder.split(os.sep)
+        self.name, self.parent = _part(parts, -1), _part(parts, -2)
+        self.grandparent = _part(parts, -3)
+        # a Gemini chat's session-*.json(l) is in chats/ or chats/<parentSessionId>/
+        self.near_chats = "chats" in (self.name, self.parent)
+        # the agent whose folders these are, when the path says (a JSON lines file only)
+        near = parts[-4:]
+        self.path_agent = (
+            "codex"
+            if ".codex" in near
+            else "claude"
+            if "projects" in near or ".claude" in near
+            else None
+        )
+
+
+def _classify(folder: _Folder, abspath: str, name: str, user: str) -> FileSpec | None:
+    """``classify`` of the file ``name`` at ``abspath`` (absolute, normalised: a folder scan's
+    entries) in ``folder``."""
     # the name's prefix first: a regular expression costs more than the rest of a file's scan
     jsonl = name.endswith(".jsonl")
     if jsonl and name.startswith("rollout-") and _CODEX_FILE.match(name):
         return _codex(abspath, user)
     session = name.startswith("session-")
-    if session and "chats" in parts[-3:] and _GEMINI_FILE.match(name):
+    if session and folder.near_chats and _GEMINI_FILE.match(name):
         return _gemini(abspath, user)
-    if jsonl and _part(parts, -3) == "chats":
+    if jsonl and folder.parent == "chats":
         # newer Gemini CLI: chats/<parentSessionId>/<sessionId>.jsonl
         return _gemini(abspath, user)
     if name.endswith(".json"):
         # only Gemini chats are JSON documents; other .json files (settings, credentials) are
         # never opened
-        return _gemini(abspath, user) if session and _sniff(abspath, parts) == "gemini" else None
+        return _gemini(abspath, user) if session and _sniff(abspath) == "gemini" else None
     if not jsonl:
         return None
-    agent = _sniff(abspath, parts)
+    agent = folder.path_agent or _sniff(abspath)
     if agent == "codex":
         return _codex(abspath, user, _json_str(_head(abspath), "id"))
     if agent == "gemini":
         return _gemini(abspath, user)
     stem = name[: -len(".jsonl")]
     m = _AGENT_FILE.match(name) if name.startswith("agent-") else None
-    if m and _part(parts, -2) == "subagents":
+    if m and folder.name == "subagents":
         # Claude Code 2.1: <project>/<sessionId>/subagents/agent-<id>.jsonl (+ .meta.json)
         return FileSpec(
             abspath,
@@ -573,9 +598,9 @@ def _classify(abspath: str, user: str, parts: list[str] | None = None) -> FileSp
             user,
             session_id=stem,
             kind="subagent",
-            parent_session_id=_part(parts, -3),
+            parent_session_id=folder.parent,
             agent_id=m["id"],
-            project_dir=_part(parts, -4),
+            project_dir=folder.grandparent,
             meta_path=abspath[: -len(".jsonl")] + ".meta.json",
         )
     if m:
@@ -587,9 +612,9 @@ def _classify(abspath: str, user: str, parts: list[str] | None = None) -> FileSp
             session_id=stem,
             kind="subagent",
             agent_id=m["id"],
-            project_dir=_part(parts, -2),
+            project_dir=folder.name,
         )
-    return FileSpec(abspath, "claude", user, session_id=stem, project_dir=_part(parts, -2))
+    return FileSpec(abspath, "claude", user, session_id=stem, project_dir=folder.name)
 
 
 def _part(parts: list[str], i: int) -> str:
@@ -656,16 +681,11 @@ def _codex_id(name: str, meta_id: str | None = None) -> str:
     return m.group(1) if m else meta_id or Path(name).stem
 
 
-def _sniff(path: str, parts: list[str]) -> str:
-    """Tell Codex, Gemini and Claude apart by the start of the file (at absolute ``path``, split
-    into ``parts``) when the path does not say (``"none"``: a ``.json`` file that is not a
+def _sniff(path: str) -> str:
+    """Tell Codex, Gemini and Claude apart by the start of the file at absolute ``path``, when
+    its folders do not say (``_Folder.path_agent``; ``"none"``: a ``.json`` file that is not a
     Gemini chat)."""
-    parts = parts[-5:]
     document = path.endswith(".json")
-    if not document and ".codex" in parts:
-        return "codex"
-    if not document and ("projects" in parts or ".claude" in parts):
-        return "claude"
     try:
         head = safeio.read_range(path, 0, _HEAD_BYTES if document else 65536)
     except OSError:
