@@ -3,8 +3,12 @@
 -- (build_responses.sql), files, {build_files}; {relation} is TABLE for a build of some files
 -- (a copy of their rows) and VIEW for a full build (no copy). Outputs (temp): build_messages,
 -- build_calls, build_silent.
+-- (the columns the later steps read: a copy of every column, thinking and raw lines included,
+-- took three times as long)
 CREATE OR REPLACE TEMP {relation} build_messages AS
-SELECT * FROM messages WHERE file_id IN {build_files};
+SELECT session_id, ordinal, ts, type, subtype, text, is_meta, is_compact_summary, is_api_error,
+    tool_result_count, cwd, git_branch, cli_version, line_session_id, agent_id, entrypoint
+FROM messages WHERE file_id IN {build_files};
 
 CREATE OR REPLACE TEMP {relation} build_calls AS
 SELECT * FROM tool_calls WHERE file_id IN {build_files};
