@@ -775,6 +775,5 @@ def _finish_summary(
         "tokens",
         "tool_errors",
         "files_missing",
-        "bad_values",
     ]
     summary.totals = dict(zip(keys, row))
