@@ -94,10 +94,14 @@ def refresh(con: duckdb.DuckDBPyConnection, *, in_transaction: bool = False) -> 
             )
         # the files of the build's sessions and of its response keys: every file for a full
         # build, else a list of ids once a step has found them (a scan skips the row groups of
-        # the other files)
+        # the other files); {in_<name>} is the same as a condition on file_id, which DuckDB
+        # tests before it reads a row's other columns (an IN list reads them for every row of
+        # the row groups it keeps)
         lists = {
             "{build_files}": "(SELECT file_id FROM files)",
             "{key_files}": "(SELECT file_id FROM files)",
+            "{in_build_files}": "true",
+            "{in_key_files}": "true",
         }
         relation = "VIEW" if full else "TABLE"
         for step in STEPS:
@@ -110,7 +114,10 @@ def refresh(con: duckdb.DuckDBPyConnection, *, in_transaction: bool = False) -> 
                 sql = sql.replace(name, ids)
             con.execute(sql)
             if step in FILE_LISTS and not full:
-                lists["{" + FILE_LISTS[step] + "}"] = _id_list(con, FILE_LISTS[step])
+                name = FILE_LISTS[step]
+                ids = _id_list(con, name)
+                lists["{" + name + "}"] = ids
+                lists["{in_" + name + "}"] = f"list_contains([{ids[1:-1]}], file_id)"
         con.execute("DELETE FROM build_queue")
         # (written only when they change: an unchanged meta table is not rewritten at the commit)
         if rebuild_all != "0":

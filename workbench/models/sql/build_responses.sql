@@ -3,7 +3,9 @@
 -- models/pricing.py; USD per million tokens), build_sessions. Outputs: the responses rows of
 -- every key in build_keys; build_sessions gains the sessions those keys were and are counted in.
 -- Each lookup by key first narrows to the files that hold the keys ({key_files}: a list of
--- ids, which skips the row groups of every other file), then matches the keys themselves.
+-- ids, which skips the row groups of every other file), then matches the keys themselves; the
+-- copies of the keys are read with {in_key_files} instead (the same files as a condition on
+-- file_id, tested before a row's other columns are read: ~11 ms less for a 1 MB append).
 --
 -- Claude Code writes a line per content block of a streamed response, each repeating usage
 -- (early ones with partial output_tokens), and subagent, resumed or copied files repeat a
@@ -23,7 +25,7 @@ WHERE file_id IN {key_files} AND dedupe_key IN (SELECT dedupe_key FROM build_key
 INSERT INTO responses BY NAME
 WITH chosen AS (
     SELECT * FROM usage_lines
-    WHERE file_id IN {key_files} AND dedupe_key IN (SELECT dedupe_key FROM build_keys)
+    WHERE {in_key_files} AND dedupe_key IN (SELECT dedupe_key FROM build_keys)
     QUALIFY row_number() OVER (
         PARTITION BY dedupe_key
         ORDER BY total_tokens DESC, is_sidechain, output_tokens DESC, ts NULLS LAST, file_id,
