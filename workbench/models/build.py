@@ -93,16 +93,10 @@ def refresh(con: duckdb.DuckDBPyConnection, *, in_transaction: bool = False) -> 
                 "SELECT DISTINCT file_id FROM build_queue"
             )
         # the files of the build's sessions and of its response keys: every file for a full
-        # build, else a list of ids once a step has found them (a scan skips the row groups of
-        # the other files); {in_<name>} is the same as a condition on file_id, which DuckDB
-        # tests before it reads a row's other columns (an IN list reads them for every row of
-        # the row groups it keeps)
-        lists = {
-            "{build_files}": "(SELECT file_id FROM files)",
-            "{key_files}": "(SELECT file_id FROM files)",
-            "{in_build_files}": "true",
-            "{in_key_files}": "true",
-        }
+        # build, else the ids once a step has found them (_file_list)
+        lists: dict[str, str] = {}
+        for name in FILE_LISTS.values():
+            lists.update(_file_list(name, None))
         relation = "VIEW" if full else "TABLE"
         for step in STEPS:
             if step == "build_responses":
@@ -115,9 +109,8 @@ def refresh(con: duckdb.DuckDBPyConnection, *, in_transaction: bool = False) -> 
             con.execute(sql)
             if step in FILE_LISTS and not full:
                 name = FILE_LISTS[step]
-                ids = _id_list(con, name)
-                lists["{" + name + "}"] = ids
-                lists["{in_" + name + "}"] = f"list_contains([{ids[1:-1]}], file_id)"
+                ids = [i for (i,) in con.execute(f"SELECT file_id FROM {name}").fetchall()]
+                lists.update(_file_list(name, ids))
         con.execute("DELETE FROM build_queue")
         # (written only when they change: an unchanged meta table is not rewritten at the commit)
         if rebuild_all != "0":
@@ -153,10 +146,16 @@ def _materialized(con: duckdb.DuckDBPyConnection, full: bool) -> str:
     return "MATERIALIZED" if n <= MATERIALIZE_UP_TO else ""
 
 
-def _id_list(con: duckdb.DuckDBPyConnection, table: str) -> str:
-    """``(id, ...)``: the file ids in temp table ``table`` as a literal list."""
-    ids = [i for (i,) in con.execute(f"SELECT file_id FROM {table}").fetchall()]
-    return "(" + ", ".join(str(int(i)) for i in ids or [-1]) + ")"
+def _file_list(name: str, ids: list[int] | None) -> dict[str, str]:
+    """The placeholders of the file list ``name`` (a temp table of file ids, ``FILE_LISTS``):
+    ``{name}``, an IN list (a scan skips the row groups of the other files), and
+    ``{in_name}``, the same as a condition on file_id, which DuckDB tests before it reads a
+    row's other columns (after an IN list it reads them for every row of the row groups it
+    keeps). ``ids`` None: every file (a full build)."""
+    if ids is None:
+        return {"{" + name + "}": "(SELECT file_id FROM files)", "{in_" + name + "}": "true"}
+    csv = ", ".join(str(int(i)) for i in ids or [-1])
+    return {"{" + name + "}": f"({csv})", "{in_" + name + "}": f"list_contains([{csv}], file_id)"}
 
 
 def _step_sql(step: str, friction) -> str:
