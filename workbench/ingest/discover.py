@@ -474,14 +474,15 @@ def _replay(
     them then, each classified again (a file's head may tell its agent, and may have changed)."""
     folder_names, file_names = listing[4], listing[5]
     prefix = dirpath if dirpath.endswith(os.sep) else dirpath + os.sep
-    here = _Folder(dirpath.rstrip(os.sep) or os.sep)
-    for name, ino in file_names:
-        path = prefix + name
-        if not _first_time(scan.inodes, path, ino):
-            continue
-        spec = _classify(here, path, name, user)
-        if spec is not None:
-            yield spec
+    if file_names:  # (many folders hold only folders: a session's, of its subagents)
+        here = _Folder(dirpath.rstrip(os.sep) or os.sep)
+        for name, ino in file_names:
+            path = prefix + name
+            if not _first_time(scan.inodes, path, ino):
+                continue
+            spec = _classify(here, path, name, user)
+            if spec is not None:
+                yield spec
     stack.extend(reversed([prefix + name for name in folder_names]))
 
 
